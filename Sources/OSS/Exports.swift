@@ -1,0 +1,2 @@
+// The signer's value types (credentials, requests, times) are part of the client's API.
+@_exported import OSSSigner

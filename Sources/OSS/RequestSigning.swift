@@ -1,0 +1,65 @@
+/// A request ready for the transport: the URL and headers are exactly those that were signed.
+public struct PreparedRequest: Sendable, Hashable, CustomStringConvertible {
+    public var method: String
+    public var url: String
+    public var headers: [HTTPHeaderField]
+    /// The signing details, for diffing against a server's `SignatureDoesNotMatch`; nil when
+    /// anonymous.
+    public var signing: SignedRequest?
+
+    /// Method and URL only: headers may hold `Authorization` or a token, and a presigned URL's
+    /// query holds its signature, so neither is printed.
+    public var description: String {
+        let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        return "\(method) \(path)"
+    }
+}
+
+extension Configuration {
+    /// Signs `request` by header with `credentials` (nil: unsigned) at `time`, and builds the URL
+    /// from the same encoded path and query.
+    public func prepare(_ request: SignableRequest, credentials: Credentials?, at time: SigningTime? = nil) throws(OSSError) -> PreparedRequest {
+        let endpoint = try resolvedEndpoint()
+        guard let credentials else {
+            let url = endpoint.url(bucket: request.bucket, key: request.key, query: request.encodedQuery(bareEmptyValues: false))
+            return PreparedRequest(method: request.method, url: url, headers: request.headers, signing: nil)
+        }
+        let signed: SignedRequest
+        switch signatureVersion {
+        case .v4:
+            let signer = SignerV4(region: try signingRegion().id)
+            do {
+                signed = try signer.signHeaders(request, credentials: credentials, additionalHeaders: additionalSignedHeaders, at: time)
+            } catch {
+                throw .signing(error)
+            }
+        case .v1:
+            signed = SignerV1().signHeaders(request, credentials: credentials, at: time)
+        }
+        return PreparedRequest(method: signed.request.method, url: endpoint.url(for: signed), headers: signed.request.headers, signing: signed)
+    }
+
+    /// Signs `request` by query: a URL that works with no `Authorization` header. The headers in the
+    /// result (content type, `x-oss-*`) must be sent with it; a GET carrying only a process needs none.
+    public func presign(_ request: SignableRequest, credentials: Credentials, expiresIn: Int64? = nil,
+                        at time: SigningTime? = nil) throws(OSSError) -> PreparedRequest {
+        let endpoint = try resolvedEndpoint()
+        let signed: SignedRequest
+        do {
+            switch signatureVersion {
+            case .v4:
+                signed = try SignerV4(region: try signingRegion().id)
+                    .presign(request, credentials: credentials, expiresIn: expiresIn, additionalHeaders: additionalSignedHeaders, at: time)
+            case .v1:
+                signed = try SignerV1().presign(request, credentials: credentials, expiresIn: expiresIn, at: time)
+            }
+        } catch let error as SigningError {
+            throw .signing(error)
+        } catch let error as OSSError {
+            throw error
+        } catch {
+            throw .invalidArgument(parameter: "request", reason: "could not be signed")
+        }
+        return PreparedRequest(method: signed.request.method, url: endpoint.url(for: signed), headers: signed.request.headers, signing: signed)
+    }
+}

@@ -1,0 +1,160 @@
+/// One HTTP header as it will be sent: the name keeps its case, the value is sent as given.
+public struct HTTPHeaderField: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// One query parameter, raw (not encoded). An empty value is a bare parameter such as `?acl`.
+public struct QueryItem: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String = "") {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A query parameter as it appears in a URL: already percent-encoded; a nil value is written as the
+/// bare name with no `=`.
+public struct EncodedQueryItem: Sendable, Hashable {
+    public var name: String
+    public var value: String?
+
+    public init(name: String, value: String?) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Everything about a request that a signature covers, before any signing header is added.
+///
+/// Bucket and key are raw UTF-8 strings; the signer encodes them. The same value describes a
+/// request the client is about to send and a request the local OSS has just received, which is how
+/// both sides compute the very same canonical request.
+public struct SignableRequest: Sendable, Hashable {
+    public var method: String
+    public var bucket: String?
+    public var key: String?
+    public var query: [QueryItem]
+    public var headers: [HTTPHeaderField]
+
+    public init(method: String, bucket: String? = nil, key: String? = nil, query: [QueryItem] = [], headers: [HTTPHeaderField] = []) {
+        self.method = method
+        self.bucket = bucket
+        self.key = key
+        self.query = query
+        self.headers = headers
+    }
+
+    /// The first value of a header, matched case-insensitively.
+    public func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.first { $0.name.lowercased() == lower }?.value
+    }
+
+    /// Replaces every header of that name (case-insensitively) with one value, keeping the position
+    /// of the first; appends it when absent.
+    public mutating func setHeader(_ name: String, _ value: String) {
+        let lower = name.lowercased()
+        if let index = headers.firstIndex(where: { $0.name.lowercased() == lower }) {
+            headers[index].value = value
+            var seen = false
+            headers.removeAll { field in
+                guard field.name.lowercased() == lower else { return false }
+                defer { seen = true }
+                return seen
+            }
+        } else {
+            headers.append(HTTPHeaderField(name, value))
+        }
+    }
+
+    /// Removes every header of that name, case-insensitively.
+    public mutating func removeHeader(_ name: String) {
+        let lower = name.lowercased()
+        headers.removeAll { $0.name.lowercased() == lower }
+    }
+
+    /// The first value of a query parameter.
+    public func queryValue(_ name: String) -> String? {
+        query.first { $0.name == name }?.value
+    }
+
+    /// The canonical URI of both signature versions' path component: `/bucket/key`, `/bucket/`
+    /// with no key, `/` with no bucket, whatever the address style. Percent-encoded, `/` kept.
+    public var canonicalURI: String {
+        guard let bucket else { return "/" }
+        return "/" + OSSPercentEncoding.encodePath(bucket) + "/" + OSSPercentEncoding.encodePath(key ?? "")
+    }
+
+    /// The URL query in the given order. `bareEmptyValues` writes `name` rather than `name=` for an
+    /// empty value; both mean the same to OSS.
+    public func encodedQuery(bareEmptyValues: Bool) -> [EncodedQueryItem] {
+        query.map { item in
+            EncodedQueryItem(name: OSSPercentEncoding.encodeQueryComponent(item.name),
+                             value: item.value.isEmpty && bareEmptyValues ? nil : OSSPercentEncoding.encodeQueryComponent(item.value))
+        }
+    }
+}
+
+extension [EncodedQueryItem] {
+    /// `a=1&b&c=3`, without the leading `?`.
+    public var queryString: String {
+        map { item in item.value.map { "\(item.name)=\($0)" } ?? item.name }.joined(separator: "&")
+    }
+}
+
+/// A request with its signature: the headers and query to send, and the intermediate strings, so a
+/// `SignatureDoesNotMatch` from a server can be diffed against what was signed here.
+///
+/// Descriptions leave out the signature and the `Authorization` value.
+public struct SignedRequest: Sendable, Hashable {
+    /// The request as it must go on the wire: signing headers added, presign parameters appended.
+    public var request: SignableRequest
+    /// The URL query, encoded, in wire order. The path is `request`'s bucket and key, encoded with
+    /// ``OSSPercentEncoding/encodePath(_:)``.
+    public var encodedQuery: [EncodedQueryItem]
+    /// The V4 canonical request; nil under V1, which has none.
+    public var canonicalRequest: String?
+    /// The exact string the HMAC was computed over.
+    public var stringToSign: String
+    /// Hex (V4) or base64 (V1).
+    public var signature: String
+    /// The `Authorization` header value when signing by header; nil for presigned requests.
+    public var authorization: String?
+}
+
+extension SignedRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        "SignedRequest(\(request.method) \(request.canonicalURI), signature: <redacted>)"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["method": request.method, "path": request.canonicalURI, "signature": "<redacted>"])
+    }
+}
+
+/// Why a request could not be signed. Raised before anything is sent.
+public enum SigningError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The presign lifetime is zero, negative or longer than the signature version allows.
+    case invalidExpiry(seconds: Int64, maximum: Int64)
+    /// The V4 scope needs a region.
+    case missingRegion
+
+    public var description: String {
+        switch self {
+        case let .invalidExpiry(seconds, maximum):
+            "A presigned URL must live between 1 second and \(maximum) seconds (7 days under V4); \(seconds) seconds was asked for."
+        case .missingRegion:
+            "OSS V4 signing needs a region such as cn-hangzhou."
+        }
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages the build needs, when they are missing.
+# Idempotent and quiet when everything is there; uses sudo only when not root.
+set -euo pipefail
+
+# Each entry is "package" or "alternative1|alternative2" (the first that apt knows is installed).
+PACKAGES=(
+  pkg-config
+  libssl-dev            # OpenSSL libcrypto: HMAC, SHA-256, MD5
+)
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+missing=()
+for entry in "${PACKAGES[@]}"; do
+  IFS='|' read -r -a alternatives <<<"$entry"
+  found=""
+  for candidate in "${alternatives[@]}"; do
+    if installed "$candidate"; then found=1; break; fi
+  done
+  [[ -n $found ]] || missing+=("${alternatives[0]}")
+done
+
+((${#missing[@]} == 0)) && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "bootstrap: missing packages (${missing[*]}) and no apt-get here; install them by hand." >&2
+  exit 1
+fi
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null 2>&1 || { echo "bootstrap: not root and no sudo; install: ${missing[*]}" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+echo "bootstrap: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq >/dev/null
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
