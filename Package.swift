@@ -3,8 +3,16 @@ import PackageDescription
 
 let package = Package(
     name: "swift-oss",
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "OSS", targets: ["OSS"]),
+        .library(name: "OSSLocalService", targets: ["OSSLocalService"]),
+        .library(name: "OSSLocalServer", targets: ["OSSLocalServer"]),
+        .executable(name: "oss", targets: ["OSSCommand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // OpenSSL libcrypto, found with pkg-config. Only HMAC and digests are used.
@@ -21,6 +29,23 @@ let package = Package(
         .target(name: "OSSSigner", dependencies: ["OSSCrypto"]),
         // The client: credentials, configuration, endpoints, validation.
         .target(name: "OSS", dependencies: ["OSSSigner", "OSSCrypto"]),
+        // Blocking file I/O kept off Swift's cooperative pool, and atomic temp-fsync-rename writes.
+        .target(name: "OSSFileIO"),
+        // OSS semantics on a folder, transport-independent: request in, response out.
+        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO"]),
+        // The SwiftNIO HTTP/1.1 front door of the local OSS.
+        .target(name: "OSSLocalServer", dependencies: [
+            "OSSLocalService",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // The `oss` command-line tool.
+        .executableTarget(name: "OSSCommand", dependencies: [
+            "OSS", "OSSLocalServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS"]),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),
         .testTarget(name: "OSSTests", dependencies: ["OSS"]),
     ],

@@ -21,6 +21,14 @@ for entry in "${PACKAGES[@]}"; do
   [[ -n $found ]] || missing+=("${alternatives[0]}")
 done
 
+# The interop test installs the official Python SDK into a virtualenv: it needs python3 with
+# venv and ensurepip (Debian ships those in python3-venv).
+if ! command -v python3 >/dev/null 2>&1; then
+  missing+=(python3 python3-venv)
+elif ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+
 ((${#missing[@]} == 0)) && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build
+# The official Python SDK against `oss serve`, over real sockets.
+scripts/interop.sh

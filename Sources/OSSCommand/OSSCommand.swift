@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `oss`: the command-line face of swift-oss.
+@main
+struct OSSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "oss",
+        abstract: "Alibaba Cloud OSS from the command line, and a local OSS for tests.",
+        subcommands: [Serve.self])
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import OSSLocalServer
+import OSSLocalService
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `oss serve`: a local OSS on a folder, checking signatures like the real service.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a folder as an OSS-compatible endpoint (buckets are subfolders).",
+        discussion: """
+        Prints its base URL (http://HOST:PORT) as the first line of stdout, then serves until SIGINT or SIGTERM.
+        Credentials come from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN unless given as options.
+        """)
+
+    @Option(help: "The folder to serve; each subfolder is a bucket.")
+    var root: String
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on; 0 picks a free one.")
+    var port = 0
+
+    @Option(help: "The region V4 signatures must be scoped to.")
+    var region = "cn-hangzhou"
+
+    @Option(name: .customLong("access-key-id"), help: "The accepted access key ID (default: $OSS_ACCESS_KEY_ID).")
+    var accessKeyId: String?
+
+    @Option(name: .customLong("access-key-secret"), help: "The accepted access key secret (default: $OSS_ACCESS_KEY_SECRET).")
+    var accessKeySecret: String?
+
+    @Option(name: .customLong("session-token"), help: "An STS token every request must carry (default: $OSS_SESSION_TOKEN).")
+    var sessionToken: String?
+
+    @Option(name: .customLong("bucket"), help: "Create this bucket if it does not exist (repeatable).")
+    var buckets: [String] = []
+
+    @Option(name: .customLong("public-read"), help: "Let anyone read this bucket without signing (repeatable).")
+    var publicReadBuckets: [String] = []
+
+    @Option(help: "A JSON file holding an array of fault rules to inject (see FaultRule).")
+    var faults: String?
+
+    @Option(name: .customLong("virtual-host-suffix"), help: "Host suffix for virtual-hosted requests, besides localhost (repeatable).")
+    var virtualHostSuffixes: [String] = []
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let id = accessKeyId ?? environment["OSS_ACCESS_KEY_ID"], !id.isEmpty,
+              let secret = accessKeySecret ?? environment["OSS_ACCESS_KEY_SECRET"], !secret.isEmpty else {
+            throw ValidationError("No credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or pass --access-key-id and --access-key-secret.")
+        }
+        let token = sessionToken ?? environment["OSS_SESSION_TOKEN"]
+        var rules: [FaultRule] = []
+        if let faults {
+            guard let data = FileManager.default.contents(atPath: faults) else {
+                throw ValidationError("Cannot read the fault file \(faults).")
+            }
+            do {
+                rules = try JSONDecoder().decode([FaultRule].self, from: data)
+            } catch {
+                throw ValidationError("The fault file \(faults) is not a JSON array of fault rules: \(error)")
+            }
+        }
+        let service = try LocalOSSService(configuration: LocalOSSConfiguration(
+            root: root, credentials: ServiceCredentials(accessKeyId: id, accessKeySecret: secret, securityToken: token),
+            region: region, publicReadBuckets: Set(publicReadBuckets), virtualHostSuffixes: virtualHostSuffixes,
+            hostId: host, faults: FaultInjector(rules)))
+        for bucket in buckets {
+            try service.createBucket(bucket)
+        }
+        let server = try await LocalOSSServer.bind(service: service, host: host, port: port)
+        print(server.baseURL)
+        fflush(nil)
+
+        let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { Task { await server.close() } }
+            source.resume()
+            return source
+        }
+        try await server.run()
+        signals.forEach { $0.cancel() }
+    }
+}

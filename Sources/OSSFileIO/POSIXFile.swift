@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed system call, with the call, the path and `errno`'s text.
+public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+
+    public init(_ operation: String, path: String, code: Int32 = errno) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    public var description: String {
+        "\(operation) \(path): \(String(cString: strerror(code)))"
+    }
+
+    /// The file or directory does not exist.
+    public var isNotFound: Bool { code == ENOENT || code == ENOTDIR }
+}
+
+/// An open file descriptor that closes itself. Blocking: call it through ``BlockingIO``.
+public final class POSIXFile: @unchecked Sendable {
+    public let descriptor: Int32
+    public let path: String
+
+    /// Opens for reading.
+    public init(readingAt path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIOError("open", path: path) }
+        descriptor = fd
+        self.path = path
+    }
+
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// The size and modification time, from `fstat`.
+    public func status() throws -> FileStatus {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw FileIOError("fstat", path: path) }
+        return FileStatus(info)
+    }
+
+    /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
+    public func read(at offset: Int64, count: Int) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        try buffer.withUnsafeMutableBytes { raw in
+            while filled < count {
+                let n = pread(descriptor, raw.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw FileIOError("read", path: path)
+                }
+                if n == 0 { break }
+                filled += n
+            }
+        }
+        buffer.removeLast(count - filled)
+        return buffer
+    }
+
+    /// Writes all of `bytes`, retrying short writes and interruptions.
+    public func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError("write", path: path)
+            }
+            written += n
+        }
+    }
+
+    /// Flushes data and metadata to stable storage.
+    public func sync() throws {
+        guard fsync(descriptor) == 0 else { throw FileIOError("fsync", path: path) }
+    }
+}
+
+/// What `stat` says about a file.
+public struct FileStatus: Sendable, Hashable {
+    public var size: Int64
+    public var modifiedNanoseconds: Int64
+    public var inode: UInt64
+    public var isDirectory: Bool
+    public var isRegularFile: Bool
+
+    init(_ info: stat) {
+        size = Int64(info.st_size)
+        #if canImport(Darwin)
+        modifiedNanoseconds = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+        #else
+        modifiedNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        #endif
+        inode = UInt64(info.st_ino)
+        isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// `stat` of a path; nil when it does not exist.
+    public static func of(_ path: String) throws -> FileStatus? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw FileIOError("stat", path: path)
+        }
+        return FileStatus(info)
+    }
+}
+
+/// Directory helpers used by the local OSS storage.
+public enum FileSystem {
+    /// `mkdir -p`.
+    public static func createDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw FileIOError("mkdir", path: current)
+            }
+        }
+    }
+
+    /// Names in a directory, without `.` and `..`; empty when it does not exist.
+    public static func entries(of path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT || errno == ENOTDIR { return [] }
+            throw FileIOError("opendir", path: path)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a file; a missing file is not an error.
+    public static func removeFile(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw FileIOError("unlink", path: path)
+        }
+    }
+
+    /// Removes an empty directory; a missing or non-empty one is left alone.
+    public static func removeEmptyDirectory(_ path: String) {
+        _ = rmdir(path)
+    }
+
+    /// Atomically replaces `destination` with `source` (same file system).
+    public static func moveReplacing(_ source: String, to destination: String) throws {
+        guard rename(source, destination) == 0 else { throw FileIOError("rename", path: destination) }
+    }
+
+    /// fsyncs a directory, so that a rename inside it survives a crash.
+    public static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIOError("open", path: path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileIOError("fsync", path: path) }
+    }
+}

@@ -1,0 +1,109 @@
+/// One scripted fault: which requests it hits and what happens to them.
+///
+/// Deterministic: rules are checked in order, `skip` lets the first matching requests through,
+/// and `times` bounds how many are hit, so a test knows exactly which attempt fails.
+public struct FaultRule: Codable, Sendable, Hashable {
+    /// What the fault does.
+    public enum Kind: String, Codable, Sendable, Hashable {
+        /// Answer `status` (500, 503, 429...) with an OSS error body; `retryAfter` adds the header.
+        case status
+        /// Send `afterBytes` of the body, then reset the connection.
+        case reset
+        /// Send `afterBytes` of a body whose `Content-Length` is honest, then close.
+        case truncate
+        /// Send a wrong `x-oss-hash-crc64ecma`.
+        case wrongCRC = "wrong-crc"
+        /// Wait `milliseconds` before answering.
+        case stall
+        /// Judge the request's time as if the server clock were off by `seconds`.
+        case skew
+    }
+
+    public var fault: Kind
+    /// Only requests with this method (any when nil).
+    public var method: String?
+    /// Only requests for this exact key (any when nil).
+    public var key: String?
+    /// Only requests whose key starts with this (any when nil).
+    public var keyPrefix: String?
+    /// Matching requests to let through before the fault applies.
+    public var skip: Int?
+    /// How many requests the fault applies to; nil means 1, a negative number means all.
+    public var times: Int?
+    public var status: Int?
+    public var retryAfter: Int?
+    public var afterBytes: Int64?
+    public var milliseconds: Int64?
+    public var seconds: Int64?
+
+    public init(_ fault: Kind, method: String? = nil, key: String? = nil, keyPrefix: String? = nil, skip: Int = 0, times: Int = 1,
+                status: Int? = nil, retryAfter: Int? = nil, afterBytes: Int64? = nil, milliseconds: Int64? = nil, seconds: Int64? = nil) {
+        self.fault = fault
+        self.method = method
+        self.key = key
+        self.keyPrefix = keyPrefix
+        self.skip = skip
+        self.times = times
+        self.status = status
+        self.retryAfter = retryAfter
+        self.afterBytes = afterBytes
+        self.milliseconds = milliseconds
+        self.seconds = seconds
+    }
+
+    func matches(method: String, key: String?) -> Bool {
+        if let wanted = self.method, wanted.uppercased() != method.uppercased() { return false }
+        if let wanted = self.key, wanted != key { return false }
+        if let prefix = keyPrefix, !(key ?? "").hasPrefix(prefix) { return false }
+        return true
+    }
+}
+
+/// The live set of fault rules of a service, changeable while it serves.
+public final class FaultInjector: Sendable {
+    private struct Entry {
+        var rule: FaultRule
+        var seen = 0
+        var applied = 0
+    }
+
+    private let lock = Lock()
+    nonisolated(unsafe) private var entries: [Entry] = []
+
+    public init(_ rules: [FaultRule] = []) {
+        entries = rules.map { Entry(rule: $0) }
+    }
+
+    /// Adds a rule after the existing ones.
+    public func add(_ rule: FaultRule) {
+        lock.withLock { entries.append(Entry(rule: rule)) }
+    }
+
+    /// Removes every rule.
+    public func removeAll() {
+        lock.withLock { entries.removeAll() }
+    }
+
+    /// How many requests each rule has hit so far, in rule order.
+    public var appliedCounts: [Int] {
+        lock.withLock { entries.map(\.applied) }
+    }
+
+    /// The rules that fire for this request (at most one of each kind), counting it against them.
+    func faults(method: String, key: String?) -> [FaultRule] {
+        lock.withLock {
+            var fired: [FaultRule] = []
+            for index in entries.indices where entries[index].rule.matches(method: method, key: key) {
+                let rule = entries[index].rule
+                guard !fired.contains(where: { $0.fault == rule.fault }) else { continue }
+                entries[index].seen += 1
+                guard entries[index].seen > (rule.skip ?? 0) else { continue }
+                let limit = rule.times ?? 1
+                guard limit < 0 || entries[index].applied < limit else { continue }
+                entries[index].applied += 1
+                fired.append(rule)
+            }
+            return fired
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/// An OSS error as the service answers it: status, code, message, EC, and the extra fields some
+/// codes carry.
+public struct ServiceError: Error, Sendable {
+    public var status: Int
+    public var code: String
+    public var message: String
+    /// OSS's numeric error code, such as `0026-00000001`.
+    public var ec: String
+    /// Extra elements, in order (`Key`, `BucketName`, `StringToSign`, `CanonicalRequest`, `ServerTime`...).
+    public var details: [(String, String)]
+    /// Extra response headers (for example `Retry-After`).
+    public var headers: [(String, String)]
+
+    public init(status: Int, code: String, message: String, ec: String, details: [(String, String)] = [], headers: [(String, String)] = []) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.ec = ec
+        self.details = details
+        self.headers = headers
+    }
+
+    static func noSuchBucket(_ bucket: String) -> ServiceError {
+        ServiceError(status: 404, code: "NoSuchBucket", message: "The specified bucket does not exist.", ec: "0015-00000101", details: [("BucketName", bucket)])
+    }
+
+    static func noSuchKey(_ key: String) -> ServiceError {
+        ServiceError(status: 404, code: "NoSuchKey", message: "The specified key does not exist.", ec: "0026-00000001", details: [("Key", key)])
+    }
+
+    static func invalidArgument(_ message: String, name: String? = nil, value: String? = nil, ec: String = "0016-00000001") -> ServiceError {
+        var details: [(String, String)] = []
+        if let name { details.append(("ArgumentName", name)) }
+        if let value { details.append(("ArgumentValue", value)) }
+        return ServiceError(status: 400, code: "InvalidArgument", message: message, ec: ec, details: details)
+    }
+
+    static func accessDenied(_ message: String, ec: String = "0003-00000001") -> ServiceError {
+        ServiceError(status: 403, code: "AccessDenied", message: message, ec: ec)
+    }
+
+    static func invalidAccessKeyId(_ id: String) -> ServiceError {
+        ServiceError(status: 403, code: "InvalidAccessKeyId", message: "The OSS Access Key Id you provided does not exist in our records.",
+                     ec: "0002-00000902", details: [("OSSAccessKeyId", id)])
+    }
+
+    static func notImplemented(_ message: String) -> ServiceError {
+        ServiceError(status: 501, code: "NotImplemented", message: message, ec: "0000-00000001")
+    }
+
+    static func methodNotAllowed(_ method: String) -> ServiceError {
+        ServiceError(status: 405, code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.", ec: "0000-00000002",
+                     details: [("Method", method)])
+    }
+
+    /// The XML body OSS sends.
+    public func xml(requestId: String, hostId: String) -> String {
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>\n"
+        xml += "  <Code>\(XML.escape(code))</Code>\n"
+        xml += "  <Message>\(XML.escape(message))</Message>\n"
+        xml += "  <RequestId>\(XML.escape(requestId))</RequestId>\n"
+        xml += "  <HostId>\(XML.escape(hostId))</HostId>\n"
+        for (name, value) in details {
+            xml += "  <\(name)>\(XML.escape(value))</\(name)>\n"
+        }
+        xml += "  <EC>\(XML.escape(ec))</EC>\n"
+        xml += "  <RecommendDoc>https://api.aliyun.com/troubleshoot?q=\(XML.escape(ec))</RecommendDoc>\n"
+        xml += "</Error>\n"
+        return xml
+    }
+}
+
+/// XML text escaping for the few documents the service writes.
+enum XML {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            case "\t": out += "&#9;"
+            default:
+                if scalar.value < 0x20 {
+                    out += "&#\(scalar.value);"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}
