@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "OSS", targets: ["OSS"]),
+        .library(name: "OSSURLSessionTransport", targets: ["OSSURLSessionTransport"]),
         .library(name: "OSSLocalService", targets: ["OSSLocalService"]),
         .library(name: "OSSLocalServer", targets: ["OSSLocalServer"]),
         .executable(name: "oss", targets: ["OSSCommand"]),
@@ -13,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // OpenSSL libcrypto, found with pkg-config. Only HMAC and digests are used.
@@ -27,8 +29,21 @@ let package = Package(
         // Pure V4/V1 request signing. Depends only on the crypto interface, so the local OSS can
         // verify signatures without depending on the client.
         .target(name: "OSSSigner", dependencies: ["OSSCrypto"]),
-        // The client: credentials, configuration, endpoints, validation.
-        .target(name: "OSS", dependencies: ["OSSSigner", "OSSCrypto"]),
+        // The transport abstraction: requests, streamed responses, transport errors. No dependencies.
+        .target(name: "OSSHTTP"),
+        // libcurl with typed shims for its variadic setopt calls.
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        // The default transport on Linux: libcurl's multi interface on a thread of its own.
+        .target(name: "OSSCurlTransport", dependencies: ["OSSHTTP", "CCurlShim"]),
+        // URLSession: the default on Apple platforms, selectable on Linux.
+        .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP"]),
+        // The client: credentials, configuration, endpoints, validation, operations.
+        .target(name: "OSS", dependencies: [
+            "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO",
+            .target(name: "OSSCurlTransport", condition: .when(platforms: [.linux, .android, .windows])),
+            .target(name: "OSSURLSessionTransport", condition: .when(platforms: [.macOS, .iOS, .tvOS, .watchOS, .visionOS])),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Blocking file I/O kept off Swift's cooperative pool, and atomic temp-fsync-rename writes.
         .target(name: "OSSFileIO"),
         // OSS semantics on a folder, transport-independent: request in, response out.
@@ -45,7 +60,7 @@ let package = Package(
             "OSS", "OSSLocalServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS"]),
+        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto"]),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),
         .testTarget(name: "OSSTests", dependencies: ["OSS"]),
     ],

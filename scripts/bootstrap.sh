@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   pkg-config
   libssl-dev            # OpenSSL libcrypto: HMAC, SHA-256, MD5
+  libcurl4-openssl-dev  # libcurl, the default HTTP transport
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

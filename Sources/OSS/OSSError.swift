@@ -1,3 +1,5 @@
+import OSSHTTP
+
 /// Everything the SDK throws.
 ///
 /// Client-side problems are found before anything goes on the wire, and each case says which input
@@ -10,17 +12,105 @@ public enum OSSError: Error, Sendable, Hashable {
     case credentialsUnavailable(String)
     /// A signing precondition failed (presign lifetime, missing region).
     case signing(SigningError)
+    /// OSS answered with an error.
+    case server(ServerError)
+    /// The request could not be carried (connection, timeout, TLS).
+    case transport(TransportError)
+    /// The bytes that arrived are not the bytes OSS sent (length or CRC-64 mismatch).
+    case integrity(IntegrityError)
+    /// The task was cancelled; nothing was left behind.
+    case cancelled
+
+    /// The server's error code, when OSS answered with one.
+    public var code: OSSErrorCode? {
+        if case let .server(error) = self { return error.code }
+        return nil
+    }
 }
 
 extension OSSError: CustomStringConvertible {
     public var description: String {
         switch self {
-        case let .invalidArgument(parameter, reason):
-            "Invalid \(parameter): \(reason)"
-        case let .credentialsUnavailable(what):
-            "No OSS credentials: \(what)"
-        case let .signing(error):
-            error.description
+        case let .invalidArgument(parameter, reason): "Invalid \(parameter): \(reason)"
+        case let .credentialsUnavailable(what): "No OSS credentials: \(what)"
+        case let .signing(error): error.description
+        case let .server(error): error.description
+        case let .transport(error): "Transport error: \(error)"
+        case let .integrity(error): error.description
+        case .cancelled: "The operation was cancelled."
+        }
+    }
+}
+
+/// An OSS error code such as `NoSuchKey`: a string, so that codes this SDK does not know yet still
+/// come through, with constants for the common ones.
+public struct OSSErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    public static let noSuchKey: OSSErrorCode = "NoSuchKey"
+    public static let noSuchBucket: OSSErrorCode = "NoSuchBucket"
+    public static let accessDenied: OSSErrorCode = "AccessDenied"
+    public static let signatureDoesNotMatch: OSSErrorCode = "SignatureDoesNotMatch"
+    public static let invalidAccessKeyId: OSSErrorCode = "InvalidAccessKeyId"
+    public static let requestTimeTooSkewed: OSSErrorCode = "RequestTimeTooSkewed"
+    public static let invalidArgument: OSSErrorCode = "InvalidArgument"
+    public static let invalidDigest: OSSErrorCode = "InvalidDigest"
+    public static let badDigest: OSSErrorCode = "BadDigest"
+    public static let preconditionFailed: OSSErrorCode = "PreconditionFailed"
+    public static let notModified: OSSErrorCode = "NotModified"
+    public static let invalidRange: OSSErrorCode = "InvalidRange"
+    public static let internalError: OSSErrorCode = "InternalError"
+    public static let serviceUnavailable: OSSErrorCode = "ServiceUnavailable"
+    public static let notImplemented: OSSErrorCode = "NotImplemented"
+}
+
+/// An error answer from OSS, parsed from the XML body (or from `x-oss-err` on HEAD).
+public struct ServerError: Sendable, Hashable, CustomStringConvertible {
+    public var status: Int
+    public var code: OSSErrorCode
+    public var message: String
+    public var requestId: String?
+    public var hostId: String?
+    /// OSS's numeric error code, such as `0026-00000001`: the key to its troubleshooting pages.
+    public var ec: String?
+    /// For `SignatureDoesNotMatch`: what the server signed, next to what this client signed, so
+    /// they can be diffed. Security tokens inside them are redacted.
+    public var serverStringToSign: String?
+    public var serverCanonicalRequest: String?
+    public var clientStringToSign: String?
+    public var clientCanonicalRequest: String?
+    /// `ServerTime` of `RequestTimeTooSkewed`.
+    public var serverTime: String?
+
+    public var description: String {
+        var text = "OSS error \(status) \(code): \(message)"
+        if let ec { text += " (EC \(ec))" }
+        if let requestId { text += " [request \(requestId)]" }
+        return text
+    }
+}
+
+/// The downloaded bytes do not match what the server announced.
+public struct IntegrityError: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// Fewer or more bytes than `Content-Length`.
+        case length
+        /// The CRC-64 of the bytes differs from `x-oss-hash-crc64ecma`.
+        case crc64
+    }
+
+    public var kind: Kind
+    public var expected: String
+    public var actual: String
+    public var requestId: String?
+
+    public var description: String {
+        switch kind {
+        case .length: "Integrity error: expected \(expected) bytes, received \(actual)" + (requestId.map { " [request \($0)]" } ?? "")
+        case .crc64: "Integrity error: CRC-64 \(actual) of the received bytes differs from the server's \(expected)" + (requestId.map { " [request \($0)]" } ?? "")
         }
     }
 }

@@ -74,7 +74,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let service = try LocalOSSService(configuration: LocalOSSConfiguration(
-            root: root, credentials: ServiceCredentials(accessKeyId: id, accessKeySecret: secret, securityToken: token),
+            root: root, credentials: [ServiceCredentials(accessKeyId: id, accessKeySecret: secret, securityToken: token)],
             region: region, publicReadBuckets: Set(publicReadBuckets), virtualHostSuffixes: virtualHostSuffixes,
             hostId: host, faults: FaultInjector(rules)))
         for bucket in buckets {

@@ -12,8 +12,9 @@ import Synchronization
 public struct LocalOSSConfiguration: Sendable {
     /// The folder whose subfolders are buckets.
     public var root: String
-    /// The keys requests must be signed with; nil accepts only anonymous access to public buckets.
-    public var credentials: ServiceCredentials?
+    /// The keys requests may be signed with; empty accepts only anonymous access to public buckets.
+    /// Several keys model an STS rotation, where old and new credentials overlap.
+    public var credentials: [ServiceCredentials]
     /// The region V4 signatures must be scoped to.
     public var region: String
     /// Buckets anyone may read without signing.
@@ -29,7 +30,7 @@ public struct LocalOSSConfiguration: Sendable {
     /// The server clock.
     public var clock: SigningClock
 
-    public init(root: String, credentials: ServiceCredentials?, region: String = "cn-hangzhou", publicReadBuckets: Set<String> = [],
+    public init(root: String, credentials: [ServiceCredentials], region: String = "cn-hangzhou", publicReadBuckets: Set<String> = [],
                 virtualHostSuffixes: [String] = [], hostId: String = "localhost", processor: any ObjectProcessor = UnavailableObjectProcessor(),
                 faults: FaultInjector = FaultInjector(), clock: @escaping SigningClock = SigningTime.now) {
         self.root = root
@@ -51,6 +52,7 @@ public struct LocalOSSConfiguration: Sendable {
 public final class LocalOSSService: Sendable {
     public let configuration: LocalOSSConfiguration
     let store: ObjectStore
+    private let acceptedCredentials: Mutex<[ServiceCredentials]>
     private let requestCounter = Atomic<UInt64>(0)
     private let requestIdPrefix: String
 
@@ -62,11 +64,17 @@ public final class LocalOSSService: Sendable {
     public init(configuration: LocalOSSConfiguration) throws {
         self.configuration = configuration
         store = try ObjectStore(root: configuration.root)
+        acceptedCredentials = Mutex(configuration.credentials)
         requestIdPrefix = String(UInt32.random(in: .min ... .max), radix: 16, uppercase: true)
     }
 
     /// The fault rules, to change while serving.
     public var faults: FaultInjector { configuration.faults }
+
+    /// Replaces the accepted keys while serving (an STS rotation, a revoked key).
+    public func setAcceptedCredentials(_ credentials: [ServiceCredentials]) {
+        acceptedCredentials.withLock { $0 = credentials }
+    }
 
     /// Answers one request. Never throws: every failure becomes an OSS error response.
     public func handle(_ request: ServiceRequest) async -> ServiceResponse {
@@ -199,10 +207,11 @@ public final class LocalOSSService: Sendable {
         if let key = request.key { try ObjectStore.validateKey(key) }
 
         let authentication: Authentication
-        if let credentials = configuration.credentials {
-            authentication = try RequestAuthenticator(credentials: credentials, region: configuration.region).authenticate(request, now: now)
-        } else {
+        let credentials = acceptedCredentials.withLock { $0 }
+        if credentials.isEmpty {
             authentication = .anonymous
+        } else {
+            authentication = try RequestAuthenticator(credentials: credentials, region: configuration.region).authenticate(request, now: now)
         }
         if authentication == .anonymous {
             let isRead = request.method == "GET" || request.method == "HEAD"

@@ -47,10 +47,20 @@ enum Authentication: Sendable, Equatable {
 /// Verifies the four OSS signature forms (V4 header, V4 query, V1 header, V1 URL) with the very
 /// signer the client uses, and answers the way OSS does when they fail.
 struct RequestAuthenticator: Sendable {
-    var credentials: ServiceCredentials
+    var accepted: [ServiceCredentials]
     var region: String
     /// How far a signed time may be from the server clock: 15 minutes, as OSS allows.
     var allowedSkewSeconds: Int64 = 15 * 60
+
+    init(credentials: [ServiceCredentials], region: String) {
+        accepted = credentials
+        self.region = region
+    }
+
+    private func credentials(for id: some StringProtocol) throws(ServiceError) -> ServiceCredentials {
+        guard let found = accepted.first(where: { $0.accessKeyId == id }) else { throw .invalidAccessKeyId(String(id)) }
+        return found
+    }
 
     func authenticate(_ request: ParsedRequest, now: SigningTime) throws(ServiceError) -> Authentication {
         if let authorization = request.header("Authorization") {
@@ -124,8 +134,8 @@ struct RequestAuthenticator: Sendable {
         guard parts.count == 5, parts[4] == "aliyun_v4_request", parts[3] == "oss" else {
             throw .invalidArgument("The credential scope is malformed.", name: "Credential", ec: "0002-00000001")
         }
-        guard parts[0] == credentials.accessKeyId else { throw .invalidAccessKeyId(String(parts[0])) }
-        try checkToken(securityToken)
+        let credentials = try credentials(for: parts[0])
+        try checkToken(securityToken, expected: credentials.securityToken)
         guard parts[1] == time.scopeDate else {
             throw .accessDenied("The date in the credential scope does not match x-oss-date.", ec: "0002-00000015")
         }
@@ -157,9 +167,9 @@ struct RequestAuthenticator: Sendable {
             throw .accessDenied("The Date header is missing or not an RFC 1123 date.", ec: "0002-00000017")
         }
         try checkSkew(time, now: now)
-        guard id == credentials.accessKeyId else { throw .invalidAccessKeyId(id) }
-        try checkToken(request.header("x-oss-security-token"))
-        try verifyV1(request, date: dateText, provided: provided)
+        let credentials = try credentials(for: id)
+        try checkToken(request.header("x-oss-security-token"), expected: credentials.securityToken)
+        try verifyV1(request, credentials: credentials, date: dateText, provided: provided)
     }
 
     private func verifyV1Query(_ request: ParsedRequest, now: SigningTime) throws(ServiceError) {
@@ -170,14 +180,14 @@ struct RequestAuthenticator: Sendable {
         if now.unixSeconds > expires {
             throw .accessDenied("Request has expired.", ec: "0002-00000069")
         }
-        guard id == credentials.accessKeyId else { throw .invalidAccessKeyId(id) }
-        try checkToken(request.queryValue("security-token"))
+        let credentials = try credentials(for: id)
+        try checkToken(request.queryValue("security-token"), expected: credentials.securityToken)
         var unsigned = request
         unsigned.query.removeAll { $0.name == "OSSAccessKeyId" || $0.name == "Signature" || $0.name == "Expires" }
-        try verifyV1(unsigned, date: expiresText, provided: provided)
+        try verifyV1(unsigned, credentials: credentials, date: expiresText, provided: provided)
     }
 
-    private func verifyV1(_ request: ParsedRequest, date: String, provided: String) throws(ServiceError) {
+    private func verifyV1(_ request: ParsedRequest, credentials: ServiceCredentials, date: String, provided: String) throws(ServiceError) {
         let signer = SignerV1()
         let stringToSign = signer.stringToSign(request.signable, date: date)
         let expected = signer.signature(stringToSign: stringToSign, secret: credentials.accessKeySecret)
@@ -192,8 +202,8 @@ struct RequestAuthenticator: Sendable {
 
     // MARK: Shared checks
 
-    private func checkToken(_ provided: String?) throws(ServiceError) {
-        guard let expected = credentials.securityToken else { return }
+    private func checkToken(_ provided: String?, expected: String?) throws(ServiceError) {
+        guard let expected else { return }
         guard let provided, constantTimeEqual(provided, expected) else {
             throw ServiceError(status: 403, code: "InvalidAccessKeyId", message: "The security token you provided is invalid.", ec: "0002-00000903")
         }

@@ -1,0 +1,241 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Logging
+import OSSHTTP
+import Synchronization
+#if canImport(OSSCurlTransport)
+import OSSCurlTransport
+#else
+import OSSURLSessionTransport
+#endif
+
+/// Per-call overrides of the client's retry and timeout settings.
+public struct RequestOptions: Sendable {
+    /// Attempts for this call (1 disables retries); the client's policy when nil.
+    public var maxAttempts: Int?
+    /// Timeouts for this call; the client's when nil.
+    public var timeouts: TransportTimeouts?
+
+    public init(maxAttempts: Int? = nil, timeouts: TransportTimeouts? = nil) {
+        self.maxAttempts = maxAttempts
+        self.timeouts = timeouts
+    }
+}
+
+/// The OSS client: signs, sends, retries and parses, over any ``Transport``.
+///
+/// A Sendable value; copies share the transport and the learned clock offset. Credentials are asked
+/// from the configuration's provider for every attempt, so rotating STS keys just work.
+public struct OSSClient: Sendable {
+    public var configuration: Configuration
+    public var transport: any Transport
+    /// Where request logs go: method, host, path, status, request id, attempt, duration. Never
+    /// credentials, signatures, tokens or `Authorization`.
+    public var logger: Logger
+    public var retryPolicy: RetryPolicy
+    public var timeouts: TransportTimeouts
+    let clockOffset: ClockOffset
+
+    /// - Parameters:
+    ///   - transport: libcurl on Linux and URLSession on Apple platforms when nil.
+    ///   - logger: a no-op logger when nil, as libraries should default to.
+    public init(configuration: Configuration, transport: (any Transport)? = nil, logger: Logger? = nil,
+                retryPolicy: RetryPolicy = RetryPolicy(), timeouts: TransportTimeouts = TransportTimeouts()) {
+        self.configuration = configuration
+        self.transport = transport ?? Self.defaultTransport
+        self.logger = logger ?? Logger(label: "swift-oss", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.retryPolicy = retryPolicy
+        self.timeouts = timeouts
+        clockOffset = ClockOffset()
+    }
+
+    /// libcurl where it is available, URLSession elsewhere.
+    public static var defaultTransport: any Transport {
+        #if canImport(OSSCurlTransport)
+        CurlTransport.shared
+        #else
+        URLSessionTransport.shared
+        #endif
+    }
+
+    /// A handle on one bucket, for calls shaped like the documentation's samples.
+    public func bucket(_ name: String) -> OSSBucket {
+        OSSBucket(client: self, name: name)
+    }
+
+    /// Seconds to add to the local clock, learned from a `RequestTimeTooSkewed` answer.
+    public var learnedClockOffsetSeconds: Int64 { clockOffset.seconds }
+
+    // MARK: The request loop
+
+    /// One logical request: method, target, headers, body.
+    struct Operation: Sendable {
+        var name: String
+        var method: String
+        var bucket: String?
+        var key: String?
+        var query: [QueryItem] = []
+        var headers: [HTTPHeaderField] = []
+        var body: HTTPRequestBody = .none
+    }
+
+    /// Sends `operation` with retries. `handle` receives every 2xx/3xx response and may throw a
+    /// retryable ``OSSError`` (a broken body, say) to ask for another attempt.
+    func perform<T: Sendable>(_ operation: Operation, options: RequestOptions = RequestOptions(),
+                              handle: @Sendable (HTTPResponse, _ signed: PreparedRequest) async throws(OSSError) -> T) async throws(OSSError) -> T {
+        let attempts = max(1, options.maxAttempts ?? retryPolicy.maxAttempts)
+        let timeouts = options.timeouts ?? self.timeouts
+        let endpoint = try configuration.resolvedEndpoint()
+        var attempt = 0
+        while true {
+            attempt += 1
+            if Task.isCancelled { throw .cancelled }
+            let started = ContinuousClock.now
+            var logMetadata: Logger.Metadata = ["oss.operation": "\(operation.name)", "http.method": "\(operation.method)",
+                                                "http.host": "\(endpoint.host(forBucket: operation.bucket))",
+                                                "http.path": "\(endpoint.encodedPath(bucket: operation.bucket, key: operation.key))",
+                                                "oss.attempt": "\(attempt)"]
+            let result: Result<T, OSSError>
+            var retryAfter: Int?
+            do throws(OSSError) {
+                let prepared = try await prepare(operation)
+                let response: HTTPResponse
+                do {
+                    response = try await transport.send(HTTPRequest(method: prepared.method, url: prepared.url,
+                                                                    headers: prepared.headers.map { (name: $0.name, value: $0.value) },
+                                                                    body: operation.body, timeouts: timeouts))
+                } catch {
+                    throw error.kind == .cancelled ? OSSError.cancelled : OSSError.transport(error)
+                }
+                logMetadata["http.status"] = "\(response.status)"
+                logMetadata["oss.request_id"] = "\(response.header("x-oss-request-id") ?? "-")"
+                if response.status >= 400 {
+                    retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingSpaces()) }
+                    throw OSSError.server(await serverError(from: response, operation: operation, prepared: prepared))
+                }
+                result = .success(try await handle(response, prepared))
+            } catch {
+                result = .failure(error)
+            }
+            logMetadata["duration_ms"] = "\((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)"
+            switch result {
+            case let .success(value):
+                logger.debug("OSS request succeeded", metadata: logMetadata)
+                return value
+            case let .failure(error):
+                logMetadata["error"] = "\(Self.logSummary(error))"
+                if Task.isCancelled || error == .cancelled { throw .cancelled }
+                guard attempt < attempts, RetryPolicy.isRetryable(error) else {
+                    logger.info("OSS request failed", metadata: logMetadata)
+                    throw error
+                }
+                if case let .server(server) = error, server.code == .requestTimeTooSkewed, let text = server.serverTime,
+                   let serverTime = Self.parseServerTime(text) {
+                    clockOffset.seconds = serverTime.unixSeconds - SigningTime.now().unixSeconds
+                }
+                let delay = retryPolicy.delay(beforeRetry: attempt, retryAfterSeconds: retryAfter)
+                logMetadata["retry_in_ms"] = "\(delay.nanoseconds / 1_000_000)"
+                logger.notice("OSS request will be retried", metadata: logMetadata)
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    throw .cancelled
+                }
+            }
+        }
+    }
+
+    /// Signs with fresh credentials at the corrected time.
+    func prepare(_ operation: Operation) async throws(OSSError) -> PreparedRequest {
+        let credentials: Credentials?
+        do {
+            credentials = try await configuration.credentialsProvider.credentials()
+        } catch let error as OSSError {
+            throw error
+        } catch {
+            throw .credentialsUnavailable("the credentials provider failed (\(type(of: error)))")
+        }
+        let request = SignableRequest(method: operation.method, bucket: operation.bucket, key: operation.key,
+                                      query: operation.query, headers: operation.headers)
+        return try configuration.prepare(request, credentials: credentials, at: now())
+    }
+
+    /// The local clock corrected by what the server told us.
+    func now() -> SigningTime {
+        SigningTime.now().adding(seconds: clockOffset.seconds)
+    }
+
+    /// Parses an error response: the XML body, or `x-oss-err` on HEAD.
+    func serverError(from response: HTTPResponse, operation: Operation, prepared: PreparedRequest) async -> ServerError {
+        var xmlBytes: [UInt8] = []
+        if let encoded = response.header("x-oss-err"), let decoded = Data(base64Encoded: encoded) {
+            xmlBytes = Array(decoded)
+        }
+        if xmlBytes.isEmpty {
+            xmlBytes = (try? await response.body.collect(upTo: 256 << 10)) ?? []
+        } else {
+            response.body.cancel()
+        }
+        let tree = XMLTree.parse(xmlBytes)
+        let fallbackCode: String
+        switch response.status {
+        case 404: fallbackCode = operation.key == nil ? "NoSuchBucket" : "NoSuchKey"
+        case 403: fallbackCode = "AccessDenied"
+        case 304: fallbackCode = "NotModified"
+        case 412: fallbackCode = "PreconditionFailed"
+        default: fallbackCode = "HTTP\(response.status)"
+        }
+        let token = prepared.signing?.request.header("x-oss-security-token")
+        func redact(_ text: String?) -> String? {
+            guard let text, let token, !token.isEmpty else { return text }
+            return text.replacing(token, with: "<redacted security token>")
+                .replacing(OSSPercentEncoding.encodeQueryComponent(token), with: "<redacted security token>")
+        }
+        return ServerError(
+            status: response.status,
+            code: OSSErrorCode(rawValue: tree?.value("Code") ?? fallbackCode),
+            message: tree?.value("Message") ?? "HTTP \(response.status) with no error body",
+            requestId: tree?.value("RequestId") ?? response.header("x-oss-request-id"),
+            hostId: tree?.value("HostId"),
+            ec: tree?.value("EC") ?? response.header("x-oss-ec"),
+            serverStringToSign: redact(tree?.value("StringToSign")),
+            serverCanonicalRequest: redact(tree?.value("CanonicalRequest")),
+            clientStringToSign: tree?.value("Code") == "SignatureDoesNotMatch" ? redact(prepared.signing?.stringToSign) : nil,
+            clientCanonicalRequest: tree?.value("Code") == "SignatureDoesNotMatch" ? redact(prepared.signing?.canonicalRequest) : nil,
+            serverTime: tree?.value("ServerTime"))
+    }
+
+    /// The error text that goes in logs: code and request id, nothing echoed from the request.
+    static func logSummary(_ error: OSSError) -> String {
+        switch error {
+        case let .server(server): "\(server.status) \(server.code)"
+        case let .transport(transport): transport.description
+        case let .integrity(integrity): "integrity \(integrity.kind.rawValue)"
+        default: error.description
+        }
+    }
+
+    /// `2023-12-16T16:20:57.000Z` or `20231216T162057Z`.
+    static func parseServerTime(_ text: String) -> SigningTime? {
+        if let basic = SigningTime(iso8601Basic: text) { return basic }
+        let digits = text.filter { $0.isNumber }
+        guard digits.count >= 14 else { return nil }
+        let d = Array(digits)
+        func number(_ range: Range<Int>) -> Int? { Int(String(d[range])) }
+        guard let y = number(0..<4), let mo = number(4..<6), let da = number(6..<8), let h = number(8..<10),
+              let mi = number(10..<12), let s = number(12..<14) else { return nil }
+        return SigningTime(year: y, month: mo, day: da, hour: h, minute: mi, second: s)
+    }
+}
+
+/// The correction to apply to the local clock, shared by copies of a client.
+final class ClockOffset: Sendable {
+    private let value = Atomic<Int64>(0)
+    var seconds: Int64 {
+        get { value.load(ordering: .relaxed) }
+        set { value.store(newValue, ordering: .relaxed) }
+    }
+}

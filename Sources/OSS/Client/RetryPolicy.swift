@@ -1,0 +1,53 @@
+/// How failed requests are tried again: exponential backoff with full jitter, honouring
+/// `Retry-After`, as the official SDKs do.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Attempts in all, the first included. 1 disables retries.
+    public var maxAttempts: Int
+    /// The backoff base: the n-th retry waits a random time in 0...min(maxDelay, baseDelay·2ⁿ⁻¹).
+    public var baseDelay: Duration
+    /// The longest wait between attempts, `Retry-After` included.
+    public var maxDelay: Duration
+
+    public init(maxAttempts: Int = 3, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(20)) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// No retries at all.
+    public static let none = RetryPolicy(maxAttempts: 1)
+
+    /// Whether an error is worth another attempt: 5xx, 408, 429, `RequestTimeTooSkewed` (after
+    /// the clock offset is corrected), broken connections, timeouts and truncated bodies.
+    public static func isRetryable(_ error: OSSError) -> Bool {
+        switch error {
+        case let .server(server):
+            return server.status >= 500 || server.status == 408 || server.status == 429 || server.code == .requestTimeTooSkewed
+        case let .transport(transport):
+            return transport.isRetryable
+        case let .integrity(integrity):
+            return integrity.kind == .length
+        case .invalidArgument, .credentialsUnavailable, .signing, .cancelled:
+            return false
+        }
+    }
+
+    /// The wait before retry number `retry` (1 for the first retry).
+    public func delay(beforeRetry retry: Int, retryAfterSeconds: Int?) -> Duration {
+        let exponent = min(30, max(0, retry - 1))
+        let ceiling = min(maxDelay, baseDelay * (1 << exponent))
+        let ceilingNanoseconds = max(0, ceiling.nanoseconds)
+        var delay = Duration.nanoseconds(Int64.random(in: 0...ceilingNanoseconds))
+        if let retryAfterSeconds, retryAfterSeconds > 0 {
+            delay = max(delay, min(maxDelay, .seconds(retryAfterSeconds)))
+        }
+        return delay
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,365 @@
+import CCurlShim
+import OSSHTTP
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One request in flight: its easy handle, its upload source and its buffered response.
+///
+/// curl's callbacks run on the driver thread; the consuming task calls ``next()``. The mutex
+/// guards everything they share.
+final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
+    struct Head: Sendable {
+        var status: Int
+        var headers: [(name: String, value: String)]
+    }
+
+    private struct State {
+        var status = 0
+        var headers: [(name: String, value: String)] = []
+        var headDelivered = false
+        var headContinuation: CheckedContinuation<Head, any Error>?
+        var chunks: [[UInt8]] = []
+        var chunkIndex = 0
+        var buffered = 0
+        var paused = false
+        var outcome: Result<Void, TransportError>?
+        var bodyContinuation: CheckedContinuation<[UInt8]?, any Error>?
+        var cancelled = false
+    }
+
+    let easy: UnsafeMutableRawPointer
+    private let driver: CurlDriver
+    private let headerList: UnsafeMutablePointer<curl_slist>?
+    private let upload: HTTPRequestBody
+    private let uploadFile: Int32
+    /// Upload position; touched only by curl callbacks on the driver thread.
+    private var uploadPosition: Int64 = 0
+    private let state = Mutex(State())
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    init(_ request: HTTPRequest, driver: CurlDriver) throws {
+        guard let handle = curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
+        easy = handle
+        self.driver = driver
+        upload = request.body
+        if case let .file(path, _, _) = request.body {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                curl_easy_cleanup(handle)
+                throw TransportError(.invalidRequest, "cannot open the upload file \(path): \(String(cString: strerror(errno)))")
+            }
+            uploadFile = fd
+        } else {
+            uploadFile = -1
+        }
+
+        var list: UnsafeMutablePointer<curl_slist>?
+        var sawContentType = false
+        for (name, value) in request.headers {
+            if name.lowercased() == "content-type" { sawContentType = true }
+            // "Name;" is curl's syntax for a header with an empty value.
+            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+        }
+        // curl adds headers of its own for some methods; the ones a signature could cover are removed.
+        if !sawContentType { list = curl_slist_append(list, "Content-Type:") }
+        headerList = list
+
+        set(CURLOPT_URL, request.url)
+        setLong(CURLOPT_PATH_AS_IS, 1)           // the path goes out exactly as signed
+        setLong(CURLOPT_NOSIGNAL, 1)
+        setLong(CURLOPT_TCP_KEEPALIVE, 1)
+        setLong(CURLOPT_SSL_VERIFYPEER, 1)
+        setLong(CURLOPT_SSL_VERIFYHOST, 2)
+        setLong(CURLOPT_FOLLOWLOCATION, 0)
+        setLong(CURLOPT_CONNECTTIMEOUT_MS, Int(max(1, request.timeouts.connect.milliseconds)))
+        // Idle timeout: abort when under 1 byte/s for that long. No whole-request timeout.
+        setLong(CURLOPT_LOW_SPEED_LIMIT, 1)
+        setLong(CURLOPT_LOW_SPEED_TIME, Int(max(1, (request.timeouts.idle.milliseconds + 999) / 1000)))
+        setLong(CURLOPT_TIMEOUT_MS, 0)
+        _ = oss_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
+
+        let method = request.method.uppercased()
+        switch method {
+        case "GET":
+            setLong(CURLOPT_HTTPGET, 1)
+        case "HEAD":
+            setLong(CURLOPT_NOBODY, 1)
+        case "PUT":
+            setLong(CURLOPT_UPLOAD, 1)
+            _ = oss_curl_easy_setopt_offset(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length))
+        case "POST":
+            setLong(CURLOPT_POST, 1)
+            _ = oss_curl_easy_setopt_offset(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.length))
+        default:
+            set(CURLOPT_CUSTOMREQUEST, method)
+            if request.body.length > 0 {
+                setLong(CURLOPT_UPLOAD, 1)
+                _ = oss_curl_easy_setopt_offset(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body.length))
+            }
+        }
+
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = oss_curl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me)
+        _ = oss_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+        _ = oss_curl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+        _ = oss_curl_easy_setopt_pointer(easy, CURLOPT_READDATA, me)
+        _ = oss_curl_easy_setopt_pointer(easy, CURLOPT_SEEKDATA, me)
+        _ = oss_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION) { buffer, size, count, user in
+            Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue().onHeader(buffer!, size * count)
+        }
+        _ = oss_curl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION) { buffer, size, count, user in
+            Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue().onData(buffer!, size * count)
+        }
+        _ = oss_curl_easy_setopt_data_callback(easy, CURLOPT_READFUNCTION) { buffer, size, count, user in
+            Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue().onRead(buffer!, size * count)
+        }
+        _ = oss_curl_easy_setopt_seek_callback(easy) { user, offset, origin in
+            Unmanaged<CurlTransfer>.fromOpaque(user!).takeUnretainedValue().onSeek(Int64(offset), origin)
+        }
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        if uploadFile >= 0 { close(uploadFile) }
+    }
+
+    private func set(_ option: CURLoption, _ value: String) {
+        _ = oss_curl_easy_setopt_string(easy, option, value)
+    }
+
+    private func setLong(_ option: CURLoption, _ value: Int) {
+        _ = oss_curl_easy_setopt_long(easy, option, value)
+    }
+
+    // MARK: Task side
+
+    /// Hands the transfer to the driver and waits for the response head.
+    func start() async throws -> Head {
+        try await withCheckedThrowingContinuation { continuation in
+            let immediate: Result<Head, TransportError>? = state.withLock { state in
+                if state.cancelled { return .failure(TransportError(.cancelled, "the request was cancelled")) }
+                state.headContinuation = continuation
+                return nil
+            }
+            if let immediate {
+                continuation.resume(with: immediate.mapError { $0 as any Error })
+            } else {
+                driver.submit(.add(self))
+            }
+        }
+    }
+
+    func next() async throws -> [UInt8]? {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
+                var resumeTransfer = false
+                let ready: Result<[UInt8]?, TransportError>? = state.withLock { state in
+                    if state.chunkIndex < state.chunks.count {
+                        let chunk = state.chunks[state.chunkIndex]
+                        state.chunkIndex += 1
+                        if state.chunkIndex == state.chunks.count {
+                            state.chunks.removeAll(keepingCapacity: true)
+                            state.chunkIndex = 0
+                        }
+                        state.buffered -= chunk.count
+                        if state.paused && state.buffered < CurlTransport.lowWatermark {
+                            state.paused = false
+                            resumeTransfer = true
+                        }
+                        return .success(chunk)
+                    }
+                    if let outcome = state.outcome {
+                        return outcome.map { nil }
+                    }
+                    state.bodyContinuation = continuation
+                    return nil
+                }
+                if resumeTransfer { driver.submit(.resume(self)) }
+                if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
+
+    func cancel() {
+        let first = state.withLock { state -> Bool in
+            defer { state.cancelled = true }
+            return !state.cancelled && state.outcome == nil
+        }
+        if first { driver.submit(.remove(self, TransportError(.cancelled, "the request was cancelled"))) }
+    }
+
+    // MARK: Driver side
+
+    /// The transfer ended (from curl's completion message).
+    func complete(_ code: CURLcode) {
+        if code == CURLE_OK {
+            finish(.success(()))
+        } else {
+            finish(.failure(Self.error(for: code, cancelled: isCancelled)))
+        }
+    }
+
+    func finish(_ outcome: Result<Void, TransportError>) {
+        let (head, body) = state.withLock { state -> (CheckedContinuation<Head, any Error>?, CheckedContinuation<[UInt8]?, any Error>?) in
+            if state.outcome == nil { state.outcome = outcome }
+            let head = state.headContinuation
+            state.headContinuation = nil
+            var body: CheckedContinuation<[UInt8]?, any Error>?
+            if state.chunkIndex >= state.chunks.count {
+                body = state.bodyContinuation
+                state.bodyContinuation = nil
+            }
+            return (head, body)
+        }
+        let final = state.withLock { $0.outcome! }
+        if let head {
+            switch final {
+            case .success:
+                let snapshot = state.withLock { state -> Head in
+                    state.headDelivered = true
+                    return Head(status: state.status, headers: state.headers)
+                }
+                head.resume(returning: snapshot)
+            case let .failure(error):
+                head.resume(throwing: error)
+            }
+        }
+        if let body {
+            switch final {
+            case .success: body.resume(returning: nil)
+            case let .failure(error): body.resume(throwing: error)
+            }
+        }
+    }
+
+    private func onHeader(_ buffer: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
+        let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: count), as: UTF8.self)
+        let trimmedLine = line.trimmingCharacters(in: "\r\n")
+        var continuation: CheckedContinuation<Head, any Error>?
+        var head: Head?
+        state.withLock { state in
+            if trimmedLine.hasPrefix("HTTP/") {
+                let parts = trimmedLine.split(separator: " ", maxSplits: 2)
+                state.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+                state.headers.removeAll()
+            } else if trimmedLine.isEmpty {
+                // End of a header block; 1xx blocks are followed by the real one.
+                if state.status >= 200 && !state.headDelivered {
+                    state.headDelivered = true
+                    continuation = state.headContinuation
+                    state.headContinuation = nil
+                    head = Head(status: state.status, headers: state.headers)
+                }
+            } else if let colon = trimmedLine.firstIndex(of: ":") {
+                let name = String(trimmedLine[..<colon])
+                let value = String(trimmedLine[trimmedLine.index(after: colon)...]).trimmingCharacters(in: " \t")
+                state.headers.append((name: name, value: value))
+            }
+        }
+        if let continuation, let head { continuation.resume(returning: head) }
+        return count
+    }
+
+    private func onData(_ buffer: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
+        var continuation: CheckedContinuation<[UInt8]?, any Error>?
+        let chunk = [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))
+        let pause = state.withLock { state -> Bool in
+            if state.cancelled { return false }
+            if state.buffered >= CurlTransport.highWatermark {
+                state.paused = true
+                return true
+            }
+            if let waiting = state.bodyContinuation {
+                state.bodyContinuation = nil
+                continuation = waiting
+            } else {
+                state.chunks.append(chunk)
+                state.buffered += count
+            }
+            return false
+        }
+        if pause { return oss_curl_writefunc_pause() }
+        if isCancelled { return 0 } // makes curl abort with CURLE_WRITE_ERROR
+        continuation?.resume(returning: chunk)
+        return count
+    }
+
+    private func onRead(_ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
+        if isCancelled { return oss_curl_readfunc_abort() }
+        let remaining = upload.length - uploadPosition
+        let count = Int(min(Int64(capacity), max(0, remaining)))
+        guard count > 0 else { return 0 }
+        switch upload {
+        case .none:
+            return 0
+        case let .bytes(bytes):
+            bytes.withUnsafeBytes { raw in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress! + Int(uploadPosition), byteCount: count)
+            }
+            uploadPosition += Int64(count)
+            return count
+        case let .file(_, offset, _):
+            while true {
+                let n = pread(uploadFile, buffer, count, off_t(offset + uploadPosition))
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return oss_curl_readfunc_abort() }
+                uploadPosition += Int64(n)
+                return n
+            }
+        }
+    }
+
+    private func onSeek(_ offset: Int64, _ origin: Int32) -> Int32 {
+        guard origin == SEEK_SET, offset >= 0, offset <= upload.length else { return 1 } // CURL_SEEKFUNC_FAIL
+        uploadPosition = offset
+        return 0 // CURL_SEEKFUNC_OK
+    }
+
+    static func error(for code: CURLcode, cancelled: Bool) -> TransportError {
+        let text = String(cString: curl_easy_strerror(code))
+        if cancelled { return TransportError(.cancelled, "the request was cancelled") }
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
+            return TransportError(.connect, text)
+        case CURLE_OPERATION_TIMEDOUT:
+            return TransportError(.timedOut, text)
+        case CURLE_PARTIAL_FILE:
+            return TransportError(.truncatedBody, "the connection closed before the whole body arrived")
+        case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            return TransportError(.connectionLost, text)
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+            return TransportError(.tls, text)
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+            return TransportError(.invalidRequest, text)
+        case CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR:
+            return TransportError(.cancelled, text)
+        default:
+            return TransportError(.other, "\(text) (curl \(code.rawValue))")
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,47 @@
+import CCurlShim
+import OSSHTTP
+
+/// The default transport on Linux: libcurl's multi interface, driven by one dedicated thread.
+///
+/// No call ever blocks Swift's cooperative pool: tasks only wait on continuations, and every curl
+/// call happens on the driver thread. The multi handle keeps connections alive and reuses them.
+/// Response bodies are buffered up to ``highWatermark`` and the transfer is paused beyond it, so a
+/// slow consumer costs memory in the hundreds of KiB, not the size of the object.
+public final class CurlTransport: Transport {
+    /// One driver thread and one connection pool for the whole process.
+    public static let shared = CurlTransport()
+
+    /// Bytes buffered per response before the transfer pauses.
+    public static let highWatermark = 1 << 20
+    /// Buffered bytes below which a paused transfer resumes.
+    public static let lowWatermark = 256 << 10
+
+    let driver: CurlDriver
+
+    public init() {
+        driver = CurlDriver()
+    }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        let transfer: CurlTransfer
+        do {
+            transfer = try CurlTransfer(request, driver: driver)
+        } catch let error as TransportError {
+            throw error
+        } catch {
+            throw TransportError(.invalidRequest, "\(error)")
+        }
+        do {
+            return try await withTaskCancellationHandler {
+                let head = try await transfer.start()
+                return HTTPResponse(status: head.status, headers: head.headers, body: HTTPResponseBody(source: transfer))
+            } onCancel: {
+                transfer.cancel()
+            }
+        } catch let error as TransportError {
+            throw error
+        } catch {
+            throw TransportError(.other, "\(error)")
+        }
+    }
+}

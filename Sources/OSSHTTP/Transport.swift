@@ -1,0 +1,191 @@
+/// Sends one HTTP request and streams the response back.
+///
+/// The client is written against this protocol only, so libcurl (the default on Linux), URLSession
+/// (the default on Apple platforms) and an in-process transport for the offline mode are
+/// interchangeable. Implementations never retry and never follow redirects: the client decides.
+public protocol Transport: Sendable {
+    /// Sends `request` and returns once the response head has arrived. The body streams from the
+    /// response; cancelling the calling task aborts the transfer.
+    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
+}
+
+/// A request as it goes on the wire: the URL and headers must already be final (signed).
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// Absolute URL; its path and query are sent exactly as written.
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: HTTPRequestBody
+    public var timeouts: TransportTimeouts
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: HTTPRequestBody = .none,
+                timeouts: TransportTimeouts = TransportTimeouts()) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeouts = timeouts
+    }
+}
+
+/// A request body. Every case can be sent again from the start, which is what makes a request
+/// safe to retry.
+public enum HTTPRequestBody: Sendable, Hashable {
+    case none
+    case bytes([UInt8])
+    /// A byte range of a file, streamed from disk, never held in memory.
+    case file(path: String, offset: Int64, length: Int64)
+
+    /// The number of bytes sent.
+    public var length: Int64 {
+        switch self {
+        case .none: 0
+        case let .bytes(bytes): Int64(bytes.count)
+        case let .file(_, _, length): length
+        }
+    }
+}
+
+/// Time limits for one request. There is deliberately no whole-request limit: a 10 GiB download on
+/// a slow link is fine as long as bytes keep moving.
+public struct TransportTimeouts: Sendable, Hashable {
+    /// Connecting (TCP and TLS).
+    public var connect: Duration
+    /// The longest time with no byte received or sent.
+    public var idle: Duration
+
+    public init(connect: Duration = .seconds(10), idle: Duration = .seconds(60)) {
+        self.connect = connect
+        self.idle = idle
+    }
+}
+
+/// The response head and a streamed body.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: HTTPResponseBody
+
+    public init(status: Int, headers: [(name: String, value: String)], body: HTTPResponseBody) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// First value of a header, case-insensitive.
+    public func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.first { $0.name.lowercased() == lower }?.value
+    }
+}
+
+/// A response body: chunks pulled as the consumer is ready, so memory stays bounded whatever the
+/// size. Dropping the body before its end aborts the transfer.
+public struct HTTPResponseBody: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+
+    private let source: any HTTPBodySource
+    private let lifetime: BodyLifetime
+
+    public init(source: any HTTPBodySource) {
+        self.source = source
+        lifetime = BodyLifetime(source)
+    }
+
+    /// A body held in memory.
+    public init(bytes: [UInt8]) {
+        self.init(source: BufferedBodySource(bytes))
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let source: any HTTPBodySource
+        let lifetime: BodyLifetime
+        public mutating func next() async throws -> [UInt8]? {
+            try await source.next()
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: source, lifetime: lifetime) }
+
+    /// Reads the whole body, refusing more than `limit` bytes.
+    public func collect(upTo limit: Int) async throws -> [UInt8] {
+        var all: [UInt8] = []
+        for try await chunk in self {
+            guard all.count + chunk.count <= limit else {
+                source.cancel()
+                throw TransportError(.other, "the response body is larger than \(limit) bytes")
+            }
+            all += chunk
+        }
+        return all
+    }
+
+    /// Aborts the transfer; the iterator then throws.
+    public func cancel() { source.cancel() }
+}
+
+/// Where a response body's chunks come from.
+public protocol HTTPBodySource: AnyObject, Sendable {
+    /// The next chunk, nil at the end. Throws ``TransportError`` when the transfer fails.
+    func next() async throws -> [UInt8]?
+    /// Stops the transfer; safe to call more than once and after the end.
+    func cancel()
+}
+
+/// Cancels the source when the last copy of the body goes away unread.
+final class BodyLifetime: Sendable {
+    let source: any HTTPBodySource
+    init(_ source: any HTTPBodySource) { self.source = source }
+    deinit { source.cancel() }
+}
+
+final class BufferedBodySource: HTTPBodySource, @unchecked Sendable {
+    private var bytes: [UInt8]?
+    init(_ bytes: [UInt8]) { self.bytes = bytes.isEmpty ? nil : bytes }
+    func next() async throws -> [UInt8]? {
+        defer { bytes = nil }
+        return bytes
+    }
+    func cancel() {}
+}
+
+/// Why a transfer failed, in the terms the retry logic needs.
+public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// DNS, refused connection, unreachable host.
+        case connect
+        /// The connection broke (reset, closed early) after it was established.
+        case connectionLost
+        /// No byte moved for the idle timeout, or the connect timeout passed.
+        case timedOut
+        /// The connection closed before the announced `Content-Length` arrived.
+        case truncatedBody
+        /// TLS handshake or certificate verification failed.
+        case tls
+        /// The task was cancelled.
+        case cancelled
+        /// The URL or the request cannot be sent.
+        case invalidRequest
+        /// Anything else.
+        case other
+    }
+
+    public var kind: Kind
+    /// A short human text (never contains headers or URLs with signatures).
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// Whether sending the same request again may succeed.
+    public var isRetryable: Bool {
+        switch kind {
+        case .connect, .connectionLost, .timedOut, .truncatedBody: true
+        case .tls, .cancelled, .invalidRequest, .other: false
+        }
+    }
+
+    public var description: String { "\(kind.rawValue): \(message)" }
+}

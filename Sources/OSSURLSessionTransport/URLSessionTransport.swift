@@ -1,0 +1,254 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import OSSHTTP
+
+/// A transport on one long-lived `URLSession`: the default on Apple platforms, selectable on Linux.
+///
+/// Redirects are not followed and `Accept-Encoding: identity` is sent, so the bytes that arrive are
+/// the bytes OSS checksummed. A slow consumer suspends the task instead of buffering the object.
+/// URLSession has a single idle timeout, so ``TransportTimeouts/idle`` bounds connecting too.
+public final class URLSessionTransport: Transport {
+    /// One session for the process, so connections are reused.
+    public static let shared = URLSessionTransport()
+
+    private let session: URLSession
+    private let delegate: SessionDelegate
+
+    public init() {
+        let configuration = URLSessionConfiguration.default
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        configuration.timeoutIntervalForResource = 7 * 24 * 3600
+        delegate = SessionDelegate()
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
+    }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        guard let url = URL(string: request.url) else {
+            throw TransportError(.invalidRequest, "not a URL")
+        }
+        var urlRequest = URLRequest(url: url)
+        urlRequest.httpMethod = request.method
+        urlRequest.timeoutInterval = TimeInterval(request.timeouts.idle.components.seconds) + 1
+        for (name, value) in request.headers {
+            urlRequest.addValue(value, forHTTPHeaderField: name)
+        }
+        if urlRequest.value(forHTTPHeaderField: "Accept-Encoding") == nil {
+            urlRequest.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
+        }
+        let task: URLSessionTask
+        switch request.body {
+        case .none:
+            task = session.dataTask(with: urlRequest)
+        case let .bytes(bytes):
+            task = session.uploadTask(with: urlRequest, from: Data(bytes))
+        case let .file(path, offset, length):
+            if offset == 0, let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value, size == length {
+                task = session.uploadTask(with: urlRequest, fromFile: URL(fileURLWithPath: path))
+            } else {
+                guard let handle = FileHandle(forReadingAtPath: path) else { throw TransportError(.invalidRequest, "cannot open \(path)") }
+                defer { try? handle.close() }
+                do {
+                    try handle.seek(toOffset: UInt64(offset))
+                    task = session.uploadTask(with: urlRequest, from: try handle.read(upToCount: Int(length)) ?? Data())
+                } catch {
+                    throw TransportError(.invalidRequest, "cannot read \(path)")
+                }
+            }
+        }
+        let state = TaskState(task: task)
+        delegate.register(state, for: task)
+        do {
+            return try await withTaskCancellationHandler {
+                let head = try await state.start()
+                return HTTPResponse(status: head.status, headers: head.headers, body: HTTPResponseBody(source: state))
+            } onCancel: {
+                state.cancel()
+            }
+        } catch let error as TransportError {
+            throw error
+        } catch {
+            throw TransportError(.other, "\(type(of: error))")
+        }
+    }
+}
+
+/// Routes session callbacks to the state of each task.
+private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var states: [Int: TaskState] = [:]
+
+    func register(_ state: TaskState, for task: URLSessionTask) {
+        lock.withLock { states[task.taskIdentifier] = state }
+    }
+
+    private func state(_ task: URLSessionTask, remove: Bool = false) -> TaskState? {
+        lock.withLock { remove ? states.removeValue(forKey: task.taskIdentifier) : states[task.taskIdentifier] }
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        state(dataTask)?.receive(response as? HTTPURLResponse)
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        state(dataTask)?.receive(data)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        state(task, remove: true)?.complete(error)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+}
+
+/// One task's head, buffered body and outcome.
+private final class TaskState: HTTPBodySource, @unchecked Sendable {
+    struct Head {
+        var status: Int
+        var headers: [(name: String, value: String)]
+    }
+
+    private let lock = NSLock()
+    private let task: URLSessionTask
+    private var headContinuation: CheckedContinuation<Head, any Error>?
+    private var head: Head?
+    private var chunks: [[UInt8]] = []
+    private var buffered = 0
+    private var suspended = false
+    private var outcome: Result<Void, TransportError>?
+    private var bodyContinuation: CheckedContinuation<[UInt8]?, any Error>?
+    private var cancelled = false
+
+    init(task: URLSessionTask) {
+        self.task = task
+    }
+
+    func start() async throws -> Head {
+        try await withCheckedThrowingContinuation { continuation in
+            let failed: TransportError? = lock.withLock {
+                if cancelled { return TransportError(.cancelled, "the request was cancelled") }
+                headContinuation = continuation
+                return nil
+            }
+            if let failed { continuation.resume(throwing: failed) } else { task.resume() }
+        }
+    }
+
+    func receive(_ response: HTTPURLResponse?) {
+        var headers: [(name: String, value: String)] = []
+        for (name, value) in response?.allHeaderFields ?? [:] {
+            headers.append((name: "\(name)", value: "\(value)"))
+        }
+        let head = Head(status: response?.statusCode ?? 0, headers: headers)
+        let continuation: CheckedContinuation<Head, any Error>? = lock.withLock {
+            self.head = head
+            defer { headContinuation = nil }
+            return headContinuation
+        }
+        continuation?.resume(returning: head)
+    }
+
+    func receive(_ data: Data) {
+        let chunk = [UInt8](data)
+        let waiting: CheckedContinuation<[UInt8]?, any Error>? = lock.withLock {
+            if let waiting = bodyContinuation {
+                bodyContinuation = nil
+                return waiting
+            }
+            chunks.append(chunk)
+            buffered += chunk.count
+            if buffered > 1 << 20 && !suspended {
+                suspended = true
+                task.suspend()
+            }
+            return nil
+        }
+        waiting?.resume(returning: chunk)
+    }
+
+    func complete(_ error: (any Error)?) {
+        let result: Result<Void, TransportError> = error.map { .failure(Self.map($0, cancelled: lock.withLock { cancelled })) } ?? .success(())
+        let (headWaiter, bodyWaiter): (CheckedContinuation<Head, any Error>?, CheckedContinuation<[UInt8]?, any Error>?) = lock.withLock {
+            outcome = result
+            defer { headContinuation = nil; bodyContinuation = nil }
+            return (headContinuation, chunks.isEmpty ? bodyContinuation : nil)
+        }
+        if let headWaiter {
+            switch result {
+            case .success: headWaiter.resume(throwing: TransportError(.other, "no response"))
+            case let .failure(error): headWaiter.resume(throwing: error)
+            }
+        }
+        if let bodyWaiter {
+            switch result {
+            case .success: bodyWaiter.resume(returning: nil)
+            case let .failure(error): bodyWaiter.resume(throwing: error)
+            }
+        }
+    }
+
+    func next() async throws -> [UInt8]? {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
+                var resumeTask = false
+                let ready: Result<[UInt8]?, TransportError>? = lock.withLock {
+                    if !chunks.isEmpty {
+                        let chunk = chunks.removeFirst()
+                        buffered -= chunk.count
+                        if suspended && buffered < 256 << 10 {
+                            suspended = false
+                            resumeTask = true
+                        }
+                        return .success(chunk)
+                    }
+                    if let outcome { return outcome.map { nil } }
+                    bodyContinuation = continuation
+                    return nil
+                }
+                if resumeTask { task.resume() }
+                if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
+
+    func cancel() {
+        let first = lock.withLock { () -> Bool in
+            defer { cancelled = true }
+            return !cancelled && outcome == nil
+        }
+        if first { task.cancel() }
+    }
+
+    static func map(_ error: any Error, cancelled: Bool) -> TransportError {
+        if cancelled { return TransportError(.cancelled, "the request was cancelled") }
+        let nsError = error as NSError
+        guard nsError.domain == NSURLErrorDomain else { return TransportError(.other, nsError.localizedDescription) }
+        switch nsError.code {
+        case NSURLErrorCancelled: return TransportError(.cancelled, "the request was cancelled")
+        case NSURLErrorTimedOut: return TransportError(.timedOut, "timed out")
+        case NSURLErrorCannotConnectToHost, NSURLErrorCannotFindHost, NSURLErrorDNSLookupFailed, NSURLErrorNotConnectedToInternet:
+            return TransportError(.connect, "could not connect")
+        case NSURLErrorNetworkConnectionLost: return TransportError(.connectionLost, "the connection was lost")
+        case NSURLErrorServerCertificateUntrusted, NSURLErrorSecureConnectionFailed, NSURLErrorServerCertificateHasBadDate,
+             NSURLErrorServerCertificateHasUnknownRoot, NSURLErrorServerCertificateNotYetValid:
+            return TransportError(.tls, "TLS failed")
+        case NSURLErrorBadURL, NSURLErrorUnsupportedURL: return TransportError(.invalidRequest, "bad URL")
+        default:
+            // URLSession on Linux reports a body cut short as a generic network error.
+            return TransportError(.connectionLost, "network error \(nsError.code)")
+        }
+    }
+}
