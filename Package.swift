@@ -62,6 +62,7 @@ let package = Package(
         ]),
         .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto",
                                                                       .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "OSSCommandTests"),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),
         .testTarget(name: "OSSTests", dependencies: ["OSS"]),
     ],

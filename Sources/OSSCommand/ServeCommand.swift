@@ -7,6 +7,7 @@ import Foundation
 #endif
 import OSSLocalServer
 import OSSLocalService
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -80,18 +81,42 @@ struct Serve: AsyncParsableCommand {
         for bucket in buckets {
             try service.createBucket(bucket)
         }
-        let server = try await LocalOSSServer.bind(service: service, host: host, port: port)
-        print(server.baseURL)
-        fflush(nil)
-
+        // Signals are caught before the URL is printed, so a supervisor that stops the server as
+        // soon as it has read the URL still gets a clean exit.
+        let shutdown = ShutdownSignal()
         let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { Task { await server.close() } }
+            source.setEventHandler { shutdown.trigger() }
             source.resume()
             return source
         }
+        let server = try await LocalOSSServer.bind(service: service, host: host, port: port)
+        shutdown.attach(server)
+        print(server.baseURL)
+        fflush(nil)
         try await server.run()
         signals.forEach { $0.cancel() }
+    }
+}
+
+/// Closes the server on SIGINT/SIGTERM, including a signal that arrives before it is bound.
+final class ShutdownSignal: Sendable {
+    private let state = Mutex<(server: LocalOSSServer?, triggered: Bool)>((nil, false))
+
+    func trigger() {
+        let server = state.withLock { state -> LocalOSSServer? in
+            state.triggered = true
+            return state.server
+        }
+        if let server { Task { await server.close() } }
+    }
+
+    func attach(_ server: LocalOSSServer) {
+        let triggered = state.withLock { state -> Bool in
+            state.server = server
+            return state.triggered
+        }
+        if triggered { Task { await server.close() } }
     }
 }
