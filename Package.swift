@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "OSSLocalService", targets: ["OSSLocalService"]),
         .library(name: "OSSLocalServer", targets: ["OSSLocalServer"]),
         .executable(name: "oss", targets: ["OSSCommand"]),
+        .executable(name: "oss-benchmarks", targets: ["OSSBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -25,7 +26,13 @@ let package = Package(
         ),
         // The tiny crypto interface (HMAC-SHA256, HMAC-SHA1, SHA-256, MD5) the rest of the package
         // sees, so that a CommonCrypto path can replace OpenSSL on Apple platforms.
-        .target(name: "OSSCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "OSSCrypto", dependencies: ["COpenSSL", "CLZMA"]),
+        // liblzma, for its fast CRC-64/ECMA-182 (the checksum OSS returns as x-oss-hash-crc64ecma).
+        .systemLibrary(
+            name: "CLZMA",
+            pkgConfig: "liblzma",
+            providers: [.apt(["liblzma-dev"])]
+        ),
         // Pure V4/V1 request signing. Depends only on the crypto interface, so the local OSS can
         // verify signatures without depending on the client.
         .target(name: "OSSSigner", dependencies: ["OSSCrypto"]),
@@ -62,6 +69,8 @@ let package = Package(
         ]),
         .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto",
                                                                       .product(name: "Logging", package: "swift-log")]),
+        // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
+        .executableTarget(name: "OSSBenchmarks", dependencies: ["OSS"]),
         .testTarget(name: "OSSCommandTests"),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),
         .testTarget(name: "OSSTests", dependencies: ["OSS"]),

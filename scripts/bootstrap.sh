@@ -8,6 +8,7 @@ PACKAGES=(
   pkg-config
   libssl-dev            # OpenSSL libcrypto: HMAC, SHA-256, MD5
   libcurl4-openssl-dev  # libcurl, the default HTTP transport
+  liblzma-dev           # liblzma: CRC-64/ECMA-182, the checksum OSS uses
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

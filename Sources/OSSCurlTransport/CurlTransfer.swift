@@ -29,7 +29,12 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
         var outcome: Result<Void, TransportError>?
         var bodyContinuation: CheckedContinuation<[UInt8]?, any Error>?
         var cancelled = false
+        /// Emptied chunks handed back by the consumer, refilled instead of allocating.
+        var spare: [[UInt8]] = []
     }
+
+    /// curl's receive buffer, and the size of the chunks handed to the consumer.
+    static let receiveBufferSize = 128 << 10
 
     let easy: UnsafeMutableRawPointer
     private let driver: CurlDriver
@@ -81,6 +86,8 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
         setLong(CURLOPT_LOW_SPEED_LIMIT, 1)
         setLong(CURLOPT_LOW_SPEED_TIME, Int(max(1, (request.timeouts.idle.milliseconds + 999) / 1000)))
         setLong(CURLOPT_TIMEOUT_MS, 0)
+        // Large receive buffer: fewer, bigger chunks for the consumer.
+        setLong(CURLOPT_BUFFERSIZE, Self.receiveBufferSize)
         _ = oss_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList)
 
         let method = request.method.uppercased()
@@ -188,6 +195,12 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
         }
     }
 
+    func recycle(_ chunk: [UInt8]) {
+        state.withLock { state in
+            if state.spare.count < 32 && chunk.capacity >= 16 << 10 { state.spare.append(chunk) }
+        }
+    }
+
     func cancel() {
         let first = state.withLock { state -> Bool in
             defer { state.cancelled = true }
@@ -270,13 +283,20 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
 
     private func onData(_ buffer: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
         var continuation: CheckedContinuation<[UInt8]?, any Error>?
-        let chunk = [UInt8](UnsafeRawBufferPointer(start: buffer, count: count))
         let pause = state.withLock { state -> Bool in
             if state.cancelled { return false }
-            if state.buffered >= CurlTransport.highWatermark {
-                state.paused = true
-                return true
-            }
+            return state.buffered >= CurlTransport.highWatermark
+        }
+        if pause {
+            state.withLock { $0.paused = true }
+            return oss_curl_writefunc_pause()
+        }
+        var chunk = state.withLock { $0.spare.popLast() } ?? []
+        chunk.removeAll(keepingCapacity: true)
+        chunk.reserveCapacity(max(count, Self.receiveBufferSize))
+        chunk.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: count))
+        let handled = state.withLock { state -> Bool in
+            if state.cancelled { return false }
             if let waiting = state.bodyContinuation {
                 state.bodyContinuation = nil
                 continuation = waiting
@@ -284,10 +304,9 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
                 state.chunks.append(chunk)
                 state.buffered += count
             }
-            return false
+            return true
         }
-        if pause { return oss_curl_writefunc_pause() }
-        if isCancelled { return 0 } // makes curl abort with CURLE_WRITE_ERROR
+        if !handled { return 0 } // cancelled: makes curl abort with CURLE_WRITE_ERROR
         continuation?.resume(returning: chunk)
         return count
     }

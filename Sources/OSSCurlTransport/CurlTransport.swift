@@ -12,9 +12,9 @@ public final class CurlTransport: Transport {
     public static let shared = CurlTransport()
 
     /// Bytes buffered per response before the transfer pauses.
-    public static let highWatermark = 1 << 20
+    public static let highWatermark = 2 << 20
     /// Buffered bytes below which a paused transfer resumes.
-    public static let lowWatermark = 256 << 10
+    public static let lowWatermark = 512 << 10
 
     let driver: CurlDriver
 

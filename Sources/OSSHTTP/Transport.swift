@@ -122,6 +122,10 @@ public struct HTTPResponseBody: AsyncSequence, Sendable {
 
     /// Aborts the transfer; the iterator then throws.
     public func cancel() { source.cancel() }
+
+    /// Hands a chunk back once it has been used, so the transport can fill it again instead of
+    /// allocating: long downloads then run on a fixed set of buffers. Optional.
+    public func recycle(_ chunk: [UInt8]) { source.recycle(chunk) }
 }
 
 /// Where a response body's chunks come from.
@@ -130,6 +134,12 @@ public protocol HTTPBodySource: AnyObject, Sendable {
     func next() async throws -> [UInt8]?
     /// Stops the transfer; safe to call more than once and after the end.
     func cancel()
+    /// Takes back a chunk the consumer is done with, for reuse.
+    func recycle(_ chunk: [UInt8])
+}
+
+extension HTTPBodySource {
+    public func recycle(_ chunk: [UInt8]) {}
 }
 
 /// Cancels the source when the last copy of the body goes away unread.

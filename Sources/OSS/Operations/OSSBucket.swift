@@ -105,32 +105,25 @@ public struct OSSBucket: Sendable {
         SigningTime(unixSeconds: Int64(date.timeIntervalSince1970.rounded(.down))).httpDate
     }
 
-    /// Streams a response body into an atomic file.
+    /// Streams a response body into an atomic file: receive, checksum and write overlap.
     static func receive(_ response: HTTPResponse, info: ObjectInfo, to path: String, checkCRC: Bool,
                         progress: ProgressHandler?) async throws(OSSError) -> ObjectInfo {
-        let writer: AtomicFileWriter
+        let sink: DownloadSink
         do {
-            writer = try await BlockingIO.run { try AtomicFileWriter(destination: path) }
+            let body = response.body
+            sink = DownloadSink(writer: try await BlockingIO.run { try AtomicFileWriter(destination: path) },
+                                recycle: { body.recycle($0) })
         } catch {
             response.body.cancel()
             throw .invalidArgument(parameter: "destination", reason: "cannot create a file beside \(path): \(error)")
         }
         var received: Int64 = 0
-        var crc = CRC64()
         do {
-            // Chunks are gathered to about 1 MiB so that each hop to the I/O thread writes a lot.
-            var pending: [UInt8] = []
-            pending.reserveCapacity(1 << 20)
             do {
-                for try await chunk in response.body {
-                    crc.update(chunk)
+                var iterator = response.body.makeAsyncIterator()
+                while let chunk = try await iterator.next() {
                     received += Int64(chunk.count)
-                    pending += chunk
-                    if pending.count >= 1 << 20 {
-                        let batch = pending
-                        pending.removeAll(keepingCapacity: true)
-                        try await BlockingIO.run { try writer.write(batch) }
-                    }
+                    try await sink.append(consume chunk)
                     progress?(received, info.contentLength)
                 }
             } catch let error as FileIOError {
@@ -141,16 +134,13 @@ public struct OSSBucket: Sendable {
             } catch {
                 throw bodyError(error, received: received, info: info)
             }
-            if !pending.isEmpty {
-                let batch = pending
-                try await BlockingIO.run { try writer.write(batch) }
-            }
-            try verify(received: received, crc: crc.value, info: info, checkCRC: checkCRC)
+            let (crc, written) = try await sink.finish()
+            try verify(received: written, crc: crc, info: info, checkCRC: checkCRC)
             try Task.checkCancellation()
-            try await BlockingIO.run { try writer.commit() }
+            try await sink.commit()
             return info
         } catch {
-            writer.abort()
+            await sink.abort()
             switch error {
             case let error as OSSError: throw error
             case is CancellationError: throw .cancelled

@@ -1,0 +1,17 @@
+import Foundation
+
+// oss-benchmarks: figures for the README and the closing notes, never run as tests.
+//   oss-benchmarks transfer [--size-mib N] [--rounds R]
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, default value: Int) -> Int {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
+    return parsed
+}
+
+switch arguments.first {
+case "transfer":
+    try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
+default:
+    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R]")
+    exit(2)
+}
