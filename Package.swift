@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "OSS", targets: ["OSS"]),
         .library(name: "OSSURLSessionTransport", targets: ["OSSURLSessionTransport"]),
+        .library(name: "OSSImage", targets: ["OSSImage"]),
+        .library(name: "OSSOffline", targets: ["OSSOffline"]),
         .library(name: "OSSLocalService", targets: ["OSSLocalService"]),
         .library(name: "OSSLocalServer", targets: ["OSSLocalServer"]),
         .executable(name: "oss", targets: ["OSSCommand"]),
@@ -44,9 +46,17 @@ let package = Package(
         .target(name: "OSSCurlTransport", dependencies: ["OSSHTTP", "CCurlShim"]),
         // URLSession: the default on Apple platforms, selectable on Linux.
         .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP"]),
+        // The x-oss-process language for images: parse, validate, build. No codecs.
+        .target(name: "OSSImageProcess"),
+        // libjpeg-turbo, libpng, libwebp and libdeflate behind a small C layer (libjpeg's longjmp stays in C).
+        .target(name: "CImageCodecs", linkerSettings: [
+            .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("deflate"),
+        ]),
+        // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
+        .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs"]),
         // The client: credentials, configuration, endpoints, validation, operations.
         .target(name: "OSS", dependencies: [
-            "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO",
+            "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO", "OSSImageProcess",
             .target(name: "OSSCurlTransport", condition: .when(platforms: [.linux, .android, .windows])),
             .target(name: "OSSURLSessionTransport", condition: .when(platforms: [.macOS, .iOS, .tvOS, .watchOS, .visionOS])),
             .product(name: "Logging", package: "swift-log"),
@@ -62,9 +72,11 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // Offline mode: the local OSS and the image kernels in-process, behind the client's Transport.
+        .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO"]),
         // The `oss` command-line tool.
         .executableTarget(name: "OSSCommand", dependencies: [
-            "OSS", "OSSLocalServer",
+            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto",
@@ -72,6 +84,7 @@ let package = Package(
         // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
         .executableTarget(name: "OSSBenchmarks", dependencies: ["OSS"]),
         .testTarget(name: "OSSCommandTests"),
+        .testTarget(name: "OSSImageTests", dependencies: ["OSSImageProcess", "OSSImage"]),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),
         .testTarget(name: "OSSTests", dependencies: ["OSS"]),
     ],

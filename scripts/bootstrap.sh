@@ -9,6 +9,10 @@ PACKAGES=(
   libssl-dev            # OpenSSL libcrypto: HMAC, SHA-256, MD5
   libcurl4-openssl-dev  # libcurl, the default HTTP transport
   liblzma-dev           # liblzma: CRC-64/ECMA-182, the checksum OSS uses
+  libjpeg-dev           # libjpeg-turbo (libjpeg62-turbo-dev on Debian, libjpeg-turbo8-dev on Ubuntu)
+  libpng-dev            # PNG decoding
+  libdeflate-dev        # fast deflate for PNG encoding
+  libwebp-dev           # WebP
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -1,4 +1,5 @@
 import OSSHTTP
+import OSSImageProcess
 
 /// Everything the SDK throws.
 ///
@@ -12,6 +13,9 @@ public enum OSSError: Error, Sendable, Hashable {
     case credentialsUnavailable(String)
     /// A signing precondition failed (presign lifetime, missing region).
     case signing(SigningError)
+    /// An image process OSS would refuse: the action, the parameter and OSS's code, found before
+    /// anything was sent.
+    case invalidProcess(ImageProcessError)
     /// OSS answered with an error.
     case server(ServerError)
     /// The request could not be carried (connection, timeout, TLS).
@@ -34,6 +38,7 @@ extension OSSError: CustomStringConvertible {
         case let .invalidArgument(parameter, reason): "Invalid \(parameter): \(reason)"
         case let .credentialsUnavailable(what): "No OSS credentials: \(what)"
         case let .signing(error): error.description
+        case let .invalidProcess(error): "Invalid process: \(error)"
         case let .server(error): error.description
         case let .transport(error): "Transport error: \(error)"
         case let .integrity(error): error.description

@@ -5,6 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import OSS
+import OSSOffline
 
 struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Download an object, optionally processed, to a file ('-' for stdout).")
@@ -13,11 +14,13 @@ struct Get: AsyncParsableCommand {
     @Argument(help: "Destination file, or - for stdout.") var file: String
     @Option(help: "An x-oss-process such as image/circle,r_100.") var process: String?
     @Option(help: "A byte range a-b, a- or -n.") var range: String?
+    @Option(help: "Answer from this folder in-process (buckets are subfolders): no network, no credentials.") var offline: String?
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
         try await reportingErrors {
-            let bucket = try options.client().bucket(source.bucket)
+            let client = try offline.map { try OSSClient.offline(root: $0) } ?? options.client()
+            let bucket = client.bucket(source.bucket)
             let key = try source.requireKey()
             var get = GetObjectOptions()
             if let range { get.range = try ObjectRange(parsing: range) }

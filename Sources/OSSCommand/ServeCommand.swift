@@ -7,6 +7,7 @@ import Foundation
 #endif
 import OSSLocalServer
 import OSSLocalService
+import OSSOffline
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -77,7 +78,7 @@ struct Serve: AsyncParsableCommand {
         let service = try LocalOSSService(configuration: LocalOSSConfiguration(
             root: root, credentials: [ServiceCredentials(accessKeyId: id, accessKeySecret: secret, securityToken: token)],
             region: region, publicReadBuckets: Set(publicReadBuckets), virtualHostSuffixes: virtualHostSuffixes,
-            hostId: host, faults: FaultInjector(rules)))
+            hostId: host, processor: ImageObjectProcessor(), faults: FaultInjector(rules)))
         for bucket in buckets {
             try service.createBucket(bucket)
         }

@@ -19,6 +19,9 @@ public struct LocalOSSConfiguration: Sendable {
     public var region: String
     /// Buckets anyone may read without signing.
     public var publicReadBuckets: Set<String>
+    /// Every request is allowed without a signature: the in-process offline mode, where the
+    /// caller owns the folder anyway.
+    public var openAccess: Bool = false
     /// Host suffixes under which `BUCKET.suffix` is virtual-hosted addressing (`localhost` always is).
     public var virtualHostSuffixes: [String]
     /// The host name put in error bodies' `HostId`.
@@ -109,7 +112,8 @@ public final class LocalOSSService: Sendable {
 
     func errorResponse(_ error: ServiceError, requestId: String, isHead: Bool) -> ServiceResponse {
         let xml = Array(error.xml(requestId: requestId, hostId: configuration.hostId).utf8)
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/xml"), ("x-oss-ec", error.ec)]
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/xml")]
+        if !error.ec.isEmpty { headers.append(("x-oss-ec", error.ec)) }
         headers += error.headers.map { (name: $0.0, value: $0.1) }
         if isHead {
             headers.append(("x-oss-err", base64(xml)))
@@ -213,7 +217,7 @@ public final class LocalOSSService: Sendable {
         } else {
             authentication = try RequestAuthenticator(credentials: credentials, region: configuration.region).authenticate(request, now: now)
         }
-        if authentication == .anonymous {
+        if authentication == .anonymous && !configuration.openAccess {
             let isRead = request.method == "GET" || request.method == "HEAD"
             guard isRead, let bucket = request.bucket, request.key != nil || request.hasQuery("list-type") || true,
                   configuration.publicReadBuckets.contains(bucket) else {

@@ -63,8 +63,10 @@ public struct ServiceError: Error, Sendable {
         for (name, value) in details {
             xml += "  <\(name)>\(XML.escape(value))</\(name)>\n"
         }
-        xml += "  <EC>\(XML.escape(ec))</EC>\n"
-        xml += "  <RecommendDoc>https://api.aliyun.com/troubleshoot?q=\(XML.escape(ec))</RecommendDoc>\n"
+        if !ec.isEmpty {
+            xml += "  <EC>\(XML.escape(ec))</EC>\n"
+            xml += "  <RecommendDoc>https://api.aliyun.com/troubleshoot?q=\(XML.escape(ec))</RecommendDoc>\n"
+        }
         xml += "</Error>\n"
         return xml
     }

@@ -27,7 +27,7 @@ public struct RetryPolicy: Sendable, Hashable {
             return transport.isRetryable
         case let .integrity(integrity):
             return integrity.kind == .length
-        case .invalidArgument, .credentialsUnavailable, .signing, .cancelled:
+        case .invalidArgument, .credentialsUnavailable, .signing, .invalidProcess, .cancelled:
             return false
         }
     }

@@ -85,9 +85,7 @@ public struct OSSBucket: Sendable {
         try validate(key)
         var query: [QueryItem] = []
         if let process {
-            guard !process.trimmingSpaces().isEmpty else {
-                throw .invalidArgument(parameter: "process", reason: "the process is empty; pass nil for the original object.")
-            }
+            try Self.validateProcess(process)
             query.append(QueryItem("x-oss-process", process))
         }
         query += options.responseOverrides.queryItems
@@ -99,6 +97,20 @@ public struct OSSBucket: Sendable {
         if let date = options.ifModifiedSince { headers.append(HTTPHeaderField("If-Modified-Since", Self.httpDate(date))) }
         if let date = options.ifUnmodifiedSince { headers.append(HTTPHeaderField("If-Unmodified-Since", Self.httpDate(date))) }
         return OSSClient.Operation(name: "GetObject", method: "GET", bucket: name, key: key, query: query, headers: headers)
+    }
+
+    /// Image and style processes are parsed and range-checked here, so a bad one fails with a typed
+    /// error before anything is sent. Other kinds (video, doc) go through as given.
+    static func validateProcess(_ process: String) throws(OSSError) {
+        guard !process.trimmingSpaces().isEmpty else {
+            throw .invalidArgument(parameter: "process", reason: "the process is empty; pass nil for the original object.")
+        }
+        guard process.hasPrefix("image/") || process.hasPrefix("style/") else { return }
+        do {
+            _ = try ImageProcess(parsing: process)
+        } catch {
+            throw .invalidProcess(error)
+        }
     }
 
     static func httpDate(_ date: Date) -> String {
@@ -330,6 +342,7 @@ public struct OSSBucket: Sendable {
         var query: [QueryItem] = []
         if let process {
             guard method != .put else { throw .invalidArgument(parameter: "process", reason: "a PUT cannot carry x-oss-process.") }
+            try Self.validateProcess(process)
             query.append(QueryItem("x-oss-process", process))
         }
         query += responseOverrides.queryItems
@@ -365,6 +378,7 @@ public struct OSSBucket: Sendable {
         guard !process.isEmpty, !process.contains("|sys/") else {
             throw .invalidArgument(parameter: "process", reason: "pass the process alone; the saveas suffix is added from targetKey.")
         }
+        try Self.validateProcess(process)
         let full = Self.saveAsProcess(process, key: targetKey, bucket: destinationBucket)
         let operation = OSSClient.Operation(name: "ProcessObject", method: "POST", bucket: name, key: key,
                                             query: [QueryItem("x-oss-process")],
@@ -438,5 +452,45 @@ enum ContentTypes {
     static func guess(forKey key: String) -> String {
         guard let dot = key.lastIndex(of: "."), !key[dot...].contains("/") else { return "application/octet-stream" }
         return byExtension[key[key.index(after: dot)...].lowercased()] ?? "application/octet-stream"
+    }
+}
+
+// MARK: Typed processes
+
+extension OSSBucket {
+    /// ``getObject(_:process:toFile:options:)`` with a typed process:
+    /// `bucket.getObject("a.jpg", process: .circle(radius: 100).format(.png), toFile: "a.png")`.
+    @discardableResult
+    public func getObject(_ key: String, process: ImageProcess, toFile path: String,
+                          options: GetObjectOptions = GetObjectOptions()) async throws(OSSError) -> ObjectInfo {
+        try Self.validate(process)
+        return try await getObject(key, process: process.description, toFile: path, options: options)
+    }
+
+    /// ``getObjectData(_:process:options:maximumSize:)`` with a typed process.
+    public func getObjectData(_ key: String, process: ImageProcess, options: GetObjectOptions = GetObjectOptions(),
+                              maximumSize: Int = 256 << 20) async throws(OSSError) -> (info: ObjectInfo, data: [UInt8]) {
+        try Self.validate(process)
+        return try await getObjectData(key, process: process.description, options: options, maximumSize: maximumSize)
+    }
+
+    /// ``presign(_:method:process:expiresIn:headers:responseOverrides:)`` with a typed process.
+    public func presign(_ key: String, method: PresignMethod = .get, process: ImageProcess, expiresIn seconds: Int64 = 900,
+                        headers: [String: String] = [:]) async throws(OSSError) -> PresignedURL {
+        try Self.validate(process)
+        return try await presign(key, method: method, process: process.description, expiresIn: seconds, headers: headers)
+    }
+
+    /// ``processObject(_:process:saveAs:targetBucket:options:)`` with a typed process.
+    public func processObject(_ key: String, process: ImageProcess, saveAs targetKey: String, targetBucket: String? = nil,
+                              options: RequestOptions = RequestOptions()) async throws(OSSError) -> ProcessObjectResult {
+        var bare = process
+        bare.saveAs = nil
+        try Self.validate(bare)
+        return try await processObject(key, process: bare.description, saveAs: targetKey, targetBucket: targetBucket, options: options)
+    }
+
+    static func validate(_ process: ImageProcess) throws(OSSError) {
+        do { try process.validate() } catch { throw .invalidProcess(error) }
     }
 }

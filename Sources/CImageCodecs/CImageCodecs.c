@@ -1,0 +1,185 @@
+#include "CImageCodecs.h"
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <png.h>
+
+struct oss_jpeg_error {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char *message;
+};
+
+static void oss_jpeg_error_exit(j_common_ptr cinfo) {
+    struct oss_jpeg_error *error = (struct oss_jpeg_error *)cinfo->err;
+    if (error->message) {
+        (*cinfo->err->format_message)(cinfo, error->message);
+    }
+    longjmp(error->jump, 1);
+}
+
+static void oss_jpeg_silence(j_common_ptr cinfo, int level) { (void)cinfo; (void)level; }
+
+int oss_jpeg_header(const uint8_t *data, size_t size, int *width, int *height, int *components, char *message) {
+    struct jpeg_decompress_struct cinfo;
+    struct oss_jpeg_error error;
+    cinfo.err = jpeg_std_error(&error.base);
+    error.base.error_exit = oss_jpeg_error_exit;
+    error.base.emit_message = oss_jpeg_silence;
+    error.message = message;
+    if (setjmp(error.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    *width = (int)cinfo.image_width;
+    *height = (int)cinfo.image_height;
+    *components = cinfo.num_components;
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
+int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w, int h, int channels,
+                           uint8_t *out, char *message) {
+    struct jpeg_decompress_struct cinfo;
+    struct oss_jpeg_error error;
+    JSAMPLE *row = NULL;
+    cinfo.err = jpeg_std_error(&error.base);
+    error.base.error_exit = oss_jpeg_error_exit;
+    error.base.emit_message = oss_jpeg_silence;
+    error.message = message;
+    if (setjmp(error.jump)) {
+        free(row);
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "CMYK JPEG is not supported");
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    if (x < 0 || y < 0 || w <= 0 || h <= 0 || (unsigned)(x + w) > cinfo.image_width || (unsigned)(y + h) > cinfo.image_height) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "region outside the image");
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    cinfo.out_color_space = channels == 4 ? JCS_EXT_RGBA : JCS_RGB;
+    cinfo.dct_method = JDCT_ISLOW;
+    jpeg_start_decompress(&cinfo);
+    JDIMENSION x_offset = (JDIMENSION)x, crop_width = (JDIMENSION)w;
+    if (x != 0 || (unsigned)w != cinfo.output_width) {
+        jpeg_crop_scanline(&cinfo, &x_offset, &crop_width);
+    }
+    if (y > 0) {
+        jpeg_skip_scanlines(&cinfo, (JDIMENSION)y);
+    }
+    row = (JSAMPLE *)malloc((size_t)cinfo.output_width * (size_t)channels);
+    if (!row) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "out of memory");
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    size_t skip = (size_t)(x - (int)x_offset) * (size_t)channels;
+    size_t bytes = (size_t)w * (size_t)channels;
+    for (int r = 0; r < h; r++) {
+        JSAMPROW rows[1] = { row };
+        if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) {
+            snprintf(message, OSS_CODEC_ERROR_SIZE, "truncated JPEG data");
+            free(row);
+            jpeg_destroy_decompress(&cinfo);
+            return -1;
+        }
+        memcpy(out + (size_t)r * bytes, row + skip, bytes);
+    }
+    free(row);
+    // Stop here: the rows below the region are never decoded.
+    jpeg_abort_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
+int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality, int progressive,
+                    uint8_t **out, size_t *out_size, char *message) {
+    struct jpeg_compress_struct cinfo;
+    struct oss_jpeg_error error;
+    unsigned char *buffer = NULL;
+    unsigned long length = 0;
+    cinfo.err = jpeg_std_error(&error.base);
+    error.base.error_exit = oss_jpeg_error_exit;
+    error.base.emit_message = oss_jpeg_silence;
+    error.message = message;
+    if (setjmp(error.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return -1;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &buffer, &length);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = channels;
+    cinfo.in_color_space = channels == 4 ? JCS_EXT_RGBX : JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    cinfo.dct_method = JDCT_ISLOW;
+    if (progressive) jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    size_t stride = (size_t)width * (size_t)channels;
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW rows[1] = { (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * stride) };
+        jpeg_write_scanlines(&cinfo, rows, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out = buffer;
+    *out_size = (size_t)length;
+    return 0;
+}
+
+int oss_png_header(const uint8_t *data, size_t size, int *width, int *height, int *has_alpha, char *message) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&image, data, size)) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "%s", image.message);
+        png_image_free(&image);
+        return -1;
+    }
+    *width = (int)image.width;
+    *height = (int)image.height;
+    *has_alpha = (image.format & PNG_FORMAT_FLAG_ALPHA) != 0;
+    png_image_free(&image);
+    return 0;
+}
+
+int oss_png_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size, char *message) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&image, data, size)) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "%s", image.message);
+        png_image_free(&image);
+        return -1;
+    }
+    image.format = channels == 4 ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB;
+    if (PNG_IMAGE_SIZE(image) > out_size) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "PNG output buffer too small");
+        png_image_free(&image);
+        return -1;
+    }
+    if (!png_image_finish_read(&image, NULL, out, 0, NULL)) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "%s", image.message);
+        png_image_free(&image);
+        return -1;
+    }
+    return 0;
+}
+
+void oss_free(void *pointer) { free(pointer); }

@@ -1,0 +1,24 @@
+import OSSImage
+import OSSImageProcess
+import OSSLocalService
+
+/// Plugs the local image kernels into the local OSS: GetObject's `x-oss-process` and
+/// ProcessObject. Errors come back as OSS answers them (400 `InvalidArgument` with the EC, 501 for
+/// what the kernels do not do).
+public struct ImageObjectProcessor: ObjectProcessor {
+    public init() {}
+
+    public func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {
+        guard process.hasPrefix("image/") || process.hasPrefix("style/") else {
+            throw ServiceError(status: 501, code: "NotImplemented", message: "Only image processing is available locally; '\(process.prefix(32))' is not.", ec: "")
+        }
+        do {
+            // CPU-bound work belongs off the cooperative pool's few threads only when it is long;
+            // it is bounded here by OSS's 20 MB / 250 MP limits.
+            let result = try ImageProcessor.process(process, source: source)
+            return ProcessedObject(bytes: result.bytes, contentType: result.contentType)
+        } catch {
+            throw ServiceError(status: error.status, code: error.code, message: error.message, ec: error.ec ?? "")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import OSS
+import OSSFileIO
+import OSSHTTP
+import OSSLocalService
+
+/// A transport that hands requests straight to a ``LocalOSSService`` in this process: no socket,
+/// no network. With it the client's whole stack (signing, retries, download to file) runs offline.
+public struct InProcessTransport: Transport {
+    public let service: LocalOSSService
+
+    public init(service: LocalOSSService) {
+        self.service = service
+    }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        // http://host[:port]/path?query -> target and Host.
+        guard let schemeEnd = request.url.firstRange(of: "://") else { throw TransportError(.invalidRequest, "not an absolute URL") }
+        let afterScheme = request.url[schemeEnd.upperBound...]
+        let slash = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+        let host = String(afterScheme[..<slash])
+        let target = slash == afterScheme.endIndex ? "/" : String(afterScheme[slash...])
+        var headers = request.headers
+        if !headers.contains(where: { $0.name.lowercased() == "host" }) { headers.append((name: "Host", value: host)) }
+        if request.body.length > 0 { headers.append((name: "Content-Length", value: String(request.body.length))) }
+        let body: ByteChunks
+        switch request.body {
+        case .none: body = .empty
+        case let .bytes(bytes): body = ByteChunks(bytes)
+        case let .file(path, offset, length): body = Self.fileChunks(path: path, offset: offset, length: length)
+        }
+        if Task.isCancelled { throw TransportError(.cancelled, "the request was cancelled") }
+        let response = await service.handle(ServiceRequest(method: request.method, target: target, headers: headers, body: body))
+        var responseHeaders = response.headers
+        if let length = response.contentLength, response.status != 304 {
+            responseHeaders.removeAll { $0.name.lowercased() == "content-length" }
+            responseHeaders.append((name: "Content-Length", value: String(length)))
+        }
+        let source = ChunkSource(response.body, isHead: request.method.uppercased() == "HEAD")
+        return HTTPResponse(status: response.status, headers: responseHeaders, body: HTTPResponseBody(source: source))
+    }
+
+    static func fileChunks(path: String, offset: Int64, length: Int64) -> ByteChunks {
+        let reader = FileChunkReader(path: path, offset: offset, length: length)
+        return ByteChunks { try await reader.next() }
+    }
+}
+
+/// Reads an upload file in chunks off the cooperative pool.
+private final class FileChunkReader: @unchecked Sendable {
+    let path: String
+    var position: Int64
+    let end: Int64
+    var file: POSIXFile?
+
+    init(path: String, offset: Int64, length: Int64) {
+        self.path = path
+        position = offset
+        end = offset + length
+    }
+
+    func next() async throws -> [UInt8]? {
+        guard position < end else { return nil }
+        if file == nil { file = try POSIXFile(readingAt: path) }
+        let count = Int(min(1 << 20, end - position))
+        let file = self.file!, at = position
+        let chunk = try await BlockingIO.run { try file.read(at: at, count: count) }
+        guard !chunk.isEmpty else { return nil }
+        position += Int64(chunk.count)
+        return chunk
+    }
+}
+
+/// A service response body as a transport body.
+private final class ChunkSource: HTTPBodySource, @unchecked Sendable {
+    private var iterator: ByteChunks.AsyncIterator?
+    private var cancelled = false
+
+    init(_ body: ByteChunks, isHead: Bool) {
+        iterator = isHead ? nil : body.makeAsyncIterator()
+    }
+
+    func next() async throws -> [UInt8]? {
+        if cancelled { throw TransportError(.cancelled, "the request was cancelled") }
+        guard var current = iterator else { return nil }
+        do {
+            let chunk = try await current.next()
+            iterator = chunk == nil ? nil : current
+            return chunk
+        } catch {
+            throw TransportError(.connectionLost, "the local service failed while sending the body")
+        }
+    }
+
+    func cancel() { cancelled = true }
+}
