@@ -73,12 +73,19 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
     cinfo.out_color_space = channels == 4 ? JCS_EXT_RGBA : JCS_RGB;
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
-    JDIMENSION x_offset = (JDIMENSION)x, crop_width = (JDIMENSION)w;
-    if (x != 0 || (unsigned)w != cinfo.output_width) {
+    // Decode a margin of one iMCU (16 px) around the region where the image allows: chroma
+    // upsampling looks at neighbouring samples, and at a crop or skip boundary it would see none.
+    // With the margin, the region's pixels equal those of a full decode.
+    const int margin = 16;
+    int left = x - margin < 0 ? 0 : x - margin;
+    int right = x + w + margin > (int)cinfo.output_width ? (int)cinfo.output_width : x + w + margin;
+    int top = y - margin < 0 ? 0 : y - margin;
+    JDIMENSION x_offset = (JDIMENSION)left, crop_width = (JDIMENSION)(right - left);
+    if (left != 0 || (unsigned)right != cinfo.output_width) {
         jpeg_crop_scanline(&cinfo, &x_offset, &crop_width);
     }
-    if (y > 0) {
-        jpeg_skip_scanlines(&cinfo, (JDIMENSION)y);
+    if (top > 0) {
+        jpeg_skip_scanlines(&cinfo, (JDIMENSION)top);
     }
     row = (JSAMPLE *)malloc((size_t)cinfo.output_width * (size_t)channels);
     if (!row) {
@@ -88,7 +95,7 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
     }
     size_t skip = (size_t)(x - (int)x_offset) * (size_t)channels;
     size_t bytes = (size_t)w * (size_t)channels;
-    for (int r = 0; r < h; r++) {
+    for (int r = top; r < y + h; r++) {
         JSAMPROW rows[1] = { row };
         if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) {
             snprintf(message, OSS_CODEC_ERROR_SIZE, "truncated JPEG data");
@@ -96,7 +103,7 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
             jpeg_destroy_decompress(&cinfo);
             return -1;
         }
-        memcpy(out + (size_t)r * bytes, row + skip, bytes);
+        if (r >= y) memcpy(out + (size_t)(r - y) * bytes, row + skip, bytes);
     }
     free(row);
     // Stop here: the rows below the region are never decoded.

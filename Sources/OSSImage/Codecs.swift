@@ -25,7 +25,10 @@ public enum ImageCodecs {
         case .jpg:
             guard oss_jpeg_header(bytes, bytes.count, &width, &height, &extra, &error) == 0 else { throw ImageError.decode(Self.text(error)) }
         case .png:
-            guard oss_png_header(bytes, bytes.count, &width, &height, &extra, &error) == 0 else { throw ImageError.decode(Self.text(error)) }
+            // Width and height straight from IHDR, so limits apply before libpng reads anything.
+            guard bytes.count >= 24, Array(bytes[12..<16]) == Array("IHDR".utf8) else { throw ImageError.decode("PNG without IHDR") }
+            func be(_ at: Int) -> Int { Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) }
+            return (be(16), be(20), .png)
         case .webp:
             guard WebPGetInfo(bytes, bytes.count, &width, &height) != 0 else { throw ImageError.decode("invalid WebP header") }
         case .bmp:
@@ -50,7 +53,7 @@ public enum ImageCodecs {
         case .png:
             var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
             var w: Int32 = 0, h: Int32 = 0, alpha: Int32 = 0
-            _ = oss_png_header(bytes, bytes.count, &w, &h, &alpha, &error)
+            guard oss_png_header(bytes, bytes.count, &w, &h, &alpha, &error) == 0 else { throw ImageError.decode(text(error)) }
             let channels = wanted ?? (alpha != 0 ? 4 : 3)
             var pixels = [UInt8](repeating: 0, count: width * height * channels)
             let status = pixels.withUnsafeMutableBufferPointer { oss_png_decode(bytes, bytes.count, Int32(channels), $0.baseAddress, $0.count, &error) }
@@ -314,5 +317,25 @@ enum BMPCodec {
             }
         }
         return out
+    }
+}
+
+extension ImageCodecs {
+    /// A PNG signature and IHDR with the given size and nothing else: lets tests build a
+    /// "decompression bomb" header without allocating its pixels.
+    public static func encodePNGHeaderForTests(width: Int, height: Int) -> [UInt8] {
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        PNGEncoder.appendChunk(&png, "IHDR", PNGEncoder.bigEndian(UInt32(width)) + PNGEncoder.bigEndian(UInt32(height)) + [8, 2, 0, 0, 0])
+        return png
+    }
+
+    /// Inserts an APP1 EXIF segment holding only an orientation tag after the JPEG's SOI marker.
+    public static func insertEXIFOrientationForTests(_ jpeg: [UInt8], orientation: Int) -> [UInt8] {
+        // Big-endian TIFF: header, IFD0 with one entry (0x0112, SHORT, 1, value), next IFD 0.
+        var tiff: [UInt8] = [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8]
+        tiff += [0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, UInt8(orientation >> 8), UInt8(orientation & 0xFF), 0, 0, 0, 0, 0, 0]
+        let payload = Array("Exif\0\0".utf8) + tiff
+        let length = payload.count + 2
+        return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg.dropFirst(2)
     }
 }
