@@ -79,7 +79,7 @@ let package = Package(
             "OSS", "OSSLocalServer", "OSSOffline", "OSSImage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto",
+        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline",
                                                                       .product(name: "Logging", package: "swift-log")]),
         // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
         .executableTarget(name: "OSSBenchmarks", dependencies: ["OSS"]),

@@ -14,7 +14,7 @@ extension OSSClient {
         var configuration = LocalOSSConfiguration(root: root, credentials: [], region: region, processor: ImageObjectProcessor())
         configuration.openAccess = true
         let service = try LocalOSSService(configuration: configuration)
-        return OSSClient(configuration: Configuration(region: region, endpoint: "http://offline.localhost", addressStyle: .path,
+        return OSSClient(configuration: Configuration(region: region, endpoint: "http://localhost", addressStyle: .path,
                                                       credentialsProvider: AnonymousCredentialsProvider()),
                          transport: InProcessTransport(service: service))
     }

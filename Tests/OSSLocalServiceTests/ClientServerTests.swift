@@ -192,7 +192,7 @@ struct ClientServerTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.root + "/escape.txt"))
     }
 
-    @Test("processing answers 501 NotImplemented until a processor is configured")
+    @Test("without an image processor, processing answers 501 NotImplemented: no fake output")
     func processNotImplemented() async throws {
         let fixture = try await LocalOSSFixture()
         let bucket = fixture.client().bucket("examplebucket")
