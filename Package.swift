@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline",
                                                                       .product(name: "Logging", package: "swift-log")]),
         // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
-        .executableTarget(name: "OSSBenchmarks", dependencies: ["OSS"]),
+        .executableTarget(name: "OSSBenchmarks", dependencies: ["OSS", "OSSImage", "OSSImageProcess"]),
         .testTarget(name: "OSSCommandTests"),
         .testTarget(name: "OSSImageTests", dependencies: ["OSSImageProcess", "OSSImage"]),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),

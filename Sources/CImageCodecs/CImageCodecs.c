@@ -190,3 +190,217 @@ int oss_png_decode(const uint8_t *data, size_t size, int channels, uint8_t *out,
 }
 
 void oss_free(void *pointer) { free(pointer); }
+
+// MARK: Streaming masked transcode
+
+#include <pthread.h>
+
+#define OSS_RING_ROWS 32
+
+struct oss_ring {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    uint8_t *rows;          // OSS_RING_ROWS * row_bytes
+    size_t row_bytes;
+    int produced;           // rows written by the decoder
+    int consumed;           // rows taken by the encoder
+    int total;
+    int failed;             // either side gave up
+};
+
+struct oss_encode_job {
+    struct oss_ring *ring;
+    int side;
+    int quality;
+    int progressive;
+    unsigned char *buffer;
+    unsigned long length;
+    int status;
+    char message[OSS_CODEC_ERROR_SIZE];
+};
+
+static void *oss_encode_thread(void *argument) {
+    struct oss_encode_job *job = (struct oss_encode_job *)argument;
+    struct oss_ring *ring = job->ring;
+    struct jpeg_compress_struct cinfo;
+    struct oss_jpeg_error error;
+    cinfo.err = jpeg_std_error(&error.base);
+    error.base.error_exit = oss_jpeg_error_exit;
+    error.base.emit_message = oss_jpeg_silence;
+    error.message = job->message;
+    if (setjmp(error.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        pthread_mutex_lock(&ring->lock);
+        ring->failed = 1;
+        pthread_cond_broadcast(&ring->changed);
+        pthread_mutex_unlock(&ring->lock);
+        job->status = -1;
+        return NULL;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &job->buffer, &job->length);
+    cinfo.image_width = (JDIMENSION)job->side;
+    cinfo.image_height = (JDIMENSION)job->side;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, job->quality, TRUE);
+    cinfo.dct_method = JDCT_ISLOW;
+    if (job->progressive) jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    for (int r = 0; r < ring->total; r++) {
+        pthread_mutex_lock(&ring->lock);
+        while (ring->produced <= r && !ring->failed) pthread_cond_wait(&ring->changed, &ring->lock);
+        int failed = ring->failed;
+        pthread_mutex_unlock(&ring->lock);
+        if (failed) {
+            snprintf(job->message, OSS_CODEC_ERROR_SIZE, "decoding failed");
+            jpeg_abort_compress(&cinfo);
+            jpeg_destroy_compress(&cinfo);
+            job->status = -1;
+            return NULL;
+        }
+        JSAMPROW rows[1] = { ring->rows + (size_t)(r % OSS_RING_ROWS) * ring->row_bytes };
+        jpeg_write_scanlines(&cinfo, rows, 1);
+        pthread_mutex_lock(&ring->lock);
+        ring->consumed = r + 1;
+        pthread_cond_broadcast(&ring->changed);
+        pthread_mutex_unlock(&ring->lock);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    job->status = 0;
+    return NULL;
+}
+
+int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, int side,
+                              const int32_t *left, const int32_t *right, int quality, int progressive,
+                              uint8_t **out, size_t *out_size, char *message) {
+    struct oss_ring ring;
+    memset(&ring, 0, sizeof ring);
+    ring.row_bytes = (size_t)side * 3;
+    ring.total = side;
+    ring.rows = (uint8_t *)malloc(ring.row_bytes * OSS_RING_ROWS);
+    if (!ring.rows) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&ring.lock, NULL);
+    pthread_cond_init(&ring.changed, NULL);
+
+    struct oss_encode_job job;
+    memset(&job, 0, sizeof job);
+    job.ring = &ring;
+    job.side = side;
+    job.quality = quality;
+    job.progressive = progressive;
+    pthread_t encoder;
+    if (pthread_create(&encoder, NULL, oss_encode_thread, &job) != 0) {
+        free(ring.rows);
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "cannot start the encoder thread");
+        return -1;
+    }
+
+    // Decoder, on this thread.
+    struct jpeg_decompress_struct cinfo;
+    struct oss_jpeg_error error;
+    JSAMPLE *wide = NULL;
+    int status = 0;
+    cinfo.err = jpeg_std_error(&error.base);
+    error.base.error_exit = oss_jpeg_error_exit;
+    error.base.emit_message = oss_jpeg_silence;
+    error.message = message;
+    if (setjmp(error.jump)) {
+        status = -1;
+        goto done;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "CMYK JPEG is not supported");
+        status = -1;
+        goto done;
+    }
+    if (x < 0 || y < 0 || side <= 0 || (unsigned)(x + side) > cinfo.image_width || (unsigned)(y + side) > cinfo.image_height) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "region outside the image");
+        status = -1;
+        goto done;
+    }
+    cinfo.out_color_space = JCS_RGB;
+    cinfo.dct_method = JDCT_ISLOW;
+    jpeg_start_decompress(&cinfo);
+    {
+        const int margin = 16;
+        int lo = x - margin < 0 ? 0 : x - margin;
+        int hi = x + side + margin > (int)cinfo.output_width ? (int)cinfo.output_width : x + side + margin;
+        int top = y - margin < 0 ? 0 : y - margin;
+        JDIMENSION x_offset = (JDIMENSION)lo, crop_width = (JDIMENSION)(hi - lo);
+        if (lo != 0 || (unsigned)hi != cinfo.output_width) jpeg_crop_scanline(&cinfo, &x_offset, &crop_width);
+        if (top > 0) jpeg_skip_scanlines(&cinfo, (JDIMENSION)top);
+        wide = (JSAMPLE *)malloc((size_t)cinfo.output_width * 3);
+        if (!wide) {
+            snprintf(message, OSS_CODEC_ERROR_SIZE, "out of memory");
+            status = -1;
+            goto done;
+        }
+        size_t skip = (size_t)(x - (int)x_offset) * 3;
+        for (int r = top; r < y + side; r++) {
+            JSAMPROW rows[1] = { wide };
+            if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) {
+                snprintf(message, OSS_CODEC_ERROR_SIZE, "truncated JPEG data");
+                status = -1;
+                goto done;
+            }
+            if (r < y) continue;
+            int index = r - y;
+            pthread_mutex_lock(&ring.lock);
+            while (index - ring.consumed >= OSS_RING_ROWS && !ring.failed) pthread_cond_wait(&ring.changed, &ring.lock);
+            int failed = ring.failed;
+            pthread_mutex_unlock(&ring.lock);
+            if (failed) {
+                snprintf(message, OSS_CODEC_ERROR_SIZE, "encoding failed: %s", job.message);
+                status = -1;
+                goto done;
+            }
+            uint8_t *slot = ring.rows + (size_t)(index % OSS_RING_ROWS) * ring.row_bytes;
+            int l = left[index], rr = right[index];
+            if (l >= rr) {
+                memset(slot, 255, ring.row_bytes);
+            } else {
+                memset(slot, 255, (size_t)l * 3);
+                memcpy(slot + (size_t)l * 3, wide + skip + (size_t)l * 3, (size_t)(rr - l) * 3);
+                memset(slot + (size_t)rr * 3, 255, (size_t)(side - rr) * 3);
+            }
+            pthread_mutex_lock(&ring.lock);
+            ring.produced = index + 1;
+            pthread_cond_broadcast(&ring.changed);
+            pthread_mutex_unlock(&ring.lock);
+        }
+        jpeg_abort_decompress(&cinfo);
+    }
+done:
+    if (status != 0) {
+        pthread_mutex_lock(&ring.lock);
+        ring.failed = 1;
+        pthread_cond_broadcast(&ring.changed);
+        pthread_mutex_unlock(&ring.lock);
+    }
+    jpeg_destroy_decompress(&cinfo);
+    free(wide);
+    pthread_join(encoder, NULL);
+    pthread_mutex_destroy(&ring.lock);
+    pthread_cond_destroy(&ring.changed);
+    free(ring.rows);
+    if (status == 0 && job.status != 0) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "%s", job.message);
+        status = -1;
+    }
+    if (status != 0) {
+        free(job.buffer);
+        return -1;
+    }
+    *out = job.buffer;
+    *out_size = (size_t)job.length;
+    return 0;
+}

@@ -8,10 +8,17 @@ func option(_ name: String, default value: Int) -> Int {
     return parsed
 }
 
+func stringOption(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
 switch arguments.first {
+case "circle":
+    try await CircleBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 3))
 case "transfer":
     try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
 default:
-    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R]")
+    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | circle --python PATH [--runs N]")
     exit(2)
 }

@@ -90,16 +90,37 @@ public enum ImageCodecs {
         return Bitmap(width: width, height: height, channels: channels, pixels: pixels)
     }
 
+    /// JPEG in, circle, JPEG out, without holding the decoded image: decoding and encoding run on
+    /// two threads through a ring of rows, each row masked to the circle's span (white outside).
+    public static func transcodeJPEGCircle(_ bytes: [UInt8], geometry: ImageKernels.CircleGeometry, options: EncodeOptions) throws(ImageError) -> [UInt8] {
+        var left = [Int32](repeating: 0, count: geometry.side)
+        var right = [Int32](repeating: 0, count: geometry.side)
+        for row in 0..<geometry.side {
+            let half = ImageKernels.circleHalfWidth(row: row, radius: geometry.radius)
+            left[row] = Int32(half < 0 ? 0 : geometry.radius - half)
+            right[row] = Int32(half < 0 ? 0 : geometry.radius + half + 1)
+        }
+        var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        let status = oss_jpeg_masked_transcode(bytes, bytes.count, Int32(geometry.originX), Int32(geometry.originY), Int32(geometry.side),
+                                               left, right, Int32(options.quality), options.interlace ? 1 : 0, &out, &size, &error)
+        guard status == 0, let out else { throw ImageError.decode(text(error)) }
+        defer { oss_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
     /// Encoding settings beyond the format.
     public struct EncodeOptions: Sendable, Hashable {
         /// JPEG/WebP quality, 1...100.
         public var quality: Int = 85
         /// Progressive JPEG.
         public var interlace = false
-        /// zlib-like level for PNG (libdeflate), 1...12.
-        public var pngLevel = 6
+        /// libdeflate level for PNG, 1...12. With per-row adaptive filters, level 1 already beats
+        /// zlib level 6 on photographs (see the circle benchmark) at several times the speed.
+        public var pngLevel = 1
 
-        public init(quality: Int = 85, interlace: Bool = false, pngLevel: Int = 6) {
+        public init(quality: Int = 85, interlace: Bool = false, pngLevel: Int = 1) {
             self.quality = quality
             self.interlace = interlace
             self.pngLevel = pngLevel
@@ -189,45 +210,47 @@ enum PNGEncoder {
     }
 
     /// Writes the filter byte and the filtered row, choosing the filter with the smallest sum of
-    /// absolute values (libpng's heuristic).
+    /// absolute values (libpng's heuristic). All five candidates are scored in one pass.
     static func filterRow(row: Int, pixels: UnsafePointer<UInt8>, rowBytes: Int, bpp: Int, out: UnsafeMutablePointer<UInt8>) {
         let current = pixels + row * rowBytes
-        let previous: UnsafePointer<UInt8>? = row > 0 ? pixels + (row - 1) * rowBytes : nil
-        var best = 0
-        var bestScore = Int.max
-        for filter in 0..<5 {
-            var score = 0
-            for i in 0..<rowBytes {
-                let value = filtered(filter, i, current, previous, bpp)
-                score += Int(Int8(bitPattern: value).magnitude)
-                if score >= bestScore { break }
-            }
-            if score < bestScore {
-                bestScore = score
-                best = filter
+        let zeros = UnsafeMutablePointer<UInt8>.allocate(capacity: row > 0 ? 0 : rowBytes)
+        defer { zeros.deallocate() }
+        if row == 0 { zeros.initialize(repeating: 0, count: rowBytes) }
+        let previous: UnsafePointer<UInt8> = row > 0 ? pixels + (row - 1) * rowBytes : UnsafePointer(zeros)
+        @inline(__always) func cost(_ value: UInt8) -> Int { Int(Int8(bitPattern: value).magnitude) }
+        var sums = (0, 0, 0, 0, 0)
+        for i in 0..<rowBytes {
+            let x = current[i], b = previous[i]
+            let a: UInt8 = i >= bpp ? current[i - bpp] : 0
+            let c: UInt8 = i >= bpp ? previous[i - bpp] : 0
+            sums.0 &+= cost(x)
+            sums.1 &+= cost(x &- a)
+            sums.2 &+= cost(x &- b)
+            sums.3 &+= cost(x &- UInt8((UInt16(a) + UInt16(b)) >> 1))
+            sums.4 &+= cost(x &- paeth(a, b, c))
+        }
+        let scores = [sums.0, sums.1, sums.2, sums.3, sums.4]
+        let best = scores.indices.min { scores[$0] < scores[$1] }!
+        out[0] = UInt8(best)
+        let target = out + 1
+        for i in 0..<rowBytes {
+            let x = current[i], b = previous[i]
+            let a: UInt8 = i >= bpp ? current[i - bpp] : 0
+            switch best {
+            case 0: target[i] = x
+            case 1: target[i] = x &- a
+            case 2: target[i] = x &- b
+            case 3: target[i] = x &- UInt8((UInt16(a) + UInt16(b)) >> 1)
+            default: target[i] = x &- paeth(a, b, i >= bpp ? previous[i - bpp] : 0)
             }
         }
-        out[0] = UInt8(best)
-        for i in 0..<rowBytes { out[1 + i] = filtered(best, i, current, previous, bpp) }
     }
 
     @inline(__always)
-    static func filtered(_ filter: Int, _ i: Int, _ current: UnsafePointer<UInt8>, _ previous: UnsafePointer<UInt8>?, _ bpp: Int) -> UInt8 {
-        let x = current[i]
-        let a: UInt8 = i >= bpp ? current[i - bpp] : 0
-        let b: UInt8 = previous?[i] ?? 0
-        let c: UInt8 = i >= bpp ? (previous?[i - bpp] ?? 0) : 0
-        switch filter {
-        case 0: return x
-        case 1: return x &- a
-        case 2: return x &- b
-        case 3: return x &- UInt8((Int(a) + Int(b)) / 2)
-        default:
-            let p = Int(a) + Int(b) - Int(c)
-            let pa = abs(p - Int(a)), pb = abs(p - Int(b)), pc = abs(p - Int(c))
-            let predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c
-            return x &- predictor
-        }
+    static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
+        let p = Int(a) + Int(b) - Int(c)
+        let pa = abs(p - Int(a)), pb = abs(p - Int(b)), pc = abs(p - Int(c))
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c
     }
 
     static func appendChunk(_ png: inout [UInt8], _ type: String, _ data: [UInt8]) {

@@ -57,6 +57,14 @@ public enum ImageProcessor {
         let transparent = output.supportsAlpha
         let orientation = actions.contains(.autoOrient(true)) && sourceFormat == .jpg ? EXIF.orientation(source) : 1
 
+        // JPEG to JPEG circle with nothing else to do: stream rows from decoder to encoder.
+        if sourceFormat == .jpg, output == .jpg, orientation == 1, case let .circle(radius)? = actions.first,
+           actions.dropFirst().allSatisfy({ if case .format = $0 { true } else if case .quality = $0 { true } else if case .interlace = $0 { true } else { false } }) {
+            let geometry = ImageKernels.CircleGeometry(width: sourceWidth, height: sourceHeight, requestedRadius: radius)
+            let bytes = try ImageCodecs.transcodeJPEGCircle(source, geometry: geometry, options: options)
+            return ProcessedImage(bytes: bytes, contentType: output.contentType, format: .jpg, width: geometry.side, height: geometry.side)
+        }
+
         var bitmap: Bitmap
         if sourceFormat == .jpg, orientation == 1, let first = actions.first {
             // Decode only what the first geometric action keeps.

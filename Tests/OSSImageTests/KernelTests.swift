@@ -82,6 +82,15 @@ struct KernelTests {
         #expect(try ImageCodecs.decode(fast.bytes, channels: 4).0 == generic)
     }
 
+    @Test("the streamed JPEG-to-JPEG circle equals decode, mask and encode done in memory", arguments: [(640, 480, 100), (480, 640, 4096), (333, 333, 20)])
+    func streamedTranscode(width: Int, height: Int, radius: Int) throws {
+        let encoded = try SyntheticPhoto.jpeg(width: width, height: height, seed: 11)
+        let streamed = try ImageProcessor.process(.circle(radius: radius), source: encoded)
+        let (full, _) = try ImageCodecs.decode(encoded)
+        let inMemory = try ImageCodecs.encode(ImageKernels.circle(full, radius: radius, transparent: false), as: .jpg)
+        #expect(streamed.bytes == inMemory)
+    }
+
     @Test("crop gravities", arguments: Gravity.allCases)
     func cropGravity(_ gravity: Gravity) throws {
         let rect = try ImageKernels.cropRect(Crop(x: 10, y: 5, width: 100, height: 50, gravity: gravity), width: 400, height: 300)

@@ -30,4 +30,14 @@ int oss_png_header(const uint8_t *data, size_t size, int *width, int *height, in
 int oss_png_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size, char *error);
 
 void oss_free(void *pointer);
+#ifndef SWIFT_OSS_TRANSCODE_DECLARED
+#define SWIFT_OSS_TRANSCODE_DECLARED
+/// JPEG to JPEG for a square region masked to row spans (the circle), streamed: one thread decodes
+/// rows of the region (only the rows and iMCU columns it needs, stopping after the last one) while
+/// another encodes them, through a small ring of rows, so the decoded image is never held whole.
+/// Row r keeps columns [left[r], right[r]) and is white elsewhere. `*out` is malloc'd.
+int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, int side,
+                              const int32_t *left, const int32_t *right, int quality, int progressive,
+                              uint8_t **out, size_t *out_size, char *error);
+#endif
 #endif
