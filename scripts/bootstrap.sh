@@ -13,6 +13,7 @@ PACKAGES=(
   libpng-dev            # PNG decoding
   libdeflate-dev        # fast deflate for PNG encoding
   libwebp-dev           # WebP
+  curl                  # the demo fetches a presigned URL with plain curl
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -8,3 +8,5 @@ swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build
 # The official Python SDK against `oss serve`, over real sockets.
 scripts/interop.sh
+# Every example against `oss serve`, each output verified offline (the README's demo).
+scripts/demo.sh
