@@ -50,42 +50,68 @@ extension OSSError: CustomStringConvertible {
 /// An OSS error code such as `NoSuchKey`: a string, so that codes this SDK does not know yet still
 /// come through, with constants for the common ones.
 public struct OSSErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The code as OSS writes it.
     public var rawValue: String
+    /// Any code, known to this SDK or not.
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// Lets codes be written as literals: `"NoSuchKey"`.
     public init(stringLiteral value: String) { rawValue = value }
     public var description: String { rawValue }
 
+    /// `NoSuchKey`.
     public static let noSuchKey: OSSErrorCode = "NoSuchKey"
+    /// `NoSuchBucket`.
     public static let noSuchBucket: OSSErrorCode = "NoSuchBucket"
+    /// `AccessDenied`.
     public static let accessDenied: OSSErrorCode = "AccessDenied"
+    /// `SignatureDoesNotMatch`.
     public static let signatureDoesNotMatch: OSSErrorCode = "SignatureDoesNotMatch"
+    /// `InvalidAccessKeyId`.
     public static let invalidAccessKeyId: OSSErrorCode = "InvalidAccessKeyId"
+    /// `RequestTimeTooSkewed`.
     public static let requestTimeTooSkewed: OSSErrorCode = "RequestTimeTooSkewed"
+    /// `InvalidArgument`.
     public static let invalidArgument: OSSErrorCode = "InvalidArgument"
+    /// `InvalidDigest`.
     public static let invalidDigest: OSSErrorCode = "InvalidDigest"
+    /// `BadDigest`.
     public static let badDigest: OSSErrorCode = "BadDigest"
+    /// `PreconditionFailed`.
     public static let preconditionFailed: OSSErrorCode = "PreconditionFailed"
+    /// `NotModified`.
     public static let notModified: OSSErrorCode = "NotModified"
+    /// `InvalidRange`.
     public static let invalidRange: OSSErrorCode = "InvalidRange"
+    /// `InternalError`.
     public static let internalError: OSSErrorCode = "InternalError"
+    /// `ServiceUnavailable`.
     public static let serviceUnavailable: OSSErrorCode = "ServiceUnavailable"
+    /// `NotImplemented`.
     public static let notImplemented: OSSErrorCode = "NotImplemented"
 }
 
 /// An error answer from OSS, parsed from the XML body (or from `x-oss-err` on HEAD).
 public struct ServerError: Sendable, Hashable, CustomStringConvertible {
+    /// The HTTP status.
     public var status: Int
+    /// OSS's error code.
     public var code: OSSErrorCode
+    /// OSS's explanation.
     public var message: String
+    /// The request id to quote to OSS support.
     public var requestId: String?
+    /// The host that answered.
     public var hostId: String?
     /// OSS's numeric error code, such as `0026-00000001`: the key to its troubleshooting pages.
     public var ec: String?
     /// For `SignatureDoesNotMatch`: what the server signed, next to what this client signed, so
     /// they can be diffed. Security tokens inside them are redacted.
     public var serverStringToSign: String?
+    /// The server's V4 canonical request.
     public var serverCanonicalRequest: String?
+    /// What this client signed, to diff against the server's.
     public var clientStringToSign: String?
+    /// This client's V4 canonical request.
     public var clientCanonicalRequest: String?
     /// `ServerTime` of `RequestTimeTooSkewed`.
     public var serverTime: String?
@@ -100,6 +126,7 @@ public struct ServerError: Sendable, Hashable, CustomStringConvertible {
 
 /// The downloaded bytes do not match what the server announced.
 public struct IntegrityError: Sendable, Hashable, CustomStringConvertible {
+    /// Which check failed.
     public enum Kind: String, Sendable, Hashable {
         /// Fewer or more bytes than `Content-Length`.
         case length
@@ -107,9 +134,13 @@ public struct IntegrityError: Sendable, Hashable, CustomStringConvertible {
         case crc64
     }
 
+    /// Which check failed.
     public var kind: Kind
+    /// What the server announced.
     public var expected: String
+    /// What arrived.
     public var actual: String
+    /// The request id to quote to OSS support.
     public var requestId: String?
 
     public var description: String {

@@ -1,7 +1,10 @@
 /// A request ready for the transport: the URL and headers are exactly those that were signed.
 public struct PreparedRequest: Sendable, Hashable, CustomStringConvertible {
+    /// The HTTP method.
     public var method: String
+    /// The URL to send to, path and query exactly as signed.
     public var url: String
+    /// The headers to send, signing headers included.
     public var headers: [HTTPHeaderField]
     /// The signing details, for diffing against a server's `SignatureDoesNotMatch`; nil when
     /// anonymous.

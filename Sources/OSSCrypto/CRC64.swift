@@ -9,6 +9,7 @@ public struct CRC64: Sendable, Hashable {
     /// The checksum of everything fed so far.
     public private(set) var value: UInt64 = 0
 
+    /// The checksum of nothing, ready to be fed.
     public init() {}
 
     /// Feeds bytes.

@@ -18,6 +18,7 @@ public final class CurlTransport: Transport {
 
     let driver: CurlDriver
 
+    /// A transport with its own driver thread and connection pool; most code should use ``shared``.
     public init() {
         driver = CurlDriver()
     }

@@ -6,10 +6,14 @@ import Darwin
 
 /// A failed system call, with the call, the path and `errno`'s text.
 public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The system call that failed.
     public var operation: String
+    /// The file it was called on.
     public var path: String
+    /// `errno`.
     public var code: Int32
 
+    /// Captures `errno` unless a code is given.
     public init(_ operation: String, path: String, code: Int32 = errno) {
         self.operation = operation
         self.path = path
@@ -26,7 +30,9 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// An open file descriptor that closes itself. Blocking: call it through ``BlockingIO``.
 public final class POSIXFile: @unchecked Sendable {
+    /// The open descriptor; closed on deinit.
     public let descriptor: Int32
+    /// The path it was opened from.
     public let path: String
 
     /// Opens for reading.
@@ -93,10 +99,15 @@ public final class POSIXFile: @unchecked Sendable {
 
 /// What `stat` says about a file.
 public struct FileStatus: Sendable, Hashable {
+    /// Bytes.
     public var size: Int64
+    /// Modification time, nanoseconds since the epoch.
     public var modifiedNanoseconds: Int64
+    /// Identity of the file: changes when it is replaced by a rename.
     public var inode: UInt64
+    /// A folder.
     public var isDirectory: Bool
+    /// A plain file.
     public var isRegularFile: Bool
 
     init(_ info: stat) {

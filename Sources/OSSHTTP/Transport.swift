@@ -11,13 +11,18 @@ public protocol Transport: Sendable {
 
 /// A request as it goes on the wire: the URL and headers must already be final (signed).
 public struct HTTPRequest: Sendable {
+    /// The HTTP method.
     public var method: String
     /// Absolute URL; its path and query are sent exactly as written.
     public var url: String
+    /// Header fields, in order.
     public var headers: [(name: String, value: String)]
+    /// What is uploaded.
     public var body: HTTPRequestBody
+    /// Connect and idle limits.
     public var timeouts: TransportTimeouts
 
+    /// A request; nothing is sent until a transport sends it.
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: HTTPRequestBody = .none,
                 timeouts: TransportTimeouts = TransportTimeouts()) {
         self.method = method
@@ -54,6 +59,7 @@ public struct TransportTimeouts: Sendable, Hashable {
     /// The longest time with no byte received or sent.
     public var idle: Duration
 
+    /// Defaults: 10 s to connect, 60 s without progress.
     public init(connect: Duration = .seconds(10), idle: Duration = .seconds(60)) {
         self.connect = connect
         self.idle = idle
@@ -62,10 +68,14 @@ public struct TransportTimeouts: Sendable, Hashable {
 
 /// The response head and a streamed body.
 public struct HTTPResponse: Sendable {
+    /// The HTTP status.
     public var status: Int
+    /// Header fields, in order.
     public var headers: [(name: String, value: String)]
+    /// The body, streamed.
     public var body: HTTPResponseBody
 
+    /// A response from parts (transports and tests).
     public init(status: Int, headers: [(name: String, value: String)], body: HTTPResponseBody) {
         self.status = status
         self.headers = headers
@@ -87,6 +97,7 @@ public struct HTTPResponseBody: AsyncSequence, Sendable {
     private let source: any HTTPBodySource
     private let lifetime: BodyLifetime
 
+    /// A body pulled from `source`.
     public init(source: any HTTPBodySource) {
         self.source = source
         lifetime = BodyLifetime(source)
@@ -139,6 +150,7 @@ public protocol HTTPBodySource: AnyObject, Sendable {
 }
 
 extension HTTPBodySource {
+    /// Transports without a buffer pool ignore returned chunks.
     public func recycle(_ chunk: [UInt8]) {}
 }
 
@@ -161,6 +173,7 @@ final class BufferedBodySource: HTTPBodySource, @unchecked Sendable {
 
 /// Why a transfer failed, in the terms the retry logic needs.
 public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The categories retries are decided on.
     public enum Kind: String, Sendable, Hashable {
         /// DNS, refused connection, unreachable host.
         case connect
@@ -180,10 +193,12 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
         case other
     }
 
+    /// The category.
     public var kind: Kind
     /// A short human text (never contains headers or URLs with signatures).
     public var message: String
 
+    /// An error of a kind, with a short text free of secrets.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message

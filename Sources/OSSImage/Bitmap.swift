@@ -1,11 +1,15 @@
 /// Decoded pixels: 8-bit, interleaved, RGB (3 channels) or RGBA (4 channels), rows packed.
 public struct Bitmap: Sendable, Hashable {
+    /// Pixels per row.
     public var width: Int
+    /// Rows.
     public var height: Int
     /// 3 (RGB) or 4 (RGBA).
     public var channels: Int
+    /// Rows top to bottom, `channels` bytes per pixel, no padding.
     public var pixels: [UInt8]
 
+    /// Wraps pixels; the count must be width × height × channels.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(channels == 3 || channels == 4)
         precondition(pixels.count == width * height * channels)

@@ -120,6 +120,7 @@ public enum ImageCodecs {
         /// zlib level 6 on photographs (see the circle benchmark) at several times the speed.
         public var pngLevel = 1
 
+        /// Quality 85, baseline JPEG, PNG level 1 unless told otherwise.
         public init(quality: Int = 85, interlace: Bool = false, pngLevel: Int = 1) {
             self.quality = quality
             self.interlace = interlace

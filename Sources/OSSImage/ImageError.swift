@@ -5,12 +5,14 @@ import OSSImageProcess
 public struct ImageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `InvalidArgument`, `ImageTooLarge`, `BadRequest`, `NotImplemented`...
     public var code: String
+    /// What went wrong, naming the action or limit.
     public var message: String
     /// HTTP status OSS uses for it.
     public var status: Int
     /// OSS's numeric EC where it documents one.
     public var ec: String?
 
+    /// An error with OSS's code, status and EC.
     public init(code: String, message: String, status: Int = 400, ec: String? = nil) {
         self.code = code
         self.message = message
@@ -18,6 +20,7 @@ public struct ImageError: Error, Sendable, Hashable, CustomStringConvertible {
         self.ec = ec
     }
 
+    /// A process-language error as OSS answers it.
     public init(_ error: ImageProcessError) {
         self.init(code: error.code, message: error.detail, status: error.code == "NotImplemented" ? 501 : 400, ec: error.ec)
     }

@@ -2,11 +2,15 @@ import OSSImageProcess
 
 /// The result of running an image process locally.
 public struct ProcessedImage: Sendable, Hashable {
+    /// The encoded result.
     public var bytes: [UInt8]
+    /// Its MIME type.
     public var contentType: String
     /// The output format; nil for `info` (JSON).
     public var format: ImageFormat?
+    /// Result width in pixels.
     public var width: Int
+    /// Result height in pixels.
     public var height: Int
 }
 

@@ -12,8 +12,10 @@ public enum ImageKernels {
         public var side: Int
         /// Where the square is cut from: `((W - side) / 2, (H - side) / 2)`, floored.
         public var originX: Int
+        /// Top edge of the square in the source.
         public var originY: Int
 
+        /// The geometry OSS uses for `circle,r_<requestedRadius>` on a width × height image.
         public init(width: Int, height: Int, requestedRadius: Int) {
             radius = max(0, min(requestedRadius, (min(width, height) - 1) / 2))
             side = 2 * radius + 1

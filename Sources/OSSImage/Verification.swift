@@ -14,18 +14,24 @@ public struct VerificationThresholds: Sendable, Hashable {
     public var minimumBackgroundMatch: Double = 0.98
     /// Minimum PSNR inside the shape for lossy outputs (JPEG, WebP) and for lossless ones.
     public var minimumLossyPSNR: Double = 28
+    /// PNG and BMP carry the kernel's pixels unchanged, so the bar is higher.
     public var minimumLosslessPSNR: Double = 35
     /// Pixels this close to the shape's edge are left out (OSS does not document its anti-aliasing).
     public var edgeBand: Int = 1
 
+    /// The thresholds used by `oss verify`.
     public init() {}
 }
 
 /// The figures of a verification and its verdict.
 public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
+    /// The format the process should produce.
     public var expectedFormat: ImageFormat?
+    /// The format of the server's bytes.
     public var actualFormat: ImageFormat?
+    /// The size the local kernel produced.
     public var expectedSize: (width: Int, height: Int)
+    /// The size of the server's image.
     public var actualSize: (width: Int, height: Int)
     /// Opaque-area IoU (1 when neither image has transparency).
     public var maskIoU: Double
@@ -33,8 +39,10 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
     public var backgroundMatch: Double
     /// PSNR over the pixels inside the shape, in dB (infinity when identical).
     public var psnr: Double
+    /// Each failed check, in words; empty on a match.
     public var failures: [String]
 
+    /// Whether every check passed.
     public var matches: Bool { failures.isEmpty }
 
     public static func == (a: Self, b: Self) -> Bool {

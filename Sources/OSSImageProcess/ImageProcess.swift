@@ -14,14 +14,18 @@ public struct ImageProcess: Sendable, Hashable, CustomStringConvertible {
 
     /// The `sys/saveas` target: object key and (optionally) bucket.
     public struct SaveAs: Sendable, Hashable {
+        /// The object key the result is saved as.
         public var key: String
+        /// The bucket; the source's bucket when nil.
         public var bucket: String?
+        /// A save-as target.
         public init(key: String, bucket: String? = nil) {
             self.key = key
             self.bucket = bucket
         }
     }
 
+    /// A process from parts; call ``validate()`` before sending one built by hand.
     public init(actions: [ImageAction] = [], style: String? = nil, saveAs: SaveAs? = nil) {
         self.actions = actions
         self.style = style
@@ -45,27 +49,44 @@ public struct ImageProcess: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: Builder
 
+    /// Starts a process with `circle,r_<radius>` (1...4096).
     public static func circle(radius: Int) -> ImageProcess { ImageProcess().circle(radius: radius) }
+    /// Starts a process with a crop placed from a gravity.
     public static func crop(x: Int = 0, y: Int = 0, width: Int? = nil, height: Int? = nil, gravity: Gravity = .northWest) -> ImageProcess {
         ImageProcess().crop(x: x, y: y, width: width, height: height, gravity: gravity)
     }
+    /// Starts a process with a resize.
     public static func resize(_ resize: Resize) -> ImageProcess { ImageProcess().resize(resize) }
+    /// Starts a process with a format conversion.
     public static func format(_ format: ImageFormat) -> ImageProcess { ImageProcess().format(format) }
+    /// Starts a process with a clockwise rotation.
     public static func rotate(_ degrees: Int) -> ImageProcess { ImageProcess().rotate(degrees) }
+    /// `image/info`: OSS's JSON description of the image.
     public static var info: ImageProcess { ImageProcess(actions: [.info]) }
 
+    /// Appends `circle,r_<radius>`: the centred circle, transparent or white outside.
     public func circle(radius: Int) -> ImageProcess { appending(.circle(radius: radius)) }
+    /// Appends a crop; width and height default to the rest of the image.
     public func crop(x: Int = 0, y: Int = 0, width: Int? = nil, height: Int? = nil, gravity: Gravity = .northWest) -> ImageProcess {
         appending(.crop(Crop(x: x, y: y, width: width, height: height, gravity: gravity)))
     }
+    /// Appends a resize.
     public func resize(_ resize: Resize) -> ImageProcess { appending(.resize(resize)) }
+    /// Appends `rounded-corners,r_<radius>`.
     public func roundedCorners(radius: Int) -> ImageProcess { appending(.roundedCorners(radius: radius)) }
+    /// Appends a clockwise rotation, 0...360 degrees.
     public func rotate(_ degrees: Int) -> ImageProcess { appending(.rotate(degrees: degrees)) }
+    /// Appends a format conversion; the last one decides the output.
     public func format(_ format: ImageFormat) -> ImageProcess { appending(.format(format)) }
+    /// Appends a quality, relative (`q_`) or absolute (`Q_`).
     public func quality(_ quality: Int, absolute: Bool = false) -> ImageProcess { appending(.quality(quality, absolute: absolute)) }
+    /// Appends progressive (interlaced) output.
     public func interlace(_ on: Bool = true) -> ImageProcess { appending(.interlace(on)) }
+    /// Appends EXIF-based rotation to upright.
     public func autoOrient(_ on: Bool = true) -> ImageProcess { appending(.autoOrient(on)) }
+    /// Appends an index crop: slice `index` of `length`-pixel slices.
     public func indexCrop(axis: IndexCropAxis, length: Int, index: Int) -> ImageProcess { appending(.indexCrop(axis: axis, length: length, index: index)) }
+    /// The same process with a `|sys/saveas` target, for ProcessObject.
     public func saved(as key: String, bucket: String? = nil) -> ImageProcess {
         var copy = self
         copy.saveAs = SaveAs(key: key, bucket: bucket)
@@ -176,13 +197,18 @@ public enum Gravity: String, Sendable, Hashable, CaseIterable {
 
 /// `crop,x_,y_,w_,h_,g_`: a rectangle placed from a gravity, clamped to the image.
 public struct Crop: Sendable, Hashable, CustomStringConvertible {
+    /// Horizontal offset from the gravity's anchor, into the image.
     public var x: Int
+    /// Vertical offset from the gravity's anchor, into the image.
     public var y: Int
     /// nil: to the edge of the image.
     public var width: Int?
+    /// nil: to the edge of the image.
     public var height: Int?
+    /// Which corner, edge or centre the rectangle is placed from.
     public var gravity: Gravity
 
+    /// A crop; the defaults keep the whole image.
     public init(x: Int = 0, y: Int = 0, width: Int? = nil, height: Int? = nil, gravity: Gravity = .northWest) {
         self.x = x
         self.y = y
@@ -210,6 +236,7 @@ public struct Crop: Sendable, Hashable, CustomStringConvertible {
 
 /// `resize`: the five modes of OSS, with `limit`, padding color and percentage.
 public struct Resize: Sendable, Hashable, CustomStringConvertible {
+    /// How the target box is filled.
     public enum Mode: String, Sendable, Hashable, CaseIterable {
         /// Fit inside w×h, keeping the ratio (the default).
         case lfit
@@ -223,8 +250,11 @@ public struct Resize: Sendable, Hashable, CustomStringConvertible {
         case fixed
     }
 
+    /// The fitting mode; `lfit` by default.
     public var mode: Mode
+    /// Target width.
     public var width: Int?
+    /// nil: to the edge of the image.
     public var height: Int?
     /// Longest side.
     public var long: Int?
@@ -237,6 +267,7 @@ public struct Resize: Sendable, Hashable, CustomStringConvertible {
     /// Padding color for `pad`, `RRGGBB`.
     public var color: String
 
+    /// A resize; give w/h, l/s or a percentage.
     public init(mode: Mode = .lfit, width: Int? = nil, height: Int? = nil, long: Int? = nil, short: Int? = nil,
                 percent: Int? = nil, limit: Bool = true, color: String = "FFFFFF") {
         self.mode = mode
@@ -307,14 +338,18 @@ public enum ImageFormat: String, Sendable, Hashable, CaseIterable {
 
 /// A process string that OSS would refuse: which action, which parameter, why, and OSS's code.
 public struct ImageProcessError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The action at fault (`circle`, `resize`...).
     public var action: String
+    /// The parameter at fault (`r`, `w`...), when one is.
     public var parameter: String?
+    /// Why, in words.
     public var message: String
     /// The OSS error code (`InvalidArgument`, `MissingArgument`...).
     public var code: String
     /// OSS's numeric EC where OSS documents one (a bad circle radius is `0040-00000233`).
     public var ec: String?
 
+    /// An error naming the action and parameter.
     public init(action: String, parameter: String?, message: String, code: String = "InvalidArgument", ec: String? = nil) {
         self.action = action
         self.parameter = parameter
@@ -335,6 +370,7 @@ public struct ImageProcessError: Error, Sendable, Hashable, CustomStringConverti
 
 /// URL-safe base64 without padding, as `sys/saveas` wants it.
 public enum Base64URL {
+    /// URL-safe base64 of bytes, without padding.
     public static func encode(_ bytes: [UInt8]) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         var out: [UInt8] = []
@@ -350,6 +386,7 @@ public enum Base64URL {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Decodes URL-safe (or standard) base64, padded or not; nil when malformed.
     public static func decode(_ text: String) -> [UInt8]? {
         var values: [UInt8] = []
         for byte in text.utf8 {

@@ -7,10 +7,12 @@ import OSSLocalService
 /// response bodies with back-pressure (memory stays flat for any object size), and the network
 /// faults the service asks for (reset, truncation, stalls).
 public final class LocalOSSServer: Sendable {
+    /// The service answering requests.
     public let service: LocalOSSService
     private let serverChannel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
     /// The port actually bound (useful with port 0).
     public let port: Int
+    /// The address bound.
     public let host: String
 
     /// `http://HOST:PORT`, what `oss serve` prints first.

@@ -19,6 +19,7 @@ public struct FaultRule: Codable, Sendable, Hashable {
         case skew
     }
 
+    /// What happens.
     public var fault: Kind
     /// Only requests with this method (any when nil).
     public var method: String?
@@ -30,12 +31,18 @@ public struct FaultRule: Codable, Sendable, Hashable {
     public var skip: Int?
     /// How many requests the fault applies to; nil means 1, a negative number means all.
     public var times: Int?
+    /// For `status`: the HTTP status (503 by default).
     public var status: Int?
+    /// For `status`: a `Retry-After` header, in seconds.
     public var retryAfter: Int?
+    /// For `reset` and `truncate`: body bytes sent first.
     public var afterBytes: Int64?
+    /// For `stall`: how long to wait.
     public var milliseconds: Int64?
+    /// For `skew`: the clock offset.
     public var seconds: Int64?
 
+    /// A rule that hits the first `times` matching requests after `skip`.
     public init(_ fault: Kind, method: String? = nil, key: String? = nil, keyPrefix: String? = nil, skip: Int = 0, times: Int = 1,
                 status: Int? = nil, retryAfter: Int? = nil, afterBytes: Int64? = nil, milliseconds: Int64? = nil, seconds: Int64? = nil) {
         self.fault = fault
@@ -70,6 +77,7 @@ public final class FaultInjector: Sendable {
     private let lock = Lock()
     nonisolated(unsafe) private var entries: [Entry] = []
 
+    /// An injector with rules, checked in order.
     public init(_ rules: [FaultRule] = []) {
         entries = rules.map { Entry(rule: $0) }
     }

@@ -1,8 +1,11 @@
 /// The result of running an `x-oss-process` on an object.
 public struct ProcessedObject: Sendable {
+    /// The processed bytes.
     public var bytes: [UInt8]
+    /// Their MIME type.
     public var contentType: String
 
+    /// A result from parts.
     public init(bytes: [UInt8], contentType: String) {
         self.bytes = bytes
         self.contentType = contentType
@@ -20,6 +23,7 @@ public protocol ObjectProcessor: Sendable {
 /// The processor used until one is configured: it answers 501 `NotImplemented` and never
 /// pretends to have processed anything.
 public struct UnavailableObjectProcessor: ObjectProcessor {
+    /// The placeholder processor.
     public init() {}
 
     public func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {

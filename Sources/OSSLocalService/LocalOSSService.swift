@@ -33,6 +33,7 @@ public struct LocalOSSConfiguration: Sendable {
     /// The server clock.
     public var clock: SigningClock
 
+    /// A configuration; region `cn-hangzhou` and no public bucket unless told otherwise.
     public init(root: String, credentials: [ServiceCredentials], region: String = "cn-hangzhou", publicReadBuckets: Set<String> = [],
                 virtualHostSuffixes: [String] = [], hostId: String = "localhost", processor: any ObjectProcessor = UnavailableObjectProcessor(),
                 faults: FaultInjector = FaultInjector(), clock: @escaping SigningClock = SigningTime.now) {
@@ -53,6 +54,7 @@ public struct LocalOSSConfiguration: Sendable {
 /// The SwiftNIO front door serves it over loopback; the client's offline mode calls it in-process.
 /// Both get the same authentication, the same storage and the same errors.
 public final class LocalOSSService: Sendable {
+    /// How this service was set up.
     public let configuration: LocalOSSConfiguration
     let store: ObjectStore
     private let acceptedCredentials: Mutex<[ServiceCredentials]>
@@ -64,6 +66,7 @@ public final class LocalOSSService: Sendable {
     /// The largest source `x-oss-process` reads (20 MB, as OSS image processing).
     public static let maximumProcessSourceSize = 20 << 20
 
+    /// Opens the root folder (creating `.oss/`) and clears temporary files left by a crash.
     public init(configuration: LocalOSSConfiguration) throws {
         self.configuration = configuration
         store = try ObjectStore(root: configuration.root)

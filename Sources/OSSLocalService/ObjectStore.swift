@@ -8,6 +8,7 @@ import OSSFileIO
 
 /// What the local OSS keeps about an object besides its bytes.
 public struct ObjectMetadata: Codable, Sendable, Hashable {
+    /// Returned as `Content-Type`.
     public var contentType: String
     /// `x-oss-meta-*` headers, names lowercased, in sorted order.
     public var userMetadata: [String: String]
@@ -17,11 +18,14 @@ public struct ObjectMetadata: Codable, Sendable, Hashable {
     public var etag: String
     /// CRC-64/ECMA-182 as a decimal string, as `x-oss-hash-crc64ecma` carries it.
     public var crc64: String
+    /// Bytes of the data file.
     public var size: Int64
+    /// Unix seconds, returned as `Last-Modified`.
     public var lastModified: Int64
     /// Identity of the data file this record describes; a mismatch means the file was replaced
     /// behind our back (or a crash came between the two renames) and the record is rebuilt.
     public var inode: UInt64
+    /// The data file's modification time when recorded.
     public var modifiedNanoseconds: Int64
     /// The object is a folder marker (a key ending in `/`).
     public var isFolder: Bool
@@ -35,8 +39,10 @@ public struct ObjectMetadata: Codable, Sendable, Hashable {
 ///
 /// Every method blocks; the service calls them through ``BlockingIO``.
 public struct ObjectStore: Sendable {
+    /// The folder served.
     public let root: String
 
+    /// Opens a root folder, creating `.oss/` and clearing crash leftovers.
     public init(root: String) throws {
         var root = root
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
@@ -85,6 +91,7 @@ public struct ObjectStore: Sendable {
         try FileStatus.of(bucketPath(bucket))?.isDirectory == true
     }
 
+    /// Creates the bucket's folder (`mkdir -p`).
     public func createBucket(_ bucket: String) throws {
         try FileSystem.createDirectories(bucketPath(bucket))
     }

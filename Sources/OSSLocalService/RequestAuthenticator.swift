@@ -3,10 +3,14 @@ import OSSSigner
 /// The keys a local OSS accepts: one access key pair, with an STS token when the keys are
 /// temporary (then every request must carry that token).
 public struct ServiceCredentials: Sendable, Hashable, CustomStringConvertible {
+    /// The accepted access key ID.
     public var accessKeyId: String
+    /// Its secret; never printed.
     public var accessKeySecret: String
+    /// The STS token requests must carry, if any; never printed.
     public var securityToken: String?
 
+    /// Keys a local OSS accepts.
     public init(accessKeyId: String, accessKeySecret: String, securityToken: String? = nil) {
         self.accessKeyId = accessKeyId
         self.accessKeySecret = accessKeySecret

@@ -1,8 +1,11 @@
 /// An OSS error as the service answers it: status, code, message, EC, and the extra fields some
 /// codes carry.
 public struct ServiceError: Error, Sendable {
+    /// The HTTP status.
     public var status: Int
+    /// OSS's error code.
     public var code: String
+    /// OSS's explanation.
     public var message: String
     /// OSS's numeric error code, such as `0026-00000001`.
     public var ec: String
@@ -11,6 +14,7 @@ public struct ServiceError: Error, Sendable {
     /// Extra response headers (for example `Retry-After`).
     public var headers: [(String, String)]
 
+    /// An error answer; an empty EC is left out of the XML.
     public init(status: Int, code: String, message: String, ec: String, details: [(String, String)] = [], headers: [(String, String)] = []) {
         self.status = status
         self.code = code

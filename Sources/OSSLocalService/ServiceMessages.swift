@@ -42,6 +42,7 @@ public struct ByteChunks: AsyncSequence, Sendable {
 
 /// A body was larger than the operation accepts in memory.
 public struct BodyTooLarge: Error, Sendable {
+    /// The limit that was exceeded.
     public var limit: Int
 }
 
@@ -59,13 +60,16 @@ final class OneShot<T: Sendable>: @unchecked Sendable {
 
 /// A request as the service sees it, whatever carried it.
 public struct ServiceRequest: Sendable {
+    /// The HTTP method.
     public var method: String
     /// The request target exactly as received: percent-encoded path and query.
     public var target: String
     /// Header fields in arrival order.
     public var headers: [(name: String, value: String)]
+    /// The body, pulled as the service reads it.
     public var body: ByteChunks
 
+    /// A request from its parts.
     public init(method: String, target: String, headers: [(name: String, value: String)], body: ByteChunks = .empty) {
         self.method = method
         self.target = target
@@ -92,14 +96,18 @@ public enum TransportFault: Sendable, Hashable {
 
 /// A response: status, headers, and a streamed body.
 public struct ServiceResponse: Sendable {
+    /// The HTTP status.
     public var status: Int
+    /// Header fields, in order.
     public var headers: [(name: String, value: String)]
+    /// The body, pulled as the service reads it.
     public var body: ByteChunks
     /// The body length when known; the front door sends it as `Content-Length`.
     public var contentLength: Int64?
     /// A fault the transport should inject while sending this response.
     public var fault: TransportFault?
 
+    /// A response; `contentLength` 0 and no body by default.
     public init(status: Int, headers: [(name: String, value: String)] = [], body: ByteChunks = .empty, contentLength: Int64? = 0, fault: TransportFault? = nil) {
         self.status = status
         self.headers = headers
@@ -108,6 +116,7 @@ public struct ServiceResponse: Sendable {
         self.fault = fault
     }
 
+    /// First value of a header, case-insensitive.
     public func header(_ name: String) -> String? {
         let lower = name.lowercased()
         return headers.first { $0.name.lowercased() == lower }?.value

@@ -6,6 +6,7 @@ import OSSLocalService
 /// ProcessObject. Errors come back as OSS answers them (400 `InvalidArgument` with the EC, 501 for
 /// what the kernels do not do).
 public struct ImageObjectProcessor: ObjectProcessor {
+    /// The processor `oss serve` and the offline mode use.
     public init() {}
 
     public func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {

@@ -6,8 +6,10 @@ import OSSLocalService
 /// A transport that hands requests straight to a ``LocalOSSService`` in this process: no socket,
 /// no network. With it the client's whole stack (signing, retries, download to file) runs offline.
 public struct InProcessTransport: Transport {
+    /// The service requests go to.
     public let service: LocalOSSService
 
+    /// A transport over `service`, in this process.
     public init(service: LocalOSSService) {
         self.service = service
     }

@@ -13,6 +13,7 @@ public struct Credentials: Sendable, Hashable {
     /// When temporary credentials stop working, as Unix seconds; nil for long-lived keys.
     public var expiration: SigningTime?
 
+    /// Credentials; an empty token counts as none.
     public init(accessKeyId: String, accessKeySecret: String, securityToken: String? = nil, expiration: SigningTime? = nil) {
         self.accessKeyId = accessKeyId
         self.accessKeySecret = accessKeySecret

@@ -1,8 +1,11 @@
 /// One HTTP header as it will be sent: the name keeps its case, the value is sent as given.
 public struct HTTPHeaderField: Sendable, Hashable {
+    /// The name, case kept.
     public var name: String
+    /// The value (raw, unencoded).
     public var value: String
 
+    /// From its parts.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
@@ -11,9 +14,12 @@ public struct HTTPHeaderField: Sendable, Hashable {
 
 /// One query parameter, raw (not encoded). An empty value is a bare parameter such as `?acl`.
 public struct QueryItem: Sendable, Hashable {
+    /// The name, case kept.
     public var name: String
+    /// The value (raw, unencoded).
     public var value: String
 
+    /// From its parts.
     public init(_ name: String, _ value: String = "") {
         self.name = name
         self.value = value
@@ -23,9 +29,12 @@ public struct QueryItem: Sendable, Hashable {
 /// A query parameter as it appears in a URL: already percent-encoded; a nil value is written as the
 /// bare name with no `=`.
 public struct EncodedQueryItem: Sendable, Hashable {
+    /// The name, case kept.
     public var name: String
+    /// The encoded value; nil for a bare name.
     public var value: String?
 
+    /// From its parts.
     public init(name: String, value: String?) {
         self.name = name
         self.value = value
@@ -38,12 +47,18 @@ public struct EncodedQueryItem: Sendable, Hashable {
 /// request the client is about to send and a request the local OSS has just received, which is how
 /// both sides compute the very same canonical request.
 public struct SignableRequest: Sendable, Hashable {
+    /// The HTTP method.
     public var method: String
+    /// The bucket; nil for service-level requests.
     public var bucket: String?
+    /// The object key, raw; nil for bucket-level requests.
     public var key: String?
+    /// Query parameters, raw, in URL order.
     public var query: [QueryItem]
+    /// Header fields, in order.
     public var headers: [HTTPHeaderField]
 
+    /// From its parts.
     public init(method: String, bucket: String? = nil, key: String? = nil, query: [QueryItem] = [], headers: [HTTPHeaderField] = []) {
         self.method = method
         self.bucket = bucket

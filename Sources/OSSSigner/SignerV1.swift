@@ -26,6 +26,7 @@ public struct SignerV1: Sendable {
     /// Where "now" comes from when a signing call does not pass a time.
     public var clock: SigningClock
 
+    /// A signer reading the system clock unless given another.
     public init(clock: @escaping SigningClock = SigningTime.now) {
         self.clock = clock
     }

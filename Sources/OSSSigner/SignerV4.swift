@@ -25,6 +25,7 @@ public struct SignerV4: Sendable {
     /// Where "now" comes from when a signing call does not pass a time.
     public var clock: SigningClock
 
+    /// A signer for a region, reading the system clock unless given another.
     public init(region: String, product: String = "oss", clock: @escaping SigningClock = SigningTime.now) {
         self.region = region
         self.product = product

@@ -6,6 +6,7 @@ public struct SigningTime: Sendable, Hashable, Comparable {
     /// Whole seconds since 1970-01-01T00:00:00Z. OSS signs with second precision.
     public var unixSeconds: Int64
 
+    /// A time from Unix seconds.
     public init(unixSeconds: Int64) {
         self.unixSeconds = unixSeconds
     }

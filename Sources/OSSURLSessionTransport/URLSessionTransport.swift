@@ -16,6 +16,7 @@ public final class URLSessionTransport: Transport {
     private let session: URLSession
     private let delegate: SessionDelegate
 
+    /// A transport on a new session; most code should use ``shared``.
     public init() {
         let configuration = URLSessionConfiguration.default
         configuration.urlCache = nil

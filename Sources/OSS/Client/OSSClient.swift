@@ -19,6 +19,7 @@ public struct RequestOptions: Sendable {
     /// Timeouts for this call; the client's when nil.
     public var timeouts: TransportTimeouts?
 
+    /// Overrides for one call; nil fields keep the client's settings.
     public init(maxAttempts: Int? = nil, timeouts: TransportTimeouts? = nil) {
         self.maxAttempts = maxAttempts
         self.timeouts = timeouts
@@ -30,12 +31,16 @@ public struct RequestOptions: Sendable {
 /// A Sendable value; copies share the transport and the learned clock offset. Credentials are asked
 /// from the configuration's provider for every attempt, so rotating STS keys just work.
 public struct OSSClient: Sendable {
+    /// Region, endpoint, signature version and credentials provider.
     public var configuration: Configuration
+    /// What carries requests: libcurl, URLSession, or the in-process offline service.
     public var transport: any Transport
     /// Where request logs go: method, host, path, status, request id, attempt, duration. Never
     /// credentials, signatures, tokens or `Authorization`.
     public var logger: Logger
+    /// How failed attempts are retried; see ``RetryPolicy``.
     public var retryPolicy: RetryPolicy
+    /// Connect and idle timeouts for every request unless a call overrides them.
     public var timeouts: TransportTimeouts
     let clockOffset: ClockOffset
 

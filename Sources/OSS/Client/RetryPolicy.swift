@@ -8,6 +8,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The longest wait between attempts, `Retry-After` included.
     public var maxDelay: Duration
 
+    /// Defaults match the official SDKs: 3 attempts, 200 ms base, 20 s cap.
     public init(maxAttempts: Int = 3, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(20)) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay

@@ -26,6 +26,7 @@ public struct Configuration: Sendable {
     /// Extra header names to sign under V4 (for example `host`, `range`).
     public var additionalSignedHeaders: [String]
 
+    /// Everything optional has the documentation's default; only the region is needed for the public cloud.
     public init(region: String? = nil, endpoint: String? = nil, endpointKind: EndpointKind = .publicInternet,
                 addressStyle: AddressStyle = .virtualHosted, signatureVersion: SignatureVersion = .v4,
                 credentialsProvider: any CredentialsProvider = EnvironmentCredentialsProvider(),

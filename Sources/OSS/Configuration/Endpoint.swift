@@ -39,8 +39,11 @@ public enum EndpointKind: String, Sendable, Hashable, CaseIterable {
 /// Building URLs from this one value is what keeps the path that is sent identical to the path that
 /// is signed.
 public struct ServiceEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// `https` unless the endpoint says `http` (a local OSS, say).
     public var scheme: String
+    /// The service host, without the bucket.
     public var host: String
+    /// An explicit port, when the endpoint has one.
     public var port: Int?
     /// The style actually used: an IP address or `localhost` forces ``AddressStyle/path``.
     public var addressStyle: AddressStyle
@@ -89,6 +92,7 @@ public struct ServiceEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.init(scheme: scheme, host: host.lowercased(), port: port, addressStyle: addressStyle)
     }
 
+    /// An endpoint from parts; IP and `localhost` hosts switch virtual-hosted to path style.
     public init(scheme: String, host: String, port: Int? = nil, addressStyle: AddressStyle) {
         self.scheme = scheme
         self.host = host

@@ -23,7 +23,9 @@ public protocol CredentialsProvider: Sendable {
 public struct EnvironmentCredentialsProvider: CredentialsProvider, CustomStringConvertible {
     /// Variable names, overridable for tools that use their own prefix.
     public var accessKeyIdVariable = "OSS_ACCESS_KEY_ID"
+    /// The variable holding the secret.
     public var accessKeySecretVariable = "OSS_ACCESS_KEY_SECRET"
+    /// The variable holding an STS token, when there is one.
     public var sessionTokenVariable = "OSS_SESSION_TOKEN"
     private let lookup: @Sendable (String) -> String?
 
@@ -58,12 +60,15 @@ public struct EnvironmentCredentialsProvider: CredentialsProvider, CustomStringC
 
 /// Fixed credentials, for scripts and tests.
 public struct StaticCredentialsProvider: CredentialsProvider, CustomStringConvertible {
+    /// The credentials returned for every request.
     public let fixed: Credentials
 
+    /// Serves these credentials.
     public init(_ credentials: Credentials) {
         fixed = credentials
     }
 
+    /// Serves a key pair, with an optional STS token.
     public init(accessKeyId: String, accessKeySecret: String, securityToken: String? = nil) {
         fixed = Credentials(accessKeyId: accessKeyId, accessKeySecret: accessKeySecret, securityToken: securityToken)
     }
@@ -75,6 +80,7 @@ public struct StaticCredentialsProvider: CredentialsProvider, CustomStringConver
 
 /// No credentials: requests go out unsigned, for public-read buckets.
 public struct AnonymousCredentialsProvider: CredentialsProvider, CustomStringConvertible {
+    /// Requests go out unsigned.
     public init() {}
     public func credentials() async throws -> Credentials? { nil }
     public var description: String { "AnonymousCredentialsProvider" }
@@ -84,6 +90,7 @@ public struct AnonymousCredentialsProvider: CredentialsProvider, CustomStringCon
 public struct ClosureCredentialsProvider: CredentialsProvider, CustomStringConvertible {
     private let body: @Sendable () async throws -> Credentials?
 
+    /// Calls `body` before every request.
     public init(_ body: @escaping @Sendable () async throws -> Credentials?) {
         self.body = body
     }
@@ -98,8 +105,10 @@ public struct ClosureCredentialsProvider: CredentialsProvider, CustomStringConve
 /// `[EnvironmentCredentialsProvider(), AnonymousCredentialsProvider()]` signs when the environment
 /// has keys and goes unsigned otherwise.
 public struct ChainCredentialsProvider: CredentialsProvider, CustomStringConvertible {
+    /// Asked in order.
     public let providers: [any CredentialsProvider]
 
+    /// A chain over `providers`, asked in order.
     public init(_ providers: [any CredentialsProvider]) {
         self.providers = providers
     }

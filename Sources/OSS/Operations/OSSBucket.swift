@@ -14,9 +14,12 @@ import OSSHTTP
 /// try await bucket.getObject("example.jpg", process: "image/circle,r_100", toFile: "dest.jpg")
 /// ```
 public struct OSSBucket: Sendable {
+    /// The client that signs and sends.
     public let client: OSSClient
+    /// The bucket name, validated on each call.
     public let name: String
 
+    /// A handle; nothing is sent until an operation is called.
     public init(client: OSSClient, name: String) {
         self.client = client
         self.name = name

@@ -40,13 +40,20 @@ public enum ObjectRange: Sendable, Hashable, CustomStringConvertible {
 /// Headers to override in the response (`response-*` query parameters), for instance to make a
 /// presigned link download with a given file name.
 public struct ResponseHeaderOverrides: Sendable, Hashable {
+    /// The `Content-Type` header.
     public var contentType: String?
+    /// `response-content-language`.
     public var contentLanguage: String?
+    /// `response-expires`.
     public var expires: String?
+    /// `response-cache-control`.
     public var cacheControl: String?
+    /// `response-content-disposition`, for example `attachment; filename="a.jpg"`.
     public var contentDisposition: String?
+    /// `response-content-encoding`.
     public var contentEncoding: String?
 
+    /// Only the headers given are overridden.
     public init(contentType: String? = nil, contentLanguage: String? = nil, expires: String? = nil, cacheControl: String? = nil,
                 contentDisposition: String? = nil, contentEncoding: String? = nil) {
         self.contentType = contentType
@@ -69,17 +76,26 @@ public typealias ProgressHandler = @Sendable (_ bytes: Int64, _ total: Int64?) -
 
 /// What a GetObject may add to the request.
 public struct GetObjectOptions: Sendable {
+    /// Only these bytes; the CRC-64 check is then skipped, since it covers the whole object.
     public var range: ObjectRange?
+    /// Fail with 412 unless the ETag matches.
     public var ifMatch: String?
+    /// Answer 304 when the ETag matches: the local copy is current.
     public var ifNoneMatch: String?
+    /// Answer 304 unless modified after this date.
     public var ifModifiedSince: Date?
+    /// Fail with 412 if modified after this date.
     public var ifUnmodifiedSince: Date?
+    /// Headers the response should carry instead of the stored ones.
     public var responseOverrides: ResponseHeaderOverrides
+    /// A specific version of a versioned object.
     public var versionId: String?
+    /// Attempts and timeouts for this call.
     public var request: RequestOptions
     /// Called as bytes arrive.
     public var progress: ProgressHandler?
 
+    /// Every option defaults to off.
     public init(range: ObjectRange? = nil, ifMatch: String? = nil, ifNoneMatch: String? = nil, ifModifiedSince: Date? = nil,
                 ifUnmodifiedSince: Date? = nil, responseOverrides: ResponseHeaderOverrides = ResponseHeaderOverrides(),
                 versionId: String? = nil, request: RequestOptions = RequestOptions(), progress: ProgressHandler? = nil) {
@@ -97,12 +113,17 @@ public struct GetObjectOptions: Sendable {
 
 /// What OSS said about an object: from GetObject, HeadObject or PutObject.
 public struct ObjectInfo: Sendable, Hashable {
+    /// The HTTP status (200, 206, 304...).
     public var status: Int
+    /// The `x-oss-request-id`, to quote to OSS support.
     public var requestId: String?
+    /// The `Content-Type` header.
     public var contentType: String?
+    /// The body length announced by the server.
     public var contentLength: Int64?
     /// The ETag without quotes.
     public var etag: String?
+    /// When the object was last written.
     public var lastModified: Date?
     /// `x-oss-meta-*` headers, with the prefix removed and names lowercased.
     public var metadata: [String: String]
@@ -136,10 +157,12 @@ public struct PutObjectOptions: Sendable {
     public var metadata: [String: String]
     /// Extra headers (Cache-Control, Content-Disposition, `x-oss-*`...).
     public var headers: [String: String]
+    /// Attempts and timeouts for this call.
     public var request: RequestOptions
     /// Called as bytes are read for sending (files only).
     public var progress: ProgressHandler?
 
+    /// Every option defaults to none.
     public init(contentType: String? = nil, metadata: [String: String] = [:], headers: [String: String] = [:],
                 request: RequestOptions = RequestOptions(), progress: ProgressHandler? = nil) {
         self.contentType = contentType
@@ -159,11 +182,13 @@ public enum PresignMethod: String, Sendable, Hashable, CaseIterable {
 
 /// A URL that works without credentials until it expires, and the headers that must go with it.
 public struct PresignedURL: Sendable, Hashable, CustomStringConvertible {
+    /// The method the URL is signed for; another method fails.
     public var method: PresignMethod
     /// The URL, signature included: treat it as a secret until it expires.
     public var url: String
     /// Headers the caller must send (Content-Type for a PUT, `x-oss-*`); empty for a plain GET.
     public var signedHeaders: [HTTPHeaderField]
+    /// When the URL stops working.
     public var expiration: Date
 
     /// Method and path only: the query holds the signature.
@@ -174,29 +199,45 @@ public struct PresignedURL: Sendable, Hashable, CustomStringConvertible {
 
 /// One object in a listing.
 public struct ObjectSummary: Sendable, Hashable {
+    /// The object key, decoded.
     public var key: String
+    /// Bytes.
     public var size: Int64
+    /// The ETag without quotes.
     public var etag: String
+    /// As OSS writes it: `2023-12-16T16:20:57.000Z`.
     public var lastModified: String
+    /// `Standard`, `IA`, `Archive`...
     public var storageClass: String?
 }
 
 /// One page of ListObjectsV2.
 public struct ListObjectsV2Page: Sendable, Hashable {
+    /// The keys of this page.
     public var objects: [ObjectSummary]
+    /// The "folders" under the prefix, when a delimiter was given.
     public var commonPrefixes: [String]
+    /// More pages follow.
     public var isTruncated: Bool
+    /// Pass it to get the next page.
     public var nextContinuationToken: String?
+    /// Keys and prefixes on this page.
     public var keyCount: Int
+    /// The `x-oss-request-id`, to quote to OSS support.
     public var requestId: String?
 }
 
 /// The answer of a ProcessObject with save-as.
 public struct ProcessObjectResult: Sendable, Hashable {
+    /// Where the result was saved.
     public var bucket: String
+    /// The key of the saved result.
     public var object: String
+    /// Bytes of the saved result.
     public var fileSize: Int64
+    /// `OK` on success, as OSS answers.
     public var status: String
+    /// The `x-oss-request-id`, to quote to OSS support.
     public var requestId: String?
 }
 
