@@ -33,8 +33,10 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
         var spare: [[UInt8]] = []
     }
 
-    /// curl's receive buffer, and the size of the chunks handed to the consumer.
+    /// curl's receive buffer.
     static let receiveBufferSize = 128 << 10
+    /// The largest chunk handed to the consumer: deliveries are gathered up to this size.
+    static let chunkSize = 256 << 10
 
     let easy: UnsafeMutableRawPointer
     private let driver: CurlDriver
@@ -197,7 +199,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
 
     func recycle(_ chunk: [UInt8]) {
         state.withLock { state in
-            if state.spare.count < 32 && chunk.capacity >= 16 << 10 { state.spare.append(chunk) }
+            if state.spare.count < 24 && chunk.capacity >= 16 << 10 { state.spare.append(chunk) }
         }
     }
 
@@ -282,33 +284,47 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     }
 
     private func onData(_ buffer: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
+        // curl delivers at most 16 KiB per call; deliveries are gathered into chunks of up to
+        // `chunkSize`, refilled from the spare list, so the consumer sees few, large chunks and
+        // the buffered bytes are what the memory holds.
+        let bytes = UnsafeRawBufferPointer(start: buffer, count: count)
         var continuation: CheckedContinuation<[UInt8]?, any Error>?
-        let pause = state.withLock { state -> Bool in
-            if state.cancelled { return false }
-            return state.buffered >= CurlTransport.highWatermark
-        }
-        if pause {
-            state.withLock { $0.paused = true }
-            return oss_curl_writefunc_pause()
-        }
-        var chunk = state.withLock { $0.spare.popLast() } ?? []
-        chunk.removeAll(keepingCapacity: true)
-        chunk.reserveCapacity(max(count, Self.receiveBufferSize))
-        chunk.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: count))
-        let handled = state.withLock { state -> Bool in
-            if state.cancelled { return false }
+        var handOff: [UInt8] = []
+        enum Outcome { case pause, cancelled, taken }
+        let outcome = state.withLock { state -> Outcome in
+            if state.cancelled { return .cancelled }
             if let waiting = state.bodyContinuation {
+                // The consumer is idle and the buffer empty: hand this delivery over at once.
                 state.bodyContinuation = nil
                 continuation = waiting
-            } else {
-                state.chunks.append(chunk)
-                state.buffered += count
+                handOff = state.spare.popLast() ?? []
+                handOff.removeAll(keepingCapacity: true)
+                handOff.append(contentsOf: bytes)
+                return .taken
             }
-            return true
+            if state.buffered >= CurlTransport.highWatermark {
+                state.paused = true
+                return .pause
+            }
+            if state.chunks.count > state.chunkIndex, state.chunks[state.chunks.count - 1].count + count <= Self.chunkSize {
+                state.chunks[state.chunks.count - 1].append(contentsOf: bytes)
+            } else {
+                var chunk = state.spare.popLast() ?? []
+                chunk.removeAll(keepingCapacity: true)
+                chunk.reserveCapacity(Self.chunkSize)
+                chunk.append(contentsOf: bytes)
+                state.chunks.append(chunk)
+            }
+            state.buffered += count
+            return .taken
         }
-        if !handled { return 0 } // cancelled: makes curl abort with CURLE_WRITE_ERROR
-        continuation?.resume(returning: chunk)
-        return count
+        switch outcome {
+        case .pause: return oss_curl_writefunc_pause()
+        case .cancelled: return 0 // makes curl abort with CURLE_WRITE_ERROR
+        case .taken:
+            continuation?.resume(returning: handOff)
+            return count
+        }
     }
 
     private func onRead(_ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
