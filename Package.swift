@@ -64,7 +64,7 @@ let package = Package(
         // Blocking file I/O kept off Swift's cooperative pool, and atomic temp-fsync-rename writes.
         .target(name: "OSSFileIO"),
         // OSS semantics on a folder, transport-independent: request in, response out.
-        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO"]),
+        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSHTTP", "OSSImageProcess"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
             "OSSLocalService",

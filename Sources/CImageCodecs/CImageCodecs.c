@@ -22,13 +22,19 @@ static void oss_jpeg_error_exit(j_common_ptr cinfo) {
 
 static void oss_jpeg_silence(j_common_ptr cinfo, int level) { (void)cinfo; (void)level; }
 
+/// Routes libjpeg's errors to `message` and a longjmp back into the calling function, silently.
+static struct jpeg_error_mgr *oss_jpeg_error_init(struct oss_jpeg_error *error, char *message) {
+    jpeg_std_error(&error->base);
+    error->base.error_exit = oss_jpeg_error_exit;
+    error->base.emit_message = oss_jpeg_silence;
+    error->message = message;
+    return &error->base;
+}
+
 int oss_jpeg_header(const uint8_t *data, size_t size, int *width, int *height, int *components, char *message) {
     struct jpeg_decompress_struct cinfo;
     struct oss_jpeg_error error;
-    cinfo.err = jpeg_std_error(&error.base);
-    error.base.error_exit = oss_jpeg_error_exit;
-    error.base.emit_message = oss_jpeg_silence;
-    error.message = message;
+    cinfo.err = oss_jpeg_error_init(&error, message);
     if (setjmp(error.jump)) {
         jpeg_destroy_decompress(&cinfo);
         return -1;
@@ -48,10 +54,7 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
     struct jpeg_decompress_struct cinfo;
     struct oss_jpeg_error error;
     JSAMPLE *row = NULL;
-    cinfo.err = jpeg_std_error(&error.base);
-    error.base.error_exit = oss_jpeg_error_exit;
-    error.base.emit_message = oss_jpeg_silence;
-    error.message = message;
+    cinfo.err = oss_jpeg_error_init(&error, message);
     if (setjmp(error.jump)) {
         free(row);
         jpeg_destroy_decompress(&cinfo);
@@ -118,10 +121,7 @@ int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, 
     struct oss_jpeg_error error;
     unsigned char *buffer = NULL;
     unsigned long length = 0;
-    cinfo.err = jpeg_std_error(&error.base);
-    error.base.error_exit = oss_jpeg_error_exit;
-    error.base.emit_message = oss_jpeg_silence;
-    error.message = message;
+    cinfo.err = oss_jpeg_error_init(&error, message);
     if (setjmp(error.jump)) {
         jpeg_destroy_compress(&cinfo);
         free(buffer);
@@ -224,10 +224,7 @@ static void *oss_encode_thread(void *argument) {
     struct oss_ring *ring = job->ring;
     struct jpeg_compress_struct cinfo;
     struct oss_jpeg_error error;
-    cinfo.err = jpeg_std_error(&error.base);
-    error.base.error_exit = oss_jpeg_error_exit;
-    error.base.emit_message = oss_jpeg_silence;
-    error.message = job->message;
+    cinfo.err = oss_jpeg_error_init(&error, job->message);
     if (setjmp(error.jump)) {
         jpeg_destroy_compress(&cinfo);
         pthread_mutex_lock(&ring->lock);
@@ -306,10 +303,7 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
     struct oss_jpeg_error error;
     JSAMPLE *wide = NULL;
     int status = 0;
-    cinfo.err = jpeg_std_error(&error.base);
-    error.base.error_exit = oss_jpeg_error_exit;
-    error.base.emit_message = oss_jpeg_silence;
-    error.message = message;
+    cinfo.err = oss_jpeg_error_init(&error, message);
     if (setjmp(error.jump)) {
         status = -1;
         goto done;

@@ -5,6 +5,8 @@ import Foundation
 #endif
 import OSSCrypto
 import OSSFileIO
+import OSSHTTP
+import OSSImageProcess
 import OSSSigner
 import Synchronization
 
@@ -461,13 +463,13 @@ public final class LocalOSSService: Sendable {
         }
         var expectedMD5: [UInt8]?
         if let contentMD5 = request.header("Content-MD5") {
-            guard let decoded = base64Decode(contentMD5.trimmingBlanks()), decoded.count == 16 else {
+            guard let decoded = Base64URL.decode(contentMD5.trimmingBlanks()), decoded.count == 16 else {
                 throw ServiceError(status: 400, code: "InvalidDigest", message: "The Content-MD5 you specified is not valid.", ec: "0016-00000401")
             }
             expectedMD5 = decoded
         }
         var metadata = ObjectMetadata(
-            contentType: request.header("Content-Type")?.trimmingBlanks() ?? MIMETypes.guess(forKey: key),
+            contentType: request.header("Content-Type")?.trimmingBlanks() ?? MediaTypes.guess(forKey: key),
             userMetadata: [:], storedHeaders: [:], etag: "", crc64: "0", size: 0,
             lastModified: configuration.clock().unixSeconds, inode: 0, modifiedNanoseconds: 0, isFolder: false)
         for field in request.headers {
@@ -595,7 +597,7 @@ public final class LocalOSSService: Sendable {
         if isV2 {
             after = request.queryValue("start-after") ?? ""
             if let token, !token.isEmpty {
-                guard let decoded = base64Decode(token), let text = String(validating: decoded, as: UTF8.self) else {
+                guard let decoded = Base64URL.decode(token), let text = String(validating: decoded, as: UTF8.self) else {
                     throw ServiceError.invalidArgument("The continuation token is not valid.", name: "continuation-token", value: token, ec: "0016-00000302")
                 }
                 if text.hasPrefix("P:") { skipPrefix = String(text.dropFirst(2)); after = String(text.dropFirst(2)) } else { after = String(text.dropFirst(2)) }
@@ -684,10 +686,10 @@ struct SaveAsTarget: Sendable, Equatable {
         var key: String?
         for parameter in value[range.upperBound...].split(separator: ",") {
             if parameter.hasPrefix("o_") {
-                key = base64URLDecode(String(parameter.dropFirst(2))).flatMap { String(validating: $0, as: UTF8.self) }
+                key = Base64URL.decode(String(parameter.dropFirst(2))).flatMap { String(validating: $0, as: UTF8.self) }
                 guard key != nil else { throw .invalidArgument("saveas o_ is not valid URL-safe base64.", name: "o", ec: "0040-00000003") }
             } else if parameter.hasPrefix("b_") {
-                guard let decoded = base64URLDecode(String(parameter.dropFirst(2))).flatMap({ String(validating: $0, as: UTF8.self) }) else {
+                guard let decoded = Base64URL.decode(String(parameter.dropFirst(2))).flatMap({ String(validating: $0, as: UTF8.self) }) else {
                     throw .invalidArgument("saveas b_ is not valid URL-safe base64.", name: "b", ec: "0040-00000003")
                 }
                 bucket = decoded
@@ -712,37 +714,7 @@ func jsonEscape(_ text: String) -> String {
     return out
 }
 
-/// Standard base64 (padding optional); nil when malformed.
-func base64Decode(_ text: String) -> [UInt8]? {
-    var values: [UInt8] = []
-    for byte in text.utf8 {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(byte - 65)
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(byte - 97 + 26)
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(byte - 48 + 52)
-        case UInt8(ascii: "+"), UInt8(ascii: "-"): values.append(62)
-        case UInt8(ascii: "/"), UInt8(ascii: "_"): values.append(63)
-        case UInt8(ascii: "="): continue
-        default: return nil
-        }
-    }
-    guard values.count % 4 != 1 else { return nil }
-    var out: [UInt8] = []
-    var index = 0
-    while index < values.count {
-        let chunk = values[index..<min(index + 4, values.count)]
-        let a = chunk[chunk.startIndex], b = chunk.count > 1 ? chunk[chunk.startIndex + 1] : 0
-        let c = chunk.count > 2 ? chunk[chunk.startIndex + 2] : 0, d = chunk.count > 3 ? chunk[chunk.startIndex + 3] : 0
-        out.append(a << 2 | b >> 4)
-        if chunk.count > 2 { out.append((b & 0x0F) << 4 | c >> 2) }
-        if chunk.count > 3 { out.append((c & 0x03) << 6 | d) }
-        index += 4
-    }
-    return out
-}
 
-/// URL-safe base64 as `sys/saveas` uses it (`-` and `_`, no padding).
-func base64URLDecode(_ text: String) -> [UInt8]? { base64Decode(text) }
 
 extension LocalOSSService {
     /// Creates a bucket folder (no error when it exists). Blocking.

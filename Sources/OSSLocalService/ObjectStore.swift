@@ -5,6 +5,7 @@ import Foundation
 #endif
 import OSSCrypto
 import OSSFileIO
+import OSSHTTP
 
 /// What the local OSS keeps about an object besides its bytes.
 public struct ObjectMetadata: Codable, Sendable, Hashable {
@@ -123,7 +124,7 @@ public struct ObjectStore: Sendable {
         }
         let fresh = try file.status()
         let rebuilt = ObjectMetadata(
-            contentType: recorded?.contentType ?? MIMETypes.guess(forKey: key),
+            contentType: recorded?.contentType ?? MediaTypes.guess(forKey: key),
             userMetadata: recorded?.userMetadata ?? [:], storedHeaders: recorded?.storedHeaders ?? [:],
             etag: md5.finalize().hexString.uppercased(), crc64: String(crc.value), size: fresh.size,
             lastModified: fresh.modifiedNanoseconds / 1_000_000_000, inode: fresh.inode,
@@ -234,21 +235,5 @@ public struct ObjectStore: Sendable {
         }
         try walk("")
         return keys.filter { $0.hasPrefix(prefix) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
-}
-
-/// Content types guessed from extensions, for files dropped into a bucket by hand.
-enum MIMETypes {
-    static let byExtension: [String: String] = [
-        "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
-        "bmp": "image/bmp", "tif": "image/tiff", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
-        "svg": "image/svg+xml", "txt": "text/plain", "html": "text/html", "htm": "text/html", "css": "text/css",
-        "js": "application/javascript", "json": "application/json", "xml": "application/xml", "pdf": "application/pdf",
-        "zip": "application/zip", "gz": "application/gzip", "mp4": "video/mp4", "mp3": "audio/mpeg",
-    ]
-
-    static func guess(forKey key: String) -> String {
-        guard let dot = key.lastIndex(of: "."), !key[dot...].contains("/") else { return "application/octet-stream" }
-        return byExtension[key[key.index(after: dot)...].lowercased()] ?? "application/octet-stream"
     }
 }

@@ -247,7 +247,7 @@ public struct OSSBucket: Sendable {
     }
 
     func put(_ key: String, body: HTTPRequestBody, md5: [UInt8], crc: UInt64, options: PutObjectOptions) async throws(OSSError) -> ObjectInfo {
-        var headers = [HTTPHeaderField("Content-Type", options.contentType ?? ContentTypes.guess(forKey: key)),
+        var headers = [HTTPHeaderField("Content-Type", options.contentType ?? MediaTypes.guess(forKey: key)),
                        HTTPHeaderField("Content-MD5", base64(md5))]
         for (name, value) in options.metadata.sorted(by: { $0.key < $1.key }) {
             headers.append(HTTPHeaderField("x-oss-meta-\(name.lowercased())", value))
@@ -408,11 +408,7 @@ public struct OSSBucket: Sendable {
 
     /// `process|sys/saveas,o_<base64url(key)>,b_<base64url(bucket)>`.
     public static func saveAsProcess(_ process: String, key: String, bucket: String) -> String {
-        "\(process)|sys/saveas,o_\(base64URL(Array(key.utf8))),b_\(base64URL(Array(bucket.utf8)))"
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        String(base64(bytes).map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }.filter { $0 != "=" })
+        "\(process)|sys/saveas,o_\(Base64URL.encode(Array(key.utf8))),b_\(Base64URL.encode(Array(bucket.utf8)))"
     }
 }
 
@@ -440,22 +436,6 @@ public struct ListObjectsV2Paginator: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(paginator: self) }
-}
-
-/// Content types from extensions, for uploads that do not say.
-enum ContentTypes {
-    static let byExtension: [String: String] = [
-        "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
-        "bmp": "image/bmp", "tif": "image/tiff", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
-        "svg": "image/svg+xml", "txt": "text/plain", "html": "text/html", "css": "text/css", "js": "application/javascript",
-        "json": "application/json", "xml": "application/xml", "pdf": "application/pdf", "zip": "application/zip",
-        "mp4": "video/mp4", "mp3": "audio/mpeg",
-    ]
-
-    static func guess(forKey key: String) -> String {
-        guard let dot = key.lastIndex(of: "."), !key[dot...].contains("/") else { return "application/octet-stream" }
-        return byExtension[key[key.index(after: dot)...].lowercased()] ?? "application/octet-stream"
-    }
 }
 
 // MARK: Typed processes
