@@ -49,6 +49,16 @@ public final class AtomicFileWriter: @unchecked Sendable {
         try bytes.withUnsafeBytes { try file.writeAll($0) }
     }
 
+    /// Flushes what has been written so far to disk (`fdatasync`), from any thread, while writes
+    /// continue: run during a long download, it leaves little for ``commit()``'s final sync.
+    public func flushWritten() {
+        #if canImport(Glibc)
+        _ = fdatasync(file.descriptor)
+        #else
+        _ = fsync(file.descriptor)
+        #endif
+    }
+
     /// Makes the new content durable and visible at ``destination`` in one step.
     public func commit() throws {
         precondition(!finished, "AtomicFileWriter committed or aborted twice")

@@ -8,9 +8,15 @@ import Synchronization
 /// disk; beyond that the receiving task waits, which in turn pauses the transfer.
 final class DownloadSink: @unchecked Sendable {
     static let maximumInFlight = 2 << 20
+    /// Bytes between background flushes to disk, so the final fsync is short.
+    static let flushInterval: Int64 = 64 << 20
 
     let writer: AtomicFileWriter
     private let queue = DispatchQueue(label: "swift-oss.download-sink")
+    /// Background flushes run here, beside the writes, one at a time.
+    private let flusher = DispatchQueue(label: "swift-oss.download-flush")
+    private let flushing = Atomic<Bool>(false)
+    private var flushedUpTo: Int64 = 0
     private struct State {
         var inFlight = 0
         var failure: (any Error)?
@@ -56,6 +62,14 @@ final class DownloadSink: @unchecked Sendable {
                     crc.update(bytes)
                     try writer.write(bytes)
                     written += Int64(count)
+                    if written - flushedUpTo >= Self.flushInterval,
+                       flushing.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+                        flushedUpTo = written
+                        flusher.async { [self] in
+                            writer.flushWritten()
+                            flushing.store(false, ordering: .releasing)
+                        }
+                    }
                 } catch {
                     failure = error
                 }
@@ -84,7 +98,11 @@ final class DownloadSink: @unchecked Sendable {
     /// Makes the file durable and visible at its destination.
     func commit() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async { [self] in continuation.resume(with: Result { try writer.commit() }) }
+            queue.async { [self] in
+                // Wait for a background flush in progress before the final sync and rename.
+                flusher.sync {}
+                continuation.resume(with: Result { try writer.commit() })
+            }
         }
     }
 
@@ -92,6 +110,7 @@ final class DownloadSink: @unchecked Sendable {
     func abort() async {
         await withCheckedContinuation { continuation in
             queue.async { [self] in
+                flusher.sync {}
                 writer.abort()
                 continuation.resume()
             }
