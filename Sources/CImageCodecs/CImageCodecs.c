@@ -398,3 +398,64 @@ done:
     *out_size = (size_t)job.length;
     return 0;
 }
+
+// MARK: PNG filters
+
+static inline uint8_t oss_paeth(uint8_t a, uint8_t b, uint8_t c) {
+    int p = (int)a + (int)b - (int)c;
+    int pa = abs(p - (int)a), pb = abs(p - (int)b), pc = abs(p - (int)c);
+    return (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+}
+
+static inline unsigned oss_cost(uint8_t v) { return (unsigned)abs((int)(int8_t)v); }
+
+void oss_png_filter_rows(const uint8_t *pixels, int width, int bpp, int first, int end, uint8_t *out) {
+    size_t row_bytes = (size_t)width * (size_t)bpp;
+    uint8_t *zero = (uint8_t *)calloc(row_bytes, 1);
+    for (int row = first; row < end; row++) {
+        const uint8_t *cur = pixels + (size_t)row * row_bytes;
+        const uint8_t *prev = row > 0 ? cur - row_bytes : zero;
+        uint8_t *dst = out + (size_t)row * (row_bytes + 1);
+        unsigned s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+        for (size_t i = 0; i < (size_t)bpp; i++) {
+            uint8_t x = cur[i], b = prev[i];
+            s0 += oss_cost(x); s1 += oss_cost(x); s2 += oss_cost((uint8_t)(x - b));
+            s3 += oss_cost((uint8_t)(x - (b >> 1))); s4 += oss_cost((uint8_t)(x - b));
+        }
+        for (size_t i = bpp; i < row_bytes; i++) {
+            uint8_t x = cur[i], a = cur[i - bpp], b = prev[i], c = prev[i - bpp];
+            s0 += oss_cost(x);
+            s1 += oss_cost((uint8_t)(x - a));
+            s2 += oss_cost((uint8_t)(x - b));
+            s3 += oss_cost((uint8_t)(x - (uint8_t)(((unsigned)a + b) >> 1)));
+            s4 += oss_cost((uint8_t)(x - oss_paeth(a, b, c)));
+        }
+        int best = 0;
+        unsigned best_sum = s0;
+        if (s1 < best_sum) { best = 1; best_sum = s1; }
+        if (s2 < best_sum) { best = 2; best_sum = s2; }
+        if (s3 < best_sum) { best = 3; best_sum = s3; }
+        if (s4 < best_sum) { best = 4; best_sum = s4; }
+        dst[0] = (uint8_t)best;
+        uint8_t *f = dst + 1;
+        switch (best) {
+        case 0: memcpy(f, cur, row_bytes); break;
+        case 1:
+            for (size_t i = 0; i < (size_t)bpp; i++) f[i] = cur[i];
+            for (size_t i = bpp; i < row_bytes; i++) f[i] = (uint8_t)(cur[i] - cur[i - bpp]);
+            break;
+        case 2:
+            for (size_t i = 0; i < row_bytes; i++) f[i] = (uint8_t)(cur[i] - prev[i]);
+            break;
+        case 3:
+            for (size_t i = 0; i < (size_t)bpp; i++) f[i] = (uint8_t)(cur[i] - (prev[i] >> 1));
+            for (size_t i = bpp; i < row_bytes; i++) f[i] = (uint8_t)(cur[i] - (uint8_t)(((unsigned)cur[i - bpp] + prev[i]) >> 1));
+            break;
+        default:
+            for (size_t i = 0; i < (size_t)bpp; i++) f[i] = (uint8_t)(cur[i] - prev[i]);
+            for (size_t i = bpp; i < row_bytes; i++) f[i] = (uint8_t)(cur[i] - oss_paeth(cur[i - bpp], prev[i], prev[i - bpp]));
+            break;
+        }
+    }
+    free(zero);
+}

@@ -166,8 +166,8 @@ public enum ImageCodecs {
     }
 }
 
-/// PNG written by hand around libdeflate: adaptive per-row filters (chosen on all cores), one zlib
-/// stream at a level close to zlib's 6 in ratio and several times faster.
+/// PNG written by hand around libdeflate: adaptive per-row filters (scored in C, on all cores), one
+/// zlib stream from libdeflate, smaller than zlib level 6 on photographs and several times faster.
 enum PNGEncoder {
     static func encode(_ bitmap: Bitmap, level: Int) -> [UInt8] {
         let channels = bitmap.channels
@@ -178,13 +178,10 @@ enum PNGEncoder {
         let bands = min(8, max(1, bitmap.height / 64))
         filtered.withUnsafeMutableBufferPointer { out in
             bitmap.pixels.withUnsafeBufferPointer { pixels in
-                let outBase = out.baseAddress!, pixelBase = pixels.baseAddress!
-                nonisolated(unsafe) let o = outBase, p = pixelBase
+                nonisolated(unsafe) let o = out.baseAddress!, p = pixels.baseAddress!
                 DispatchQueue.concurrentPerform(iterations: bands) { band in
                     let start = band * bitmap.height / bands, end = (band + 1) * bitmap.height / bands
-                    for row in start..<end {
-                        filterRow(row: row, pixels: p, rowBytes: rowBytes, bpp: channels, out: o + row * stride)
-                    }
+                    oss_png_filter_rows(p, Int32(bitmap.width), Int32(channels), Int32(start), Int32(end), o)
                 }
             }
         }
@@ -208,50 +205,6 @@ enum PNGEncoder {
         appendChunk(&png, "IDAT", compressed)
         appendChunk(&png, "IEND", [])
         return png
-    }
-
-    /// Writes the filter byte and the filtered row, choosing the filter with the smallest sum of
-    /// absolute values (libpng's heuristic). All five candidates are scored in one pass.
-    static func filterRow(row: Int, pixels: UnsafePointer<UInt8>, rowBytes: Int, bpp: Int, out: UnsafeMutablePointer<UInt8>) {
-        let current = pixels + row * rowBytes
-        let zeros = UnsafeMutablePointer<UInt8>.allocate(capacity: row > 0 ? 0 : rowBytes)
-        defer { zeros.deallocate() }
-        if row == 0 { zeros.initialize(repeating: 0, count: rowBytes) }
-        let previous: UnsafePointer<UInt8> = row > 0 ? pixels + (row - 1) * rowBytes : UnsafePointer(zeros)
-        @inline(__always) func cost(_ value: UInt8) -> Int { Int(Int8(bitPattern: value).magnitude) }
-        var sums = (0, 0, 0, 0, 0)
-        for i in 0..<rowBytes {
-            let x = current[i], b = previous[i]
-            let a: UInt8 = i >= bpp ? current[i - bpp] : 0
-            let c: UInt8 = i >= bpp ? previous[i - bpp] : 0
-            sums.0 &+= cost(x)
-            sums.1 &+= cost(x &- a)
-            sums.2 &+= cost(x &- b)
-            sums.3 &+= cost(x &- UInt8((UInt16(a) + UInt16(b)) >> 1))
-            sums.4 &+= cost(x &- paeth(a, b, c))
-        }
-        let scores = [sums.0, sums.1, sums.2, sums.3, sums.4]
-        let best = scores.indices.min { scores[$0] < scores[$1] }!
-        out[0] = UInt8(best)
-        let target = out + 1
-        for i in 0..<rowBytes {
-            let x = current[i], b = previous[i]
-            let a: UInt8 = i >= bpp ? current[i - bpp] : 0
-            switch best {
-            case 0: target[i] = x
-            case 1: target[i] = x &- a
-            case 2: target[i] = x &- b
-            case 3: target[i] = x &- UInt8((UInt16(a) + UInt16(b)) >> 1)
-            default: target[i] = x &- paeth(a, b, i >= bpp ? previous[i - bpp] : 0)
-            }
-        }
-    }
-
-    @inline(__always)
-    static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
-        let p = Int(a) + Int(b) - Int(c)
-        let pa = abs(p - Int(a)), pb = abs(p - Int(b)), pc = abs(p - Int(c))
-        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c
     }
 
     static func appendChunk(_ png: inout [UInt8], _ type: String, _ data: [UInt8]) {

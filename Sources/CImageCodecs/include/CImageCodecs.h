@@ -40,4 +40,9 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
                               const int32_t *left, const int32_t *right, int quality, int progressive,
                               uint8_t **out, size_t *out_size, char *error);
 #endif
+/// PNG row filtering for rows [first, end): each output row is a filter byte and the filtered
+/// bytes, the filter chosen by the smallest sum of absolute values (libpng's heuristic).
+/// `out` has (1 + width * bpp) bytes per row. Rows are independent, so bands can run in parallel.
+void oss_png_filter_rows(const uint8_t *pixels, int width, int bpp, int first, int end, uint8_t *out);
+
 #endif
