@@ -31,6 +31,40 @@ static struct jpeg_error_mgr *oss_jpeg_error_init(struct oss_jpeg_error *error, 
     return &error->base;
 }
 
+/// Checks that a region can be decoded: not CMYK, and inside the image. Fills `message` if not.
+static int oss_jpeg_check_region(j_decompress_ptr cinfo, int x, int y, int w, int h, char *message) {
+    if (cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "CMYK JPEG is not supported");
+        return -1;
+    }
+    if (x < 0 || y < 0 || w <= 0 || h <= 0 || (unsigned)(x + w) > cinfo->image_width || (unsigned)(y + h) > cinfo->image_height) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "region outside the image");
+        return -1;
+    }
+    return 0;
+}
+
+/// After jpeg_start_decompress: restricts decoding to the iMCU columns around [x, x + w) and skips
+/// the rows above y, keeping a margin of one iMCU (16 px) on each side where the image allows:
+/// chroma upsampling looks at neighbouring samples, and at a crop or skip boundary it would see
+/// none. With the margin, the region's pixels equal those of a full decode. Returns the first row
+/// the next jpeg_read_scanlines yields; `*skip` is the byte offset of column x in a decoded row.
+static int oss_jpeg_seek_region(j_decompress_ptr cinfo, int x, int y, int w, int channels, size_t *skip) {
+    const int margin = 16;
+    int left = x - margin < 0 ? 0 : x - margin;
+    int right = x + w + margin > (int)cinfo->output_width ? (int)cinfo->output_width : x + w + margin;
+    int top = y - margin < 0 ? 0 : y - margin;
+    JDIMENSION x_offset = (JDIMENSION)left, crop_width = (JDIMENSION)(right - left);
+    if (left != 0 || (unsigned)right != cinfo->output_width) {
+        jpeg_crop_scanline(cinfo, &x_offset, &crop_width);
+    }
+    if (top > 0) {
+        jpeg_skip_scanlines(cinfo, (JDIMENSION)top);
+    }
+    *skip = (size_t)(x - (int)x_offset) * (size_t)channels;
+    return top;
+}
+
 int oss_jpeg_header(const uint8_t *data, size_t size, int *width, int *height, int *components, char *message) {
     struct jpeg_decompress_struct cinfo;
     struct oss_jpeg_error error;
@@ -63,40 +97,21 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-        snprintf(message, OSS_CODEC_ERROR_SIZE, "CMYK JPEG is not supported");
-        jpeg_destroy_decompress(&cinfo);
-        return -1;
-    }
-    if (x < 0 || y < 0 || w <= 0 || h <= 0 || (unsigned)(x + w) > cinfo.image_width || (unsigned)(y + h) > cinfo.image_height) {
-        snprintf(message, OSS_CODEC_ERROR_SIZE, "region outside the image");
+    if (oss_jpeg_check_region(&cinfo, x, y, w, h, message) != 0) {
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
     cinfo.out_color_space = channels == 4 ? JCS_EXT_RGBA : JCS_RGB;
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
-    // Decode a margin of one iMCU (16 px) around the region where the image allows: chroma
-    // upsampling looks at neighbouring samples, and at a crop or skip boundary it would see none.
-    // With the margin, the region's pixels equal those of a full decode.
-    const int margin = 16;
-    int left = x - margin < 0 ? 0 : x - margin;
-    int right = x + w + margin > (int)cinfo.output_width ? (int)cinfo.output_width : x + w + margin;
-    int top = y - margin < 0 ? 0 : y - margin;
-    JDIMENSION x_offset = (JDIMENSION)left, crop_width = (JDIMENSION)(right - left);
-    if (left != 0 || (unsigned)right != cinfo.output_width) {
-        jpeg_crop_scanline(&cinfo, &x_offset, &crop_width);
-    }
-    if (top > 0) {
-        jpeg_skip_scanlines(&cinfo, (JDIMENSION)top);
-    }
+    size_t skip = 0;
+    int top = oss_jpeg_seek_region(&cinfo, x, y, w, channels, &skip);
     row = (JSAMPLE *)malloc((size_t)cinfo.output_width * (size_t)channels);
     if (!row) {
         snprintf(message, OSS_CODEC_ERROR_SIZE, "out of memory");
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
-    size_t skip = (size_t)(x - (int)x_offset) * (size_t)channels;
     size_t bytes = (size_t)w * (size_t)channels;
     for (int r = top; r < y + h; r++) {
         JSAMPROW rows[1] = { row };
@@ -311,13 +326,7 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-        snprintf(message, OSS_CODEC_ERROR_SIZE, "CMYK JPEG is not supported");
-        status = -1;
-        goto done;
-    }
-    if (x < 0 || y < 0 || side <= 0 || (unsigned)(x + side) > cinfo.image_width || (unsigned)(y + side) > cinfo.image_height) {
-        snprintf(message, OSS_CODEC_ERROR_SIZE, "region outside the image");
+    if (oss_jpeg_check_region(&cinfo, x, y, side, side, message) != 0) {
         status = -1;
         goto done;
     }
@@ -325,20 +334,14 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
     {
-        const int margin = 16;
-        int lo = x - margin < 0 ? 0 : x - margin;
-        int hi = x + side + margin > (int)cinfo.output_width ? (int)cinfo.output_width : x + side + margin;
-        int top = y - margin < 0 ? 0 : y - margin;
-        JDIMENSION x_offset = (JDIMENSION)lo, crop_width = (JDIMENSION)(hi - lo);
-        if (lo != 0 || (unsigned)hi != cinfo.output_width) jpeg_crop_scanline(&cinfo, &x_offset, &crop_width);
-        if (top > 0) jpeg_skip_scanlines(&cinfo, (JDIMENSION)top);
+        size_t skip = 0;
+        int top = oss_jpeg_seek_region(&cinfo, x, y, side, 3, &skip);
         wide = (JSAMPLE *)malloc((size_t)cinfo.output_width * 3);
         if (!wide) {
             snprintf(message, OSS_CODEC_ERROR_SIZE, "out of memory");
             status = -1;
             goto done;
         }
-        size_t skip = (size_t)(x - (int)x_offset) * 3;
         for (int r = top; r < y + side; r++) {
             JSAMPROW rows[1] = { wide };
             if (jpeg_read_scanlines(&cinfo, rows, 1) != 1) {

@@ -5,9 +5,9 @@ import OSSSigner
 public struct ServiceCredentials: Sendable, Hashable, CustomStringConvertible {
     /// The accepted access key ID.
     public var accessKeyId: String
-    /// Its secret; never printed.
+    /// Its secret; kept out of every description.
     public var accessKeySecret: String
-    /// The STS token requests must carry, if any; never printed.
+    /// The STS token requests must carry, if any; kept out of every description.
     public var securityToken: String?
 
     /// Keys a local OSS accepts.

@@ -6,9 +6,9 @@
 public struct Credentials: Sendable, Hashable {
     /// The public half of the pair; shown masked in descriptions all the same.
     public var accessKeyId: String
-    /// The secret half. Never printed.
+    /// The secret half; kept out of every description.
     public var accessKeySecret: String
-    /// The STS security token of temporary credentials. Never printed.
+    /// The STS security token of temporary credentials; kept out of every description.
     public var securityToken: String?
     /// When temporary credentials stop working, as Unix seconds; nil for long-lived keys.
     public var expiration: SigningTime?
