@@ -88,11 +88,8 @@ public final class LocalOSSService: Sendable {
     public func handle(_ request: ServiceRequest) async -> ServiceResponse {
         let requestId = nextRequestId()
         var response: ServiceResponse
-        var parsed: ParsedRequest?
         do {
-            let request0 = try parse(request)
-            parsed = request0
-            response = try await route(request0, body: request.body)
+            response = try await route(try parse(request), body: request.body)
         } catch let error as ServiceError {
             response = errorResponse(error, requestId: requestId, isHead: request.method == "HEAD")
         } catch let error as FileIOError {
@@ -105,7 +102,6 @@ public final class LocalOSSService: Sendable {
         response.setHeader("x-oss-request-id", requestId)
         response.setHeader("Date", configuration.clock().httpDate)
         response.setHeader("Server", "AliyunOSS")
-        _ = parsed
         return response
     }
 
@@ -224,8 +220,7 @@ public final class LocalOSSService: Sendable {
         }
         if authentication == .anonymous && !configuration.openAccess {
             let isRead = request.method == "GET" || request.method == "HEAD"
-            guard isRead, let bucket = request.bucket, request.key != nil || request.hasQuery("list-type") || true,
-                  configuration.publicReadBuckets.contains(bucket) else {
+            guard isRead, let bucket = request.bucket, configuration.publicReadBuckets.contains(bucket) else {
                 throw ServiceError.accessDenied("You have no right to access this object because of bucket acl.", ec: "0003-00000001")
             }
         }

@@ -125,7 +125,7 @@ public struct OSSClient: Sendable {
             } catch {
                 result = .failure(error)
             }
-            logMetadata["duration_ms"] = "\((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)"
+            logMetadata["duration_ms"] = "\((ContinuousClock.now - started).nanoseconds / 1_000_000)"
             switch result {
             case let .success(value):
                 logger.debug("OSS request succeeded", metadata: logMetadata)

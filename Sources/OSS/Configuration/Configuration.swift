@@ -50,16 +50,12 @@ public struct Configuration: Sendable {
         if let endpoint {
             return try ServiceEndpoint(parsing: endpoint, addressStyle: addressStyle)
         }
-        switch endpointKind {
-        case .accelerate, .accelerateOverseas:
-            // These hosts do not depend on the region; the region still signs under V4.
-            return ServiceEndpoint(scheme: "https", host: endpointKind.host(region: (try? resolvedRegion() ?? nil) ?? Self.placeholderRegion), addressStyle: addressStyle)
-        case .publicInternet, .internal, .dualStack:
-            guard let region = try resolvedRegion() else {
-                throw .invalidArgument(parameter: "region", reason: "no region is set, so no endpoint can be derived; set a region such as cn-hangzhou, or an endpoint.")
-            }
-            return ServiceEndpoint(scheme: "https", host: endpointKind.host(region: region), addressStyle: addressStyle)
+        // The acceleration hosts do not depend on the region (V4 still signs with it).
+        let region = endpointKind.needsRegion ? try resolvedRegion() : nil
+        guard let host = endpointKind.host(region: region) else {
+            throw .invalidArgument(parameter: "region", reason: "no region is set, so no endpoint can be derived; set a region such as cn-hangzhou, or an endpoint.")
         }
+        return ServiceEndpoint(scheme: "https", host: host, addressStyle: addressStyle)
     }
 
     /// The region V4 signs with; a missing region is an error under V4.
@@ -69,6 +65,4 @@ public struct Configuration: Sendable {
         }
         return region
     }
-
-    private static let placeholderRegion = try! Region("cn-hangzhou")
 }

@@ -22,14 +22,21 @@ public enum EndpointKind: String, Sendable, Hashable, CaseIterable {
     /// `{region}.oss.aliyuncs.com`, the IPv4/IPv6 dual-stack endpoint.
     case dualStack
 
-    /// The host name for a region.
-    public func host(region: Region) -> String {
+    /// Whether the host name depends on the region (the acceleration hosts are global).
+    public var needsRegion: Bool { self != .accelerate && self != .accelerateOverseas }
+
+    /// The host name; nil when it needs a region and none is given.
+    public func host(region: Region?) -> String? {
         switch self {
-        case .publicInternet: "oss-\(region.id).aliyuncs.com"
-        case .internal: "oss-\(region.id)-internal.aliyuncs.com"
-        case .accelerate: "oss-accelerate.aliyuncs.com"
-        case .accelerateOverseas: "oss-accelerate-overseas.aliyuncs.com"
-        case .dualStack: "\(region.id).oss.aliyuncs.com"
+        case .accelerate: return "oss-accelerate.aliyuncs.com"
+        case .accelerateOverseas: return "oss-accelerate-overseas.aliyuncs.com"
+        case .publicInternet, .internal, .dualStack:
+            guard let region else { return nil }
+            switch self {
+            case .internal: return "oss-\(region.id)-internal.aliyuncs.com"
+            case .dualStack: return "\(region.id).oss.aliyuncs.com"
+            default: return "oss-\(region.id).aliyuncs.com"
+            }
         }
     }
 }
