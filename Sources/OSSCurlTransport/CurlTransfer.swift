@@ -223,32 +223,34 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     }
 
     func finish(_ outcome: Result<Void, TransportError>) {
-        let (head, body) = state.withLock { state -> (CheckedContinuation<Head, any Error>?, CheckedContinuation<[UInt8]?, any Error>?) in
+        // Under one lock: settle the outcome (the first one wins) and take the waiters to resume.
+        typealias Waiters = (head: CheckedContinuation<Head, any Error>?, headValue: Head?,
+                             body: CheckedContinuation<[UInt8]?, any Error>?, outcome: Result<Void, TransportError>)
+        let waiters = state.withLock { state -> Waiters in
             if state.outcome == nil { state.outcome = outcome }
             let head = state.headContinuation
             state.headContinuation = nil
+            var headValue: Head?
+            if head != nil, case .success = state.outcome! {
+                // A response with no body ends before its header block is reported as ended.
+                state.headDelivered = true
+                headValue = Head(status: state.status, headers: state.headers)
+            }
             var body: CheckedContinuation<[UInt8]?, any Error>?
             if state.chunkIndex >= state.chunks.count {
                 body = state.bodyContinuation
                 state.bodyContinuation = nil
             }
-            return (head, body)
+            return (head, headValue, body, state.outcome!)
         }
-        let final = state.withLock { $0.outcome! }
-        if let head {
-            switch final {
-            case .success:
-                let snapshot = state.withLock { state -> Head in
-                    state.headDelivered = true
-                    return Head(status: state.status, headers: state.headers)
-                }
-                head.resume(returning: snapshot)
-            case let .failure(error):
-                head.resume(throwing: error)
+        if let head = waiters.head {
+            switch waiters.outcome {
+            case .success: head.resume(returning: waiters.headValue!)
+            case let .failure(error): head.resume(throwing: error)
             }
         }
-        if let body {
-            switch final {
+        if let body = waiters.body {
+            switch waiters.outcome {
             case .success: body.resume(returning: nil)
             case let .failure(error): body.resume(throwing: error)
             }
