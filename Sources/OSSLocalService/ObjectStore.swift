@@ -222,8 +222,8 @@ public struct ObjectStore: Sendable {
             let directory = relative.isEmpty ? bucketPath(bucket) : bucketPath(bucket) + "/" + relative
             for name in try FileSystem.entries(of: directory) {
                 let key = relative.isEmpty ? name : relative + "/" + name
-                // Skip whole subtrees that cannot match the prefix.
-                if !prefix.isEmpty && !key.hasPrefix(prefix) && !prefix.hasPrefix(key + "/") && !(key + "/").hasPrefix(prefix) { continue }
+                // Skip whole subtrees that cannot hold a key with the prefix.
+                guard prefix.isEmpty || key.hasPrefix(prefix) || prefix.hasPrefix(key) else { continue }
                 guard let status = try FileStatus.of(directory + "/" + name) else { continue }
                 if status.isDirectory {
                     if try readMetadata(bucket: bucket, key: key + "/") != nil { keys.append(key + "/") }
