@@ -170,10 +170,16 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
                 var resumeTransfer = false
                 let ready: Result<[UInt8]?, TransportError>? = state.withLock { state in
                     if state.chunkIndex < state.chunks.count {
+                        // Move the chunk out, so the queue holds no second reference to it: the
+                        // consumer's copy must be unique for the buffer to be reused, not copied.
                         let chunk = state.chunks[state.chunkIndex]
+                        state.chunks[state.chunkIndex] = []
                         state.chunkIndex += 1
                         if state.chunkIndex == state.chunks.count {
                             state.chunks.removeAll(keepingCapacity: true)
+                            state.chunkIndex = 0
+                        } else if state.chunkIndex >= 64 {
+                            state.chunks.removeFirst(state.chunkIndex)
                             state.chunkIndex = 0
                         }
                         state.buffered -= chunk.count
