@@ -48,9 +48,9 @@ let package = Package(
         .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP"]),
         // The x-oss-process language for images: parse, validate, build. No codecs.
         .target(name: "OSSImageProcess"),
-        // libjpeg-turbo, libpng, libwebp and libdeflate behind a small C layer (libjpeg's longjmp stays in C).
+        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp stays in C).
         .target(name: "CImageCodecs", linkerSettings: [
-            .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("deflate"),
+            .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
         .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs"]),

@@ -11,7 +11,7 @@ PACKAGES=(
   liblzma-dev           # liblzma: CRC-64/ECMA-182, the checksum OSS uses
   libjpeg-dev           # libjpeg-turbo (libjpeg62-turbo-dev on Debian, libjpeg-turbo8-dev on Ubuntu)
   libpng-dev            # PNG decoding
-  libdeflate-dev        # fast deflate for PNG encoding
+  libisal-dev           # ISA-L igzip: fast, parallelisable deflate for PNG encoding
   libwebp-dev           # WebP
   curl                  # the demo fetches a presigned URL with plain curl
 )

@@ -16,6 +16,8 @@ func stringOption(_ name: String) -> String? {
 switch arguments.first {
 case "circle":
     try await CircleBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 3))
+case "circle-rss":
+    try CircleBenchmark.measurePeak(path: arguments[1])
 case "transfer":
     try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
 default:

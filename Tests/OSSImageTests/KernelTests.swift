@@ -194,6 +194,15 @@ struct KernelTests {
         #expect(String(decoding: try ImageProcessor.process("image/info", source: oriented).bytes, as: UTF8.self).contains("\"Orientation\": {\"value\": \"6\"}"))
     }
 
+    @Test("large PNGs, filtered and compressed in parallel bands, decode back to the exact pixels", arguments: [3, 4])
+    func largePNG(channels: Int) throws {
+        var bitmap = SyntheticPhoto.bitmap(width: 1300, height: 1100, seed: 21)
+        if channels == 4 { bitmap = bitmap.withAlpha() }
+        let png = try ImageCodecs.encode(bitmap, as: .png)
+        #expect(try ImageCodecs.decode(png, channels: channels).0 == bitmap)
+        #expect(png.count < bitmap.pixels.count * 7 / 10)
+    }
+
     @Test("PNG output stays close to zlib level 6 in size")
     func pngSize() throws {
         let (_, encoded) = try Self.source(width: 300, height: 200)

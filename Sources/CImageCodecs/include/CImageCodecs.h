@@ -1,10 +1,11 @@
 #ifndef SWIFT_OSS_CIMAGECODECS_H
 #define SWIFT_OSS_CIMAGECODECS_H
-// A thin C layer over libjpeg-turbo, libpng, libwebp and libdeflate. libjpeg reports errors by
+// A thin C layer over libjpeg-turbo, libpng, libwebp and ISA-L. libjpeg reports errors by
 // longjmp; the jump never leaves these functions, which return 0 on success and fill `error`.
 #include <stddef.h>
 #include <stdint.h>
-#include <libdeflate.h>
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <webp/decode.h>
 #include <webp/encode.h>
 
@@ -40,9 +41,11 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
                               const int32_t *left, const int32_t *right, int quality, int progressive,
                               uint8_t **out, size_t *out_size, char *error);
 #endif
-/// PNG row filtering for rows [first, end): each output row is a filter byte and the filtered
-/// bytes, the filter chosen by the smallest sum of absolute values (libpng's heuristic).
-/// `out` has (1 + width * bpp) bytes per row. Rows are independent, so bands can run in parallel.
-void oss_png_filter_rows(const uint8_t *pixels, int width, int bpp, int first, int end, uint8_t *out);
+/// The zlib stream of a PNG's IDAT: rows filtered (adaptive, libpng's heuristic scored on every
+/// fourth pixel) and compressed by ISA-L, in `parts` horizontal bands, each filtered and compressed by
+/// its own thread while its rows are in cache; bands are joined with full flushes and the Adler-32s
+/// combined. `*out` is malloc'd. Returns 0 on success.
+int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp, int parts, int level,
+                          uint8_t **out, size_t *out_size);
 
 #endif
