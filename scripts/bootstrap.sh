@@ -12,6 +12,7 @@ PACKAGES=(
   libjpeg-dev           # libjpeg-turbo (libjpeg62-turbo-dev on Debian, libjpeg-turbo8-dev on Ubuntu)
   libpng-dev            # PNG decoding
   libisal-dev           # ISA-L igzip: fast, parallelisable deflate for PNG encoding
+  zlib1g-dev            # zlib: Adler-32 combination for PNG bands (and libpng's own inflate)
   libwebp-dev           # WebP
   curl                  # the demo fetches a presigned URL with plain curl
 )
