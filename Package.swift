@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "OSSCommandTests"),
         .testTarget(name: "OSSImageTests", dependencies: ["OSSImageProcess", "OSSImage"]),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),
-        .testTarget(name: "OSSTests", dependencies: ["OSS"]),
+        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSHTTP"]),
     ],
     swiftLanguageModes: [.v6]
 )

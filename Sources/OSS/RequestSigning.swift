@@ -1,5 +1,5 @@
 /// A request ready for the transport: the URL and headers are exactly those that were signed.
-public struct PreparedRequest: Sendable, Hashable, CustomStringConvertible {
+public struct PreparedRequest: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The HTTP method.
     public var method: String
     /// The URL to send to, path and query exactly as signed.
@@ -15,6 +15,13 @@ public struct PreparedRequest: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
         return "\(method) \(path)"
+    }
+
+    public var debugDescription: String { description }
+
+    /// What `dump()` shows: the same as the description, and header names without values.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["request": description, "headers": headers.map(\.name)])
     }
 }
 

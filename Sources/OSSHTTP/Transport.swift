@@ -33,6 +33,20 @@ public struct HTTPRequest: Sendable {
     }
 }
 
+extension HTTPRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Method and path only: headers may hold `Authorization` or a token, and a presigned query its
+    /// signature.
+    public var description: String {
+        "\(method) \(url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url)"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["request": description, "headers": headers.map(\.name), "bodyLength": body.length])
+    }
+}
+
 /// A request body. Every case can be sent again from the start, which is what makes a request
 /// safe to retry.
 public enum HTTPRequestBody: Sendable, Hashable {

@@ -22,6 +22,14 @@ public struct ServiceCredentials: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension ServiceCredentials: CustomDebugStringConvertible, CustomReflectable {
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Credentials(accessKeyId: accessKeyId, accessKeySecret: accessKeySecret, securityToken: securityToken).customMirror
+    }
+}
+
 /// The request, parsed: bucket, key and query decoded from the target.
 struct ParsedRequest: Sendable {
     var method: String

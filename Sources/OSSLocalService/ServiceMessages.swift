@@ -84,6 +84,17 @@ public struct ServiceRequest: Sendable {
     }
 }
 
+extension ServiceRequest: CustomStringConvertible, CustomReflectable {
+    /// Method and path only: the headers and query may carry credentials and signatures.
+    public var description: String {
+        "\(method) \(target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target)"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["request": description, "headers": headers.map(\.name)])
+    }
+}
+
 /// What a transport does beyond sending the response as is: the network faults tests ask for.
 public enum TransportFault: Sendable, Hashable {
     /// Send this many body bytes, then reset the connection (TCP RST).

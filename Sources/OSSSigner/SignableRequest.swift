@@ -118,6 +118,20 @@ public struct SignableRequest: Sendable, Hashable {
     }
 }
 
+extension SignableRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Method, path and header names: once signed, header values and query values may hold
+    /// `Authorization`, a token or a signature, so none are printed.
+    public var description: String {
+        "\(method) \(canonicalURI) query: \(query.map(\.name)) headers: \(headers.map(\.name))"
+    }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["method": method, "path": canonicalURI, "query": query.map(\.name), "headers": headers.map(\.name)])
+    }
+}
+
 extension [EncodedQueryItem] {
     /// `a=1&b&c=3`, without the leading `?`.
     public var queryString: String {

@@ -1,4 +1,5 @@
 import OSS
+import OSSHTTP
 import Synchronization
 import Testing
 
@@ -140,5 +141,37 @@ struct CredentialsTests {
         await #expect(throws: STSDown.self) { _ = try await provider.credentials() }
         #expect(try await provider.credentials()?.accessKeyId == "ok")
         #expect(fetches.load(ordering: .relaxed) == 2)
+    }
+}
+
+@Suite("Secrets stay out of descriptions")
+struct RedactionTests {
+    @Test("signed requests, their parts and transport requests print no secret, token or signature", arguments: SignatureVersion.allCases)
+    func everyTypeThatCarriesThem(version: SignatureVersion) throws {
+        let secret = "very-secret-value-123", token = "sts-token-value-456"
+        let credentials = Credentials(accessKeyId: "LTAI5tAccessKeyABC", accessKeySecret: secret, securityToken: token)
+        let configuration = Configuration(region: "cn-hangzhou", signatureVersion: version)
+        let request = SignableRequest(method: "GET", bucket: "examplebucket", key: "a.jpg", query: [QueryItem("x-oss-process", "image/circle,r_100")])
+        let byHeader = try configuration.prepare(request, credentials: credentials)
+        let byQuery = try configuration.presign(request, credentials: credentials)
+        let signatures = [byHeader.signing!.signature, byQuery.signing!.signature]
+        var texts: [String] = []
+        for value in [byHeader, byQuery] as [PreparedRequest] {
+            var dumped = ""
+            dump(value, to: &dumped)
+            texts += [String(describing: value), String(reflecting: value), dumped]
+            var dumpedRequest = ""
+            dump(value.signing!.request, to: &dumpedRequest)
+            texts += [String(describing: value.signing!.request), String(reflecting: value.signing!.request), dumpedRequest]
+            let http = HTTPRequest(method: value.method, url: value.url, headers: value.headers.map { (name: $0.name, value: $0.value) })
+            var dumpedHTTP = ""
+            dump(http, to: &dumpedHTTP)
+            texts += [String(describing: http), String(reflecting: http), dumpedHTTP]
+        }
+        for text in texts {
+            #expect(!text.contains(secret))
+            #expect(!text.contains(token))
+            for signature in signatures { #expect(!text.contains(signature), "\(text)") }
+        }
     }
 }
