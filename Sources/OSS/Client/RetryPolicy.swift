@@ -1,5 +1,9 @@
 /// How failed requests are tried again: exponential backoff with full jitter, honouring
 /// `Retry-After`, as the official SDKs do.
+///
+/// Every body the SDK uploads is rewindable by construction (bytes in memory or a range of a
+/// file), so a retry always resends the same bytes; a response that has started streaming to the
+/// caller (``OSSBucket/getObjectStream(_:process:options:)``) is never retried.
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included. 1 disables retries.
     public var maxAttempts: Int
