@@ -120,7 +120,7 @@ public struct SignableRequest: Sendable, Hashable {
 
 extension SignableRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Method, path and header names: once signed, header values and query values may hold
-    /// `Authorization`, a token or a signature, so none are printed.
+    /// `Authorization`, a token or a signature, so only names are shown.
     public var description: String {
         "\(method) \(canonicalURI) query: \(query.map(\.name)) headers: \(headers.map(\.name))"
     }
