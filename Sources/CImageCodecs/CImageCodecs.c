@@ -165,15 +165,21 @@ int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, 
     return 0;
 }
 
-int oss_png_header(const uint8_t *data, size_t size, int *width, int *height, int *has_alpha, char *message) {
-    png_image image;
-    memset(&image, 0, sizeof image);
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, size)) {
-        snprintf(message, OSS_CODEC_ERROR_SIZE, "%s", image.message);
-        png_image_free(&image);
+/// Reads a PNG's header with libpng's simplified API; on failure fills `message` and frees the image.
+static int oss_png_begin(png_image *image, const uint8_t *data, size_t size, char *message) {
+    memset(image, 0, sizeof *image);
+    image->version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(image, data, size)) {
+        snprintf(message, OSS_CODEC_ERROR_SIZE, "%s", image->message);
+        png_image_free(image);
         return -1;
     }
+    return 0;
+}
+
+int oss_png_header(const uint8_t *data, size_t size, int *width, int *height, int *has_alpha, char *message) {
+    png_image image;
+    if (oss_png_begin(&image, data, size, message) != 0) return -1;
     *width = (int)image.width;
     *height = (int)image.height;
     *has_alpha = (image.format & PNG_FORMAT_FLAG_ALPHA) != 0;
@@ -183,13 +189,7 @@ int oss_png_header(const uint8_t *data, size_t size, int *width, int *height, in
 
 int oss_png_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size, char *message) {
     png_image image;
-    memset(&image, 0, sizeof image);
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, size)) {
-        snprintf(message, OSS_CODEC_ERROR_SIZE, "%s", image.message);
-        png_image_free(&image);
-        return -1;
-    }
+    if (oss_png_begin(&image, data, size, message) != 0) return -1;
     image.format = channels == 4 ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB;
     if (PNG_IMAGE_SIZE(image) > out_size) {
         snprintf(message, OSS_CODEC_ERROR_SIZE, "PNG output buffer too small");
