@@ -1,5 +1,9 @@
 /// An OSS error as the service answers it: status, code, message, EC, and the extra fields some
 /// codes carry.
+///
+/// EC values: those OSS documents per case are used as documented (for example `0026-00000001`
+/// NoSuchKey, `0002-00000504` RequestTimeTooSkewed, `0040-00000233` a bad circle radius); the others
+/// follow OSS's numbering scheme but are this server's best guesses, not documented values.
 public struct ServiceError: Error, Sendable {
     /// The HTTP status.
     public var status: Int
