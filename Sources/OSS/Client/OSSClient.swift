@@ -153,16 +153,20 @@ public struct OSSClient: Sendable {
         }
     }
 
-    /// Signs with fresh credentials at the corrected time.
-    func prepare(_ operation: Operation) async throws(OSSError) -> PreparedRequest {
-        let credentials: Credentials?
+    /// Asks the provider for credentials (nil: anonymous), with any failure as an ``OSSError``.
+    func currentCredentials() async throws(OSSError) -> Credentials? {
         do {
-            credentials = try await configuration.credentialsProvider.credentials()
+            return try await configuration.credentialsProvider.credentials()
         } catch let error as OSSError {
             throw error
         } catch {
             throw .credentialsUnavailable("the credentials provider failed (\(type(of: error)))")
         }
+    }
+
+    /// Signs with fresh credentials at the corrected time.
+    func prepare(_ operation: Operation) async throws(OSSError) -> PreparedRequest {
+        let credentials = try await currentCredentials()
         let request = SignableRequest(method: operation.method, bucket: operation.bucket, key: operation.key,
                                       query: operation.query, headers: operation.headers)
         return try configuration.prepare(request, credentials: credentials, at: now())

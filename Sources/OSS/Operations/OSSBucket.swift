@@ -351,15 +351,7 @@ public struct OSSBucket: Sendable {
         query += responseOverrides.queryItems
         let request = SignableRequest(method: method.rawValue, bucket: name, key: key, query: query,
                                       headers: headers.sorted { $0.key < $1.key }.map { HTTPHeaderField($0.key, $0.value) })
-        let credentials: Credentials?
-        do {
-            credentials = try await client.configuration.credentialsProvider.credentials()
-        } catch let error as OSSError {
-            throw error
-        } catch {
-            throw .credentialsUnavailable("the credentials provider failed (\(type(of: error)))")
-        }
-        guard let credentials else {
+        guard let credentials = try await client.currentCredentials() else {
             throw .credentialsUnavailable("presigning needs credentials; the provider is anonymous.")
         }
         let now = client.now()
