@@ -204,26 +204,7 @@ public final class LocalOSSService: Sendable {
             }
         }
 
-        if let bucket = request.bucket {
-            guard isValidBucketName(bucket) else {
-                throw ServiceError(status: 400, code: "InvalidBucketName", message: "The specified bucket is not valid.", ec: "0015-00000001", details: [("BucketName", bucket)])
-            }
-        }
-        if let key = request.key { try ObjectStore.validateKey(key) }
-
-        let authentication: Authentication
-        let credentials = acceptedCredentials.withLock { $0 }
-        if credentials.isEmpty {
-            authentication = .anonymous
-        } else {
-            authentication = try RequestAuthenticator(credentials: credentials, region: configuration.region).authenticate(request, now: now)
-        }
-        if authentication == .anonymous && !configuration.openAccess {
-            let isRead = request.method == "GET" || request.method == "HEAD"
-            guard isRead, let bucket = request.bucket, configuration.publicReadBuckets.contains(bucket) else {
-                throw ServiceError.accessDenied("You have no right to access this object because of bucket acl.", ec: "0003-00000001")
-            }
-        }
+        try admit(request, now: now)
 
         var response: ServiceResponse
         guard let bucket = request.bucket else {
@@ -280,6 +261,50 @@ public final class LocalOSSService: Sendable {
             }
         }
         return response
+    }
+
+    /// Names and signature: everything about a request that can be judged before its body is read.
+    /// Throws the error OSS answers with; returns how the request proved who sent it.
+    @discardableResult
+    func admit(_ request: ParsedRequest, now: SigningTime) throws(ServiceError) -> Authentication {
+        if let bucket = request.bucket {
+            guard isValidBucketName(bucket) else {
+                throw ServiceError(status: 400, code: "InvalidBucketName", message: "The specified bucket is not valid.", ec: "0015-00000001", details: [("BucketName", bucket)])
+            }
+        }
+        if let key = request.key { try ObjectStore.validateKey(key) }
+
+        let authentication: Authentication
+        let credentials = acceptedCredentials.withLock { $0 }
+        if credentials.isEmpty {
+            authentication = .anonymous
+        } else {
+            authentication = try RequestAuthenticator(credentials: credentials, region: configuration.region).authenticate(request, now: now)
+        }
+        if authentication == .anonymous && !configuration.openAccess {
+            let isRead = request.method == "GET" || request.method == "HEAD"
+            guard isRead, let bucket = request.bucket, configuration.publicReadBuckets.contains(bucket) else {
+                throw ServiceError.accessDenied("You have no right to access this object because of bucket acl.", ec: "0003-00000001")
+            }
+        }
+        return authentication
+    }
+
+    /// Judges a request from its head alone, before any of its body is read: the answer to send
+    /// instead of `100 Continue` when the request would be refused anyway, nil when the body may
+    /// come. Fault rules are not consulted here, so no rule is counted twice.
+    public func preflight(_ request: ServiceRequest) async -> ServiceResponse? {
+        do {
+            try admit(try parse(request), now: configuration.clock())
+            return nil
+        } catch {
+            let requestId = nextRequestId()
+            var response = errorResponse(error, requestId: requestId, isHead: request.method == "HEAD")
+            response.setHeader("x-oss-request-id", requestId)
+            response.setHeader("Date", configuration.clock().httpDate)
+            response.setHeader("Server", "AliyunOSS")
+            return response
+        }
     }
 
     func isValidBucketName(_ name: String) -> Bool {
