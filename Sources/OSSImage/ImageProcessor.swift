@@ -33,13 +33,29 @@ public enum ImageProcessor {
         if let style = process.style {
             throw ImageError(code: "NoSuchStyle", message: "The style '\(style)' does not exist here: styles belong to a bucket on OSS.", status: 404)
         }
+        // Only one image pipeline (or a style) runs here; save-as is the service's business.
+        let pipelines = process.stages.filter { if case .saveAs = $0 { false } else { true } }
+        if pipelines.count > 1 { throw ImageError.notImplemented("The local kernels run one image pipeline, not '|'-joined stages.") }
+        if case .other? = pipelines.first { throw ImageError.notImplemented("Only image/... and style/... processes run locally.") }
+        // Empty segments (image//a, a trailing '/') carry no action.
+        var actions = process.actions.filter { !$0.isEmptySegment }
+        for action in actions {
+            switch action {
+            case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue:
+                throw ImageError.notImplemented("The local kernels do not run \(action.name) yet.")
+            case let .opaque(opaque):
+                if let problem = opaque.problem { throw ImageError(problem) }
+                throw ImageError.notImplemented("'\(opaque.name)' is not an image action the local kernels run.")
+            default:
+                break
+            }
+        }
         guard source.count <= ImageLimits.maximumSourceBytes else {
             throw ImageError.tooLarge("The source is \(source.count) bytes; image processing reads at most 20 MB.")
         }
         let (sourceWidth, sourceHeight, sourceFormat) = try ImageCodecs.dimensions(source)
         try ImageLimits.check(width: sourceWidth, height: sourceHeight)
 
-        var actions = process.actions
         if actions.contains(.info) {
             guard actions.last == .info else {
                 throw ImageError(code: "InvalidArgument", message: "info must be the last action.")
@@ -112,6 +128,8 @@ public enum ImageProcessor {
                 bitmap = try ImageKernels.rotate(bitmap, degrees: degrees)
             case .format, .quality, .interlace, .autoOrient, .info:
                 break
+            case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue, .opaque:
+                break // refused above
             }
         }
         let bytes = try ImageCodecs.encode(bitmap, as: output, options: options)

@@ -1,102 +1,105 @@
-/// An `x-oss-process` value for images: an ordered list of actions (`image/circle,r_100/format,png`),
-/// a named style (`style/avatar`), and an optional `|sys/saveas,...` suffix.
+/// An `x-oss-process` value: stages separated by `|`, each an image pipeline
+/// (`image/circle,r_100/format,png`), a named style (`style/avatar`), a `sys/saveas` target, or
+/// anything else OSS reads (`video/snapshot,t_0`), kept as written.
 ///
-/// It parses, validates and prints the string OSS reads, and doubles as a typed builder:
-/// `ImageProcess.circle(radius: 100).format(.png)` is `image/circle,r_100/format,png`. Both the client
-/// (which refuses a bad process before sending it) and the local image kernels use this one value.
+/// It parses, checks and prints the string OSS reads, and doubles as a typed builder:
+/// `ImageProcess.circle(radius: 100).format(.png)` is `image/circle,r_100/format,png`. The client,
+/// which refuses only what OSS documents as an error, and the local image engine use this one value.
+///
+/// Parsing keeps the text of every segment, so `ImageProcess(parsing: s).description` is `s`,
+/// byte for byte, for every string it accepts: unusual spellings, unknown actions and parameters,
+/// empty segments, padded base64 and pipes included. Two processes are equal when they print
+/// the same text; compare ``actions`` to compare meanings.
 public struct ImageProcess: Sendable, Hashable, CustomStringConvertible {
-    /// The actions, applied in order.
-    public var actions: [ImageAction]
-    /// A named style (`style/NAME`) instead of actions.
-    public var style: String?
-    /// Where ProcessObject saves the result.
-    public var saveAs: SaveAs?
+    /// The stages, in order.
+    public var stages: [ProcessStage]
 
-    /// The `sys/saveas` target: object key and (optionally) bucket.
-    public struct SaveAs: Sendable, Hashable {
-        /// The object key the result is saved as.
-        public var key: String
-        /// The bucket; the source's bucket when nil.
-        public var bucket: String?
-        /// A save-as target.
-        public init(key: String, bucket: String? = nil) {
-            self.key = key
-            self.bucket = bucket
-        }
+    /// A process from its stages.
+    public init(stages: [ProcessStage]) {
+        self.stages = stages
     }
 
-    /// A process from parts; call ``validate()`` before sending one built by hand.
+    /// An image pipeline, or a style, with an optional save-as target.
     public init(actions: [ImageAction] = [], style: String? = nil, saveAs: SaveAs? = nil) {
-        self.actions = actions
-        self.style = style
-        self.saveAs = saveAs
+        stages = style.map { [.style($0)] } ?? [.image(actions.map { ImageStep($0) })]
+        if let saveAs { stages.append(.saveAs(saveAs)) }
     }
 
     /// The string OSS reads.
     public var description: String {
-        var text: String
-        if let style {
-            text = "style/\(style)"
-        } else {
-            text = (["image"] + actions.map(\.description)).joined(separator: "/")
+        stages.map(\.description).joined(separator: "|")
+    }
+
+    /// The steps of the first image stage, with their text as written.
+    public var steps: [ImageStep] {
+        get {
+            for stage in stages { if case let .image(steps) = stage { return steps } }
+            return []
         }
-        if let saveAs {
-            text += "|sys/saveas,o_\(Base64URL.encode(Array(saveAs.key.utf8)))"
-            if let bucket = saveAs.bucket { text += ",b_\(Base64URL.encode(Array(bucket.utf8)))" }
+        set {
+            if let index = stages.firstIndex(where: { if case .image = $0 { true } else { false } }) {
+                stages[index] = .image(newValue)
+            } else if !newValue.isEmpty {
+                stages.insert(.image(newValue), at: 0)
+            }
         }
-        return text
     }
 
-    // MARK: Builder
-
-    /// Starts a process with `circle,r_<radius>` (1...4096).
-    public static func circle(radius: Int) -> ImageProcess { ImageProcess().circle(radius: radius) }
-    /// Starts a process with a crop placed from a gravity.
-    public static func crop(x: Int = 0, y: Int = 0, width: Int? = nil, height: Int? = nil, gravity: Gravity = .northWest) -> ImageProcess {
-        ImageProcess().crop(x: x, y: y, width: width, height: height, gravity: gravity)
-    }
-    /// Starts a process with a resize.
-    public static func resize(_ resize: Resize) -> ImageProcess { ImageProcess().resize(resize) }
-    /// Starts a process with a format conversion.
-    public static func format(_ format: ImageFormat) -> ImageProcess { ImageProcess().format(format) }
-    /// Starts a process with a clockwise rotation.
-    public static func rotate(_ degrees: Int) -> ImageProcess { ImageProcess().rotate(degrees) }
-    /// `image/info`: OSS's JSON description of the image.
-    public static var info: ImageProcess { ImageProcess(actions: [.info]) }
-
-    /// Appends `circle,r_<radius>`: the centred circle, transparent or white outside.
-    public func circle(radius: Int) -> ImageProcess { appending(.circle(radius: radius)) }
-    /// Appends a crop; width and height default to the rest of the image.
-    public func crop(x: Int = 0, y: Int = 0, width: Int? = nil, height: Int? = nil, gravity: Gravity = .northWest) -> ImageProcess {
-        appending(.crop(Crop(x: x, y: y, width: width, height: height, gravity: gravity)))
-    }
-    /// Appends a resize.
-    public func resize(_ resize: Resize) -> ImageProcess { appending(.resize(resize)) }
-    /// Appends `rounded-corners,r_<radius>`.
-    public func roundedCorners(radius: Int) -> ImageProcess { appending(.roundedCorners(radius: radius)) }
-    /// Appends a clockwise rotation, 0...360 degrees.
-    public func rotate(_ degrees: Int) -> ImageProcess { appending(.rotate(degrees: degrees)) }
-    /// Appends a format conversion; the last one decides the output.
-    public func format(_ format: ImageFormat) -> ImageProcess { appending(.format(format)) }
-    /// Appends a quality, relative (`q_`) or absolute (`Q_`).
-    public func quality(_ quality: Int, absolute: Bool = false) -> ImageProcess { appending(.quality(quality, absolute: absolute)) }
-    /// Appends progressive (interlaced) output.
-    public func interlace(_ on: Bool = true) -> ImageProcess { appending(.interlace(on)) }
-    /// Appends EXIF-based rotation to upright.
-    public func autoOrient(_ on: Bool = true) -> ImageProcess { appending(.autoOrient(on)) }
-    /// Appends an index crop: slice `index` of `length`-pixel slices.
-    public func indexCrop(axis: IndexCropAxis, length: Int, index: Int) -> ImageProcess { appending(.indexCrop(axis: axis, length: length, index: index)) }
-    /// The same process with a `|sys/saveas` target, for ProcessObject.
-    public func saved(as key: String, bucket: String? = nil) -> ImageProcess {
-        var copy = self
-        copy.saveAs = SaveAs(key: key, bucket: bucket)
-        return copy
+    /// The actions of the first image stage, in order.
+    ///
+    /// Setting them keeps the written text of every step whose action is unchanged (matched in
+    /// order), so appending `format,png` to a parsed process leaves the rest of its text alone.
+    public var actions: [ImageAction] {
+        get { steps.map(\.action) }
+        set {
+            let old = steps
+            var cursor = 0
+            var updated: [ImageStep] = []
+            updated.reserveCapacity(newValue.count)
+            for action in newValue {
+                if let match = old[cursor...].firstIndex(where: { $0.action == action }) {
+                    updated.append(old[match])
+                    cursor = match + 1
+                } else {
+                    updated.append(ImageStep(action))
+                }
+            }
+            steps = updated
+        }
     }
 
-    private func appending(_ action: ImageAction) -> ImageProcess {
-        var copy = self
-        copy.actions.append(action)
-        return copy
+    /// The named style (`style/NAME`), if the process is one.
+    public var style: String? {
+        get {
+            for stage in stages { if case let .style(name) = stage { return name } }
+            return nil
+        }
+        set {
+            let index = stages.firstIndex { if case .style = $0 { true } else { false } }
+            switch (index, newValue) {
+            case let (index?, name?): stages[index] = .style(name)
+            case let (index?, nil): stages.remove(at: index)
+            case let (nil, name?): stages.insert(.style(name), at: 0)
+            case (nil, nil): break
+            }
+        }
+    }
+
+    /// Where ProcessObject saves the result (`sys/saveas`).
+    public var saveAs: SaveAs? {
+        get {
+            for stage in stages { if case let .saveAs(target) = stage { return target } }
+            return nil
+        }
+        set {
+            let index = stages.firstIndex { if case .saveAs = $0 { true } else { false } }
+            switch (index, newValue) {
+            case let (index?, target?): stages[index] = .saveAs(target)
+            case let (index?, nil): stages.remove(at: index)
+            case let (nil, target?): stages.append(.saveAs(target))
+            case (nil, nil): break
+            }
+        }
     }
 
     /// The output format: the last `format` action, else the source's.
@@ -105,312 +108,98 @@ public struct ImageProcess: Sendable, Hashable, CustomStringConvertible {
         return source
     }
 
-    /// Checks every parameter range; the parser calls it, builders should too before sending.
+    /// Throws the error OSS documents for this process, if there is one: the client calls it
+    /// before sending a typed process. Nothing else is refused.
     public func validate() throws(ImageProcessError) {
-        if let style {
-            guard !style.isEmpty, style.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: "/") }) else {
-                throw ImageProcessError(action: "style", parameter: "name", message: "'\(style)' is not a style name.")
-            }
-            return
+        if let refusal = Self.refusal(for: description) { throw refusal }
+    }
+
+    /// The error OSS documents for this exact process string, or nil when the client should send
+    /// it. A string past the parser's bounds is not read, and so not refused.
+    public static func refusal(for text: String) -> ImageProcessError? {
+        do {
+            _ = try ImageProcess(parsing: text)
+            return nil
+        } catch {
+            return error.isDocumented ? error : nil
         }
-        guard !actions.isEmpty else {
-            throw ImageProcessError(action: "image", parameter: nil, message: "no action follows 'image/'.", code: "MissingArgument")
-        }
-        for action in actions { try action.validate() }
     }
 }
 
-/// An image action OSS applies.
-public enum ImageAction: Sendable, Hashable, CustomStringConvertible {
-    case circle(radius: Int)
-    case crop(Crop)
-    case resize(Resize)
-    case roundedCorners(radius: Int)
-    case indexCrop(axis: IndexCropAxis, length: Int, index: Int)
-    case rotate(degrees: Int)
-    case format(ImageFormat)
-    /// `q_` (relative, the default) or `Q_` (absolute) quality, 1 to 100.
-    case quality(Int, absolute: Bool)
-    case interlace(Bool)
-    case autoOrient(Bool)
-    case info
-
-    /// The action's name in a process string.
-    public var name: String {
-        switch self {
-        case .circle: "circle"
-        case .crop: "crop"
-        case .resize: "resize"
-        case .roundedCorners: "rounded-corners"
-        case .indexCrop: "indexcrop"
-        case .rotate: "rotate"
-        case .format: "format"
-        case .quality: "quality"
-        case .interlace: "interlace"
-        case .autoOrient: "auto-orient"
-        case .info: "info"
-        }
-    }
+/// One `|`-separated stage of a process.
+public enum ProcessStage: Sendable, Hashable, CustomStringConvertible {
+    /// `image` followed by `/`-separated steps.
+    case image([ImageStep])
+    /// `style/NAME`: a style of the bucket.
+    case style(String)
+    /// `sys/saveas,o_,b_`: ProcessObject's target.
+    case saveAs(SaveAs)
+    /// Any other stage (`video/...`, `doc/...`, `sys/notify,...`), kept as written.
+    case other(String)
 
     public var description: String {
         switch self {
-        case let .circle(radius): "circle,r_\(radius)"
-        case let .crop(crop): crop.description
-        case let .resize(resize): resize.description
-        case let .roundedCorners(radius): "rounded-corners,r_\(radius)"
-        case let .indexCrop(axis, length, index): "indexcrop,\(axis.rawValue)_\(length),i_\(index)"
-        case let .rotate(degrees): "rotate,\(degrees)"
-        case let .format(format): "format,\(format.rawValue)"
-        case let .quality(value, absolute): "quality,\(absolute ? "Q" : "q")_\(value)"
-        case let .interlace(on): "interlace,\(on ? 1 : 0)"
-        case let .autoOrient(on): "auto-orient,\(on ? 1 : 0)"
-        case .info: "info"
-        }
-    }
-
-    func validate() throws(ImageProcessError) {
-        func range(_ value: Int, _ bounds: ClosedRange<Int>, _ parameter: String, ec: String? = nil) throws(ImageProcessError) {
-            guard bounds.contains(value) else {
-                throw ImageProcessError(action: name, parameter: parameter, message: "\(parameter)_\(value) is outside \(bounds.lowerBound)...\(bounds.upperBound).", ec: ec)
-            }
-        }
-        switch self {
-        case let .circle(radius): try range(radius, 1...4096, "r", ec: "0040-00000233")
-        case let .crop(crop): try crop.validate()
-        case let .resize(resize): try resize.validate()
-        case let .roundedCorners(radius): try range(radius, 1...4096, "r")
-        case let .indexCrop(_, length, index):
-            try range(length, 1...30000, "length")
-            try range(index, 0...30000, "i")
-        case let .rotate(degrees): try range(degrees, 0...360, "value")
-        case .format: break
-        case let .quality(value, _): try range(value, 1...100, "q")
-        case .interlace, .autoOrient, .info: break
+        case let .image(steps): "image" + steps.map { "/" + $0.description }.joined()
+        case let .style(name): "style/" + name
+        case let .saveAs(target): target.description
+        case let .other(text): text
         }
     }
 }
 
-/// Where a crop (and other placed operations) is anchored: the nine gravities of OSS.
-public enum Gravity: String, Sendable, Hashable, CaseIterable {
-    case northWest = "nw", north, northEast = "ne", west, center, east, southWest = "sw", south, southEast = "se"
-}
-
-/// `crop,x_,y_,w_,h_,g_`: a rectangle placed from a gravity, clamped to the image.
-public struct Crop: Sendable, Hashable, CustomStringConvertible {
-    /// Horizontal offset from the gravity's anchor, into the image.
-    public var x: Int
-    /// Vertical offset from the gravity's anchor, into the image.
-    public var y: Int
-    /// nil: to the edge of the image.
-    public var width: Int?
-    /// nil: to the edge of the image.
-    public var height: Int?
-    /// Which corner, edge or centre the rectangle is placed from.
-    public var gravity: Gravity
-
-    /// A crop; the defaults keep the whole image.
-    public init(x: Int = 0, y: Int = 0, width: Int? = nil, height: Int? = nil, gravity: Gravity = .northWest) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-        self.gravity = gravity
+/// One segment of an image stage: its action and, when parsed, the text it was written as.
+public struct ImageStep: Sendable, Hashable, CustomStringConvertible {
+    /// What the segment means. Changing it drops the written text, so the new action prints.
+    public var action: ImageAction {
+        didSet { if action != oldValue { spelling = nil } }
     }
+    /// The segment as written, when it differs from the action's canonical text.
+    public private(set) var spelling: String?
 
-    public var description: String {
-        var parts = ["crop"]
-        if x != 0 { parts.append("x_\(x)") }
-        if y != 0 { parts.append("y_\(y)") }
-        if let width { parts.append("w_\(width)") }
-        if let height { parts.append("h_\(height)") }
-        if gravity != .northWest { parts.append("g_\(gravity.rawValue)") }
-        return parts.joined(separator: ",")
-    }
-
-    func validate() throws(ImageProcessError) {
-        guard x >= 0, y >= 0 else { throw ImageProcessError(action: "crop", parameter: x < 0 ? "x" : "y", message: "offsets must not be negative.") }
-        if let width, width < 1 { throw ImageProcessError(action: "crop", parameter: "w", message: "w_\(width) must be at least 1.") }
-        if let height, height < 1 { throw ImageProcessError(action: "crop", parameter: "h", message: "h_\(height) must be at least 1.") }
-    }
-}
-
-/// `resize`: the five modes of OSS, with `limit`, padding color and percentage.
-public struct Resize: Sendable, Hashable, CustomStringConvertible {
-    /// How the target box is filled.
-    public enum Mode: String, Sendable, Hashable, CaseIterable {
-        /// Fit inside w×h, keeping the ratio (the default).
-        case lfit
-        /// Cover w×h, keeping the ratio.
-        case mfit
-        /// Cover w×h, then crop the center to exactly w×h.
-        case fill
-        /// Fit inside w×h, then pad to exactly w×h with `color`.
-        case pad
-        /// Exactly w×h, ignoring the ratio.
-        case fixed
-    }
-
-    /// The fitting mode; `lfit` by default.
-    public var mode: Mode
-    /// Target width.
-    public var width: Int?
-    /// nil: to the edge of the image.
-    public var height: Int?
-    /// Longest side.
-    public var long: Int?
-    /// Shortest side.
-    public var short: Int?
-    /// Scale by this percentage (1...1000) instead.
-    public var percent: Int?
-    /// Do not enlarge (OSS's default, `limit_1`).
-    public var limit: Bool
-    /// Padding color for `pad`, `RRGGBB`.
-    public var color: String
-
-    /// A resize; give w/h, l/s or a percentage.
-    public init(mode: Mode = .lfit, width: Int? = nil, height: Int? = nil, long: Int? = nil, short: Int? = nil,
-                percent: Int? = nil, limit: Bool = true, color: String = "FFFFFF") {
-        self.mode = mode
-        self.width = width
-        self.height = height
-        self.long = long
-        self.short = short
-        self.percent = percent
-        self.limit = limit
-        self.color = color
-    }
-
-    public var description: String {
-        var parts = ["resize"]
-        if let percent { parts.append("p_\(percent)") } else { parts.append("m_\(mode.rawValue)") }
-        if let width { parts.append("w_\(width)") }
-        if let height { parts.append("h_\(height)") }
-        if let long { parts.append("l_\(long)") }
-        if let short { parts.append("s_\(short)") }
-        if !limit { parts.append("limit_0") }
-        if color.uppercased() != "FFFFFF" { parts.append("color_\(color)") }
-        return parts.joined(separator: ",")
-    }
-
-    func validate() throws(ImageProcessError) {
-        for (name, value) in [("w", width), ("h", height), ("l", long), ("s", short)] {
-            if let value, !(1...16384).contains(value) {
-                throw ImageProcessError(action: "resize", parameter: name, message: "\(name)_\(value) is outside 1...16384.")
-            }
-        }
-        if let percent, !(1...1000).contains(percent) {
-            throw ImageProcessError(action: "resize", parameter: "p", message: "p_\(percent) is outside 1...1000.")
-        }
-        if percent == nil && width == nil && height == nil && long == nil && short == nil {
-            throw ImageProcessError(action: "resize", parameter: "w", message: "resize needs w, h, l, s or p.", code: "MissingArgument")
-        }
-        let hex = color.utf8
-        guard hex.count == 6, hex.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 70) || ($0 >= 97 && $0 <= 102) }) else {
-            throw ImageProcessError(action: "resize", parameter: "color", message: "color_\(color) is not RRGGBB hex.")
-        }
-    }
-}
-
-/// `indexcrop` axis.
-public enum IndexCropAxis: String, Sendable, Hashable { case x, y }
-
-/// The output formats OSS knows.
-public enum ImageFormat: String, Sendable, Hashable, CaseIterable {
-    case jpg, png, webp, bmp, gif, tiff, heic, avif
-
-    /// The MIME type of the format.
-    public var contentType: String {
-        switch self {
-        case .jpg: "image/jpeg"
-        case .png: "image/png"
-        case .webp: "image/webp"
-        case .bmp: "image/bmp"
-        case .gif: "image/gif"
-        case .tiff: "image/tiff"
-        case .heic: "image/heic"
-        case .avif: "image/avif"
-        }
-    }
-
-    /// Whether the format carries transparency (circle corners are transparent, else white).
-    public var supportsAlpha: Bool { self != .jpg && self != .gif }
-}
-
-/// A process string that OSS would refuse: which action, which parameter, why, and OSS's code.
-public struct ImageProcessError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The action at fault (`circle`, `resize`...).
-    public var action: String
-    /// The parameter at fault (`r`, `w`...), when one is.
-    public var parameter: String?
-    /// Why, in words.
-    public var message: String
-    /// The OSS error code (`InvalidArgument`, `MissingArgument`...).
-    public var code: String
-    /// OSS's numeric EC where OSS documents one (a bad circle radius is `0040-00000233`).
-    public var ec: String?
-
-    /// An error naming the action and parameter.
-    public init(action: String, parameter: String?, message: String, code: String = "InvalidArgument", ec: String? = nil) {
+    /// A step printed in its canonical form.
+    public init(_ action: ImageAction) {
         self.action = action
-        self.parameter = parameter
-        self.message = message
-        self.code = code
-        self.ec = ec
+        spelling = nil
     }
 
-    /// The action, the parameter and why, without the codes.
-    public var detail: String {
-        "\(action)\(parameter.map { " parameter \($0)" } ?? ""): \(message)"
+    /// A parsed step that prints as written.
+    init(action: ImageAction, written: String) {
+        self.action = action
+        let canonical = action.description
+        spelling = canonical.utf8.elementsEqual(written.utf8) ? nil : written
     }
 
-    public var description: String {
-        "\(code): \(detail)" + (ec.map { " (EC \($0))" } ?? "")
-    }
+    /// The segment's text.
+    public var description: String { spelling ?? action.description }
 }
 
-/// URL-safe base64 without padding, as `sys/saveas` wants it.
-public enum Base64URL {
-    /// URL-safe base64 of bytes, without padding.
-    public static func encode(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            let b0 = bytes[index], b1 = index + 1 < bytes.count ? bytes[index + 1] : 0, b2 = index + 2 < bytes.count ? bytes[index + 2] : 0
-            out.append(alphabet[Int(b0 >> 2)])
-            out.append(alphabet[Int((b0 & 3) << 4 | b1 >> 4)])
-            if index + 1 < bytes.count { out.append(alphabet[Int((b1 & 15) << 2 | b2 >> 6)]) }
-            if index + 2 < bytes.count { out.append(alphabet[Int(b2 & 63)]) }
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
+/// The `sys/saveas` target: object key and (optionally) bucket.
+public struct SaveAs: Sendable, Hashable, CustomStringConvertible {
+    /// The object key the result is saved as.
+    public var key: String { didSet { if key != oldValue { spelling = nil } } }
+    /// The bucket; the source's bucket when nil.
+    public var bucket: String? { didSet { if bucket != oldValue { spelling = nil } } }
+    /// The stage as written, when parsed and different from the canonical text.
+    public private(set) var spelling: String?
+
+    /// A save-as target.
+    public init(key: String, bucket: String? = nil) {
+        self.key = key
+        self.bucket = bucket
+        spelling = nil
     }
 
-    /// Decodes URL-safe (or standard) base64, padded or not; nil when malformed.
-    public static func decode(_ text: String) -> [UInt8]? {
-        var values: [UInt8] = []
-        for byte in text.utf8 {
-            switch byte {
-            case 65...90: values.append(byte - 65)
-            case 97...122: values.append(byte - 71)
-            case 48...57: values.append(byte + 4)
-            case UInt8(ascii: "-"), UInt8(ascii: "+"): values.append(62)
-            case UInt8(ascii: "_"), UInt8(ascii: "/"): values.append(63)
-            case UInt8(ascii: "="): continue
-            default: return nil
-            }
-        }
-        guard values.count % 4 != 1 else { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < values.count {
-            let n = min(4, values.count - i)
-            let a = values[i], b = n > 1 ? values[i + 1] : 0, c = n > 2 ? values[i + 2] : 0, d = n > 3 ? values[i + 3] : 0
-            out.append(a << 2 | b >> 4)
-            if n > 2 { out.append((b & 15) << 4 | c >> 2) }
-            if n > 3 { out.append((c & 3) << 6 | d) }
-            i += 4
-        }
-        return out
+    init(key: String, bucket: String?, written: String) {
+        self.init(key: key, bucket: bucket)
+        let canonical = description
+        spelling = canonical.utf8.elementsEqual(written.utf8) ? nil : written
+    }
+
+    /// `sys/saveas,o_<base64url(key)>[,b_<base64url(bucket)>]`, or the text as written.
+    public var description: String {
+        if let spelling { return spelling }
+        var text = "sys/saveas,o_\(Base64URL.encode(Array(key.utf8)))"
+        if let bucket { text += ",b_\(Base64URL.encode(Array(bucket.utf8)))" }
+        return text
     }
 }

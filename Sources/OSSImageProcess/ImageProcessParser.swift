@@ -1,161 +1,195 @@
 extension ImageProcess {
-    /// Parses `image/a,k_v/b,...`, `style/NAME`, each optionally followed by `|sys/saveas,o_...,b_...`,
-    /// and validates every parameter.
-    public init(parsing text: String) throws(ImageProcessError) {
-        var main = Substring(text)
-        var saveAs: SaveAs?
-        if let bar = text.firstIndex(of: "|") {
-            main = text[..<bar]
-            let suffix = text[text.index(after: bar)...]
-            guard suffix.hasPrefix("sys/saveas,") else {
-                throw ImageProcessError(action: "sys", parameter: nil, message: "only |sys/saveas,... may follow the process.")
-            }
-            var key: String?
-            var bucket: String?
-            for part in suffix.dropFirst("sys/saveas,".count).split(separator: ",") {
-                let decoded = Base64URL.decode(String(part.dropFirst(2))).flatMap { String(validating: $0, as: UTF8.self) }
-                if part.hasPrefix("o_") {
-                    guard let decoded, !decoded.isEmpty else { throw ImageProcessError(action: "saveas", parameter: "o", message: "o_ is not URL-safe base64 of a key.") }
-                    key = decoded
-                } else if part.hasPrefix("b_") {
-                    guard let decoded, !decoded.isEmpty else { throw ImageProcessError(action: "saveas", parameter: "b", message: "b_ is not URL-safe base64 of a bucket.") }
-                    bucket = decoded
-                } else {
-                    throw ImageProcessError(action: "saveas", parameter: String(part.prefix { $0 != "_" }), message: "unknown saveas parameter.")
-                }
-            }
-            guard let key else { throw ImageProcessError(action: "saveas", parameter: "o", message: "saveas needs o_<object>.", code: "MissingArgument") }
-            saveAs = SaveAs(key: key, bucket: bucket)
-        }
-        if main.hasPrefix("style/") {
-            self.init(actions: [], style: String(main.dropFirst(6)), saveAs: saveAs)
-            try validate()
-            return
-        }
-        guard main.hasPrefix("image/") else {
-            throw ImageProcessError(action: String(main.prefix { $0 != "/" }), parameter: nil,
-                                    message: "only image/... and style/... processes are understood here.", code: "NotImplemented")
-        }
-        var actions: [ImageAction] = []
-        for segment in main.dropFirst(6).split(separator: "/", omittingEmptySubsequences: false) {
-            actions.append(try Self.parseAction(segment))
-        }
-        self.init(actions: actions, style: nil, saveAs: saveAs)
-        try validate()
+    /// The bounds of the parser, so that no input makes it slow, deep or large. A longer process is
+    /// not read: the client sends it as written (OSS documents no length of its own), and the
+    /// local engine answers 400.
+    public enum ParserLimits {
+        /// UTF-8 bytes of the whole process.
+        public static let maximumLength = 16 * 1024
+        /// `|`-separated stages.
+        public static let maximumStages = 16
+        /// `/`-separated segments of one image stage.
+        public static let maximumSegments = 256
+        /// `,`-separated parameters of one segment.
+        public static let maximumParameters = 64
+        /// How deep a watermark image's own process is read (it may not hold a watermark).
+        public static let maximumNesting = 1
     }
 
-    static func parseAction(_ segment: Substring) throws(ImageProcessError) -> ImageAction {
-        let parts = segment.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let name = parts[0]
-        let arguments = Array(parts.dropFirst())
-        // key_value parameters; a bare value (rotate,90 / format,png) has key "".
-        var parameters: [String: String] = [:]
-        var bare: [String] = []
+    /// Parses any `x-oss-process` value. It throws only the errors OSS documents for the exact
+    /// input (``ImageProcessError/isDocumented``), and a process past ``ParserLimits``. Everything
+    /// else parses, and ``description`` gives the same bytes back.
+    public init(parsing text: String) throws(ImageProcessError) {
+        try self.init(parsing: text, depth: 0)
+    }
+
+    init(parsing text: String, depth: Int) throws(ImageProcessError) {
+        let length = text.utf8.count
+        guard length <= ParserLimits.maximumLength else {
+            throw Self.limit("the process is \(length) bytes; the parser reads at most \(ParserLimits.maximumLength).")
+        }
+        let pieces = ProcessText.split(text, on: UInt8(ascii: "|"))
+        guard pieces.count <= ParserLimits.maximumStages else {
+            throw Self.limit("the process has \(pieces.count) '|'-separated stages; the parser reads at most \(ParserLimits.maximumStages).")
+        }
+        var stages: [ProcessStage] = []
+        stages.reserveCapacity(pieces.count)
+        for piece in pieces { stages.append(try ProcessStage(parsing: piece, depth: depth)) }
+        self.init(stages: stages)
+    }
+
+    static func limit(_ message: String) -> ImageProcessError {
+        ImageProcessError(action: "x-oss-process", parameter: nil, message: message, isDocumented: false)
+    }
+}
+
+extension ProcessStage {
+    init(parsing text: String, depth: Int) throws(ImageProcessError) {
+        let bytes = text.utf8
+        if bytes.elementsEqual("image".utf8) {
+            self = .image([])
+        } else if bytes.starts(with: "image/".utf8) {
+            let segments = ProcessText.split(ProcessText.dropPrefix(text, 6), on: UInt8(ascii: "/"))
+            guard segments.count <= ImageProcess.ParserLimits.maximumSegments else {
+                throw ImageProcess.limit("an image stage has \(segments.count) segments; the parser reads at most \(ImageProcess.ParserLimits.maximumSegments).")
+            }
+            var steps: [ImageStep] = []
+            steps.reserveCapacity(segments.count)
+            for segment in segments { steps.append(try ImageStep(parsing: segment, depth: depth)) }
+            self = .image(steps)
+        } else if bytes.starts(with: "style/".utf8) {
+            self = .style(ProcessText.dropPrefix(text, 6))
+        } else if bytes.starts(with: "sys/saveas,".utf8), let target = SaveAs(parsing: text) {
+            self = .saveAs(target)
+        } else {
+            self = .other(text)
+        }
+    }
+}
+
+extension ImageStep {
+    init(parsing segment: String, depth: Int) throws(ImageProcessError) {
+        let raw = try RawSegment(segment)
+        self.init(action: try ActionReader(raw: raw, depth: depth).action(), written: segment)
+    }
+}
+
+extension SaveAs {
+    /// `sys/saveas,o_...,b_...`; nil when the key is missing or its base64 unreadable (the stage
+    /// is then kept as written).
+    init?(parsing text: String) {
+        var key: String?
+        var bucket: String?
+        for part in ProcessText.split(ProcessText.dropPrefix(text, "sys/saveas,".utf8.count), on: UInt8(ascii: ",")) {
+            if part.utf8.starts(with: "o_".utf8) {
+                guard let decoded = Base64URL.decodeText(ProcessText.dropPrefix(part, 2)), !decoded.isEmpty else { return nil }
+                key = decoded
+            } else if part.utf8.starts(with: "b_".utf8) {
+                guard let decoded = Base64URL.decodeText(ProcessText.dropPrefix(part, 2)), !decoded.isEmpty else { return nil }
+                bucket = decoded
+            }
+        }
+        guard let key else { return nil }
+        self.init(key: key, bucket: bucket, written: text)
+    }
+}
+
+/// Byte-level splitting: OSS's separators are ASCII, so pieces cut at them are valid UTF-8 and
+/// join back to the same bytes (splitting by `Character` would not cut `/` followed by a
+/// combining mark).
+enum ProcessText {
+    static func split(_ text: String, on separator: UInt8) -> [String] {
+        var pieces: [String] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index != bytes.endIndex {
+            if bytes[index] == separator {
+                pieces.append(String(decoding: bytes[start..<index], as: UTF8.self))
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        pieces.append(String(decoding: bytes[start...], as: UTF8.self))
+        return pieces
+    }
+
+    /// The text after its first `count` bytes (an ASCII prefix already matched).
+    static func dropPrefix(_ text: String, _ count: Int) -> String {
+        String(decoding: text.utf8.dropFirst(count), as: UTF8.self)
+    }
+}
+
+/// One segment split at commas, parameters grouped by key, all as written.
+struct RawSegment {
+    let name: String
+    let arguments: [String]
+    private(set) var keyed: [String: [String]] = [:]
+    private(set) var bare: [String] = []
+
+    init(_ segment: String) throws(ImageProcessError) {
+        let parts = ProcessText.split(segment, on: UInt8(ascii: ","))
+        name = parts[0]
+        guard parts.count - 1 <= ImageProcess.ParserLimits.maximumParameters else {
+            throw ImageProcess.limit("'\(name.prefix(32))' has \(parts.count - 1) parameters; the parser reads at most \(ImageProcess.ParserLimits.maximumParameters).")
+        }
+        arguments = Array(parts.dropFirst())
         for argument in arguments {
-            if let underscore = argument.firstIndex(of: "_") {
-                let key = String(argument[..<underscore])
-                parameters[key] = String(argument[argument.index(after: underscore)...])
+            let bytes = argument.utf8
+            if let underscore = bytes.firstIndex(of: UInt8(ascii: "_")) {
+                let key = String(decoding: bytes[..<underscore], as: UTF8.self)
+                keyed[key, default: []].append(String(decoding: bytes[bytes.index(after: underscore)...], as: UTF8.self))
             } else {
                 bare.append(argument)
             }
         }
-        func integer(_ key: String, required: Bool = false) throws(ImageProcessError) -> Int? {
-            guard let raw = parameters[key] else {
-                if required { throw ImageProcessError(action: name, parameter: key, message: "\(key) is required.", code: "MissingArgument", ec: name == "circle" ? "0040-00000233" : nil) }
-                return nil
-            }
-            guard let value = Int(raw) else {
-                throw ImageProcessError(action: name, parameter: key, message: "\(key)_\(raw) is not an integer.", ec: name == "circle" ? "0040-00000233" : nil)
-            }
-            return value
-        }
-        func flag(_ text: String?) throws(ImageProcessError) -> Bool {
-            switch text {
-            case "1": return true
-            case "0": return false
-            default: throw ImageProcessError(action: name, parameter: "value", message: "expects 0 or 1, got '\(text ?? "")'.")
-            }
-        }
-        func rejectUnknown(_ allowed: Set<String>) throws(ImageProcessError) {
-            if let unknown = parameters.keys.first(where: { !allowed.contains($0) }) {
-                throw ImageProcessError(action: name, parameter: unknown, message: "\(name) has no parameter '\(unknown)'.")
-            }
-        }
-
-        switch name {
-        case "circle":
-            try rejectUnknown(["r"])
-            return .circle(radius: try integer("r", required: true)!)
-        case "crop":
-            try rejectUnknown(["x", "y", "w", "h", "g"])
-            var gravity = Gravity.northWest
-            if let raw = parameters["g"] {
-                guard let parsed = Gravity(rawValue: raw) else {
-                    throw ImageProcessError(action: name, parameter: "g", message: "g_\(raw) is not one of nw, north, ne, west, center, east, sw, south, se.")
-                }
-                gravity = parsed
-            }
-            return .crop(Crop(x: try integer("x") ?? 0, y: try integer("y") ?? 0, width: try integer("w"), height: try integer("h"), gravity: gravity))
-        case "resize":
-            try rejectUnknown(["m", "w", "h", "l", "s", "p", "limit", "color"])
-            var mode = Resize.Mode.lfit
-            if let raw = parameters["m"] {
-                guard let parsed = Resize.Mode(rawValue: raw) else {
-                    throw ImageProcessError(action: name, parameter: "m", message: "m_\(raw) is not lfit, mfit, fill, pad or fixed.")
-                }
-                mode = parsed
-            }
-            var limit = true
-            if let raw = parameters["limit"] { limit = try flag(raw) }
-            return .resize(Resize(mode: mode, width: try integer("w"), height: try integer("h"), long: try integer("l"),
-                                  short: try integer("s"), percent: try integer("p"), limit: limit, color: parameters["color"] ?? "FFFFFF"))
-        case "rounded-corners":
-            try rejectUnknown(["r"])
-            return .roundedCorners(radius: try integer("r", required: true)!)
-        case "indexcrop":
-            try rejectUnknown(["x", "y", "i"])
-            let axis: IndexCropAxis = parameters["x"] != nil ? .x : .y
-            guard let length = try integer(axis.rawValue) else {
-                throw ImageProcessError(action: name, parameter: "x", message: "indexcrop needs x_ or y_.", code: "MissingArgument")
-            }
-            return .indexCrop(axis: axis, length: length, index: try integer("i") ?? 0)
-        case "rotate":
-            guard parameters.isEmpty, bare.count == 1, let degrees = Int(bare[0]) else {
-                throw ImageProcessError(action: name, parameter: "value", message: "rotate takes one angle, 0 to 360.")
-            }
-            return .rotate(degrees: degrees)
-        case "format":
-            guard parameters.isEmpty, bare.count == 1 else {
-                throw ImageProcessError(action: name, parameter: "value", message: "format takes one format name.")
-            }
-            let raw = bare[0].lowercased() == "jpeg" ? "jpg" : bare[0].lowercased()
-            guard let format = ImageFormat(rawValue: raw) else {
-                throw ImageProcessError(action: name, parameter: "value", message: "'\(bare[0])' is not jpg, png, webp, bmp, gif, tiff, heic or avif.")
-            }
-            return .format(format)
-        case "quality":
-            if let raw = parameters["Q"] {
-                guard parameters.count == 1, let value = Int(raw) else { throw ImageProcessError(action: name, parameter: "Q", message: "Q_ takes 1 to 100.") }
-                return .quality(value, absolute: true)
-            }
-            try rejectUnknown(["q"])
-            guard let value = try integer("q") else {
-                throw ImageProcessError(action: name, parameter: "q", message: "quality needs q_ or Q_.", code: "MissingArgument")
-            }
-            return .quality(value, absolute: false)
-        case "interlace":
-            guard parameters.isEmpty, bare.count == 1 else { throw ImageProcessError(action: name, parameter: "value", message: "interlace takes 0 or 1.") }
-            return .interlace(try flag(bare[0]))
-        case "auto-orient":
-            guard parameters.isEmpty, bare.count == 1 else { throw ImageProcessError(action: name, parameter: "value", message: "auto-orient takes 0 or 1.") }
-            return .autoOrient(try flag(bare[0]))
-        case "info":
-            guard arguments.isEmpty else { throw ImageProcessError(action: name, parameter: nil, message: "info takes no parameters.") }
-            return .info
-        case "":
-            throw ImageProcessError(action: "image", parameter: nil, message: "an action is empty (two '/' in a row?).")
-        default:
-            throw ImageProcessError(action: name, parameter: nil, message: "'\(name)' is not an image action this SDK knows.", code: "NotImplemented")
-        }
     }
+
+    func has(_ key: String) -> Bool { keyed[key] != nil }
+    /// The value of a key given exactly once. Refusals look only at these: when a key is repeated,
+    /// which one OSS reads is not documented.
+    func once(_ key: String) -> String? {
+        guard let values = keyed[key], values.count == 1 else { return nil }
+        return values[0]
+    }
+    /// The last value of a key: what the local engine reads.
+    func last(_ key: String) -> String? { keyed[key]?.last }
+    /// The non-empty bare values (`rotate,90`), in order.
+    var values: [String] { bare.filter { !$0.isEmpty } }
+}
+
+/// How a parameter's text reads as a number.
+enum NumberReading: Equatable {
+    /// Digits with an optional sign; beyond ±10⁹ the value saturates, outside every documented
+    /// range, so no arithmetic on it can overflow.
+    case integer(Int)
+    /// A number followed by other text (`100px`, `1.5`).
+    case partial
+    /// No number at all (`abc`).
+    case notNumber
+    /// Nothing (`w_`).
+    case empty
+
+    static let saturation = 1_000_000_000
+
+    init(_ text: String) {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { self = .empty; return }
+        var index = 0
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < bytes.count, (48...57).contains(bytes[index]) else { self = .notNumber; return }
+        var value = 0
+        while index < bytes.count, (48...57).contains(bytes[index]) {
+            // Checked before multiplying, so it holds on 32-bit Int too.
+            value = value >= Self.saturation / 10 ? Self.saturation : min(Self.saturation, value * 10 + Int(bytes[index] - 48))
+            index += 1
+        }
+        guard index == bytes.count else { self = .partial; return }
+        self = .integer(negative ? -value : value)
+    }
+
+    var integer: Int? { if case let .integer(value) = self { value } else { nil } }
 }
