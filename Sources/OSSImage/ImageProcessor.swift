@@ -46,6 +46,8 @@ public enum ImageProcessor {
             case let .opaque(opaque):
                 if let problem = opaque.problem { throw ImageError(problem) }
                 throw ImageError.notImplemented("'\(opaque.name)' is not an image action the local kernels run.")
+            case let .resize(resize) where resize.width == nil && resize.height == nil && resize.long == nil && resize.short == nil && resize.percent == nil:
+                throw ImageError(code: "InvalidArgument", message: "resize: P_ sizes a watermark image relative to the image below it; give w, h, l, s or p here.")
             default:
                 break
             }
@@ -123,7 +125,9 @@ public enum ImageProcessor {
             case let .roundedCorners(radius):
                 bitmap = ImageKernels.roundedCorners(bitmap, radius: radius, transparent: transparent)
             case let .indexCrop(axis, length, index):
-                bitmap = ImageKernels.indexCrop(bitmap, axis: axis, length: length, index: index)
+                // No side exceeds 30,000 px, so clamping there changes no result and keeps
+                // index * length far from overflow.
+                bitmap = ImageKernels.indexCrop(bitmap, axis: axis, length: min(length, ImageLimits.maximumSide), index: min(index, ImageLimits.maximumSide))
             case let .rotate(degrees):
                 bitmap = try ImageKernels.rotate(bitmap, degrees: degrees)
             case .format, .quality, .interlace, .autoOrient, .info:

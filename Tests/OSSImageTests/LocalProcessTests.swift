@@ -46,6 +46,7 @@ struct LocalProcessTests {
         #expect(status("video/snapshot,t_0")?.0 == 501)
         #expect(status("image/crop,x_abc,w_10")?.0 == 400)
         #expect(status("image/circle")?.0 == 400)
+        #expect(status("image/resize,P_30")?.0 == 400, "P_ alone sizes nothing on the main image")
         let documented = status("image/rotate,400")
         #expect(documented?.0 == 400 && documented?.1 == "0040-00000217")
     }
@@ -60,6 +61,26 @@ struct LocalProcessTests {
             #expect(!result.bytes.isEmpty)
         } catch {
             #expect(error.status == 501 && error.code == "NotImplemented", "\(text): \(error)")
+        }
+    }
+
+    @Test("huge index-crop numbers saturate and give the original image back, without overflow")
+    func hugeIndexCrop() throws {
+        let (_, encoded) = try KernelTests.source(width: 300, height: 200)
+        let result = try ImageProcessor.process("image/indexcrop,x_99999999999999,i_99999999999/format,png", source: encoded)
+        #expect(result.width == 300 && result.height == 200)
+    }
+
+    @Test("every corpus string runs locally or answers 400, 404 or 501: none crashes")
+    func corpusLocally() throws {
+        let (_, encoded) = try KernelTests.source(width: 120, height: 80)
+        for text in ProcessCorpus.sent {
+            do {
+                let result = try ImageProcessor.process(text, source: encoded)
+                #expect(!result.bytes.isEmpty, "\(text)")
+            } catch {
+                #expect([400, 404, 501].contains(error.status), "\(text): \(error)")
+            }
         }
     }
 }
