@@ -152,7 +152,7 @@ public struct OSSBucket: Sendable {
                                 recycle: { body.recycle($0) })
         } catch {
             response.body.cancel()
-            throw destinationError(error, path: path, while: "creating a temporary file beside it")
+            throw destinationError(error, path: path, while: "creating a temporary file beside")
         }
         var received: Int64 = 0
         do {
@@ -182,7 +182,7 @@ public struct OSSBucket: Sendable {
             do {
                 try await sink.commit()
             } catch {
-                throw destinationError(error, path: path, while: "moving the finished download into place")
+                throw destinationError(error, path: path, while: "moving the finished download into place at")
             }
             return info
         } catch {
