@@ -83,7 +83,8 @@ let package = Package(
                                                                       .product(name: "Logging", package: "swift-log")]),
         // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
         .executableTarget(name: "OSSBenchmarks", dependencies: ["OSS", "OSSImage", "OSSImageProcess"]),
-        .testTarget(name: "OSSCommandTests"),
+        // Runs the built `oss` binary; imports the command module for the parts tested directly (the progress bar).
+        .testTarget(name: "OSSCommandTests", dependencies: ["OSSCommand"]),
         .testTarget(name: "OSSImageTests", dependencies: ["OSSImageProcess", "OSSImage"]),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),
         .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSHTTP"]),

@@ -5,6 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import OSS
+import OSSFileIO
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,9 @@ import Glibc
 import Darwin
 #endif
 
-/// The options every client command shares. Credentials come from the environment.
+/// The options every client command shares. Credentials come from `--credentials-file`, else from
+/// the environment (`OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET`, `OSS_SESSION_TOKEN`); no option
+/// takes a secret, since `ps` shows every argument to every user.
 struct ClientOptions: ParsableArguments {
     @Option(help: "Endpoint URL or host (default: derived from the region).")
     var endpoint: String?
@@ -35,16 +38,30 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Use the transfer-acceleration endpoint.")
     var accelerate = false
 
-    func client() throws -> OSSClient {
+    @Option(name: .customLong("credentials-file"), help: CredentialsFile.help)
+    var credentialsFile: String?
+
+    func client() async throws -> OSSClient {
         guard let version = SignatureVersion(rawValue: signatureVersion.lowercased()) else {
             throw ValidationError("--signature-version must be v4 or v1.")
         }
         let environment = ProcessInfo.processInfo.environment
         let style: AddressStyle = cname ? .cname : pathStyle ? .path : .virtualHosted
         let kind: EndpointKind = accelerate ? .accelerate : useInternal ? .internal : .publicInternet
+        let provider: any CredentialsProvider
+        if let credentialsFile {
+            let file = try await BlockingIO.run { try CredentialsFile.load(credentialsFile, warn: writeStandardError) }
+            guard let id = file.accessKeyId, !id.isEmpty, let secret = file.accessKeySecret, !secret.isEmpty else {
+                throw ValidationError("The credentials file \(credentialsFile) needs both OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET lines.")
+            }
+            provider = StaticCredentialsProvider(accessKeyId: id, accessKeySecret: secret,
+                                                 securityToken: file.sessionToken.flatMap { $0.isEmpty ? nil : $0 })
+        } else {
+            provider = EnvironmentCredentialsProvider()
+        }
         let configuration = Configuration(region: region ?? environment["OSS_REGION"] ?? "cn-hangzhou", endpoint: endpoint,
                                           endpointKind: kind, addressStyle: style, signatureVersion: version,
-                                          credentialsProvider: EnvironmentCredentialsProvider())
+                                          credentialsProvider: provider)
         return OSSClient(configuration: configuration)
     }
 }
@@ -79,6 +96,8 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as OSSError {
+        // After SIGINT/SIGTERM/SIGHUP the cancellation is expected; `Interruption` sets the exit status.
+        if error == .cancelled && Interruption.interrupted { throw ExitCode(1) }
         var line = "oss: "
         switch error {
         case let .server(server):
@@ -104,16 +123,7 @@ final class ProgressBar: Sendable {
             let now = ContinuousClock.now
             guard now - lastDraw > .milliseconds(100) || bytes == total else { return }
             lastDraw = now
-            var line = "\r"
-            if let total, total > 0 {
-                let fraction = Double(bytes) / Double(total)
-                let filled = Int(fraction * 30)
-                line += "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: 30 - filled) + "] "
-                let percent = String(Int(fraction * 100))
-                line += String(repeating: " ", count: 3 - percent.count) + percent + "% "
-            }
-            line += "\(bytes / 1024) KiB"
-            writeStandardError(line)
+            writeStandardError(Self.line(bytes: bytes, total: total))
         }
     }
 
@@ -121,18 +131,39 @@ final class ProgressBar: Sendable {
         guard enabled else { return }
         writeStandardError("\n")
     }
+
+    /// The bar for `bytes` of `total`. Total for any input: a body longer than its
+    /// `Content-Length` (a decoded gzip body, a lying server) keeps the bar full at 100% instead
+    /// of asking for a negative number of spaces; negative or absent totals show bytes only.
+    static func line(bytes: Int64, total: Int64?, width: Int = 30) -> String {
+        var line = "\r"
+        if let total, total > 0 {
+            let fraction = min(1, max(0, Double(bytes) / Double(total)))
+            let filled = min(width, max(0, Int(fraction * Double(width))))
+            line += "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] "
+            let percent = String(min(100, max(0, Int(fraction * 100))))
+            line += String(repeating: " ", count: max(0, 3 - percent.count)) + percent + "% "
+        }
+        line += "\(max(0, bytes) / 1024) KiB"
+        return line
+    }
 }
 
-/// Writes all bytes to a file descriptor (stdout is 1, stderr is 2).
-func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+/// Writes all bytes to a file descriptor (stdout is 1, stderr is 2). False when the descriptor
+/// no longer takes bytes: `EPIPE` when the reader of a pipe has gone (SIGPIPE is ignored by the
+/// commands that stream, so this is how they learn it).
+@discardableResult
+func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
     var offset = 0
-    bytes.withUnsafeBytes { raw in
+    return bytes.withUnsafeBytes { raw in
+        guard let base = raw.baseAddress else { return true }
         while offset < raw.count {
-            let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+            let n = write(descriptor, base + offset, raw.count - offset)
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
+            if n <= 0 { return false }
             offset += n
         }
+        return true
     }
 }
 

@@ -7,6 +7,11 @@ import Foundation
 import OSSFileIO
 import OSSImage
 import OSSImageProcess
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads a whole (small) file.
 func readFile(_ path: String) throws -> [UInt8] {
@@ -14,28 +19,81 @@ func readFile(_ path: String) throws -> [UInt8] {
     return try file.read(at: 0, count: Int(try file.status().size))
 }
 
-/// Writes a file atomically.
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    let writer = try AtomicFileWriter(destination: path)
-    try writer.write(bytes)
-    try writer.commit()
+/// A failure at a local file, said in a line without temporary paths.
+struct LocalFileError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Checks that `path` may be replaced (missing, a regular file, or a symlink to one), before
+/// any work is spent on what would go there.
+func checkDestination(_ path: String) async throws {
+    try await BlockingIO.run {
+        do {
+            _ = try AtomicFileWriter.replaceableTarget(of: path)
+        } catch {
+            throw LocalFileError(error, path: path, while: "examining")
+        }
+    }
+}
+
+/// Writes a file atomically, with the download's rules: a symlink's target is replaced, a
+/// special file is refused, and an interrupted command (SIGINT...) leaves the destination
+/// untouched.
+func writeFile(_ path: String, _ bytes: [UInt8]) async throws {
+    try await BlockingIO.run {
+        let writer: AtomicFileWriter
+        do { writer = try AtomicFileWriter(replacing: path) } catch { throw LocalFileError(error, path: path, while: "creating a temporary file beside") }
+        do { try writer.write(bytes) } catch { throw LocalFileError(error, path: path, while: "writing") }
+        // Dropping the writer unlinks its temporary file.
+        guard !Interruption.interrupted else { throw CancellationError() }
+        do { try writer.commit() } catch { throw LocalFileError(error, path: path, while: "moving the new file into place at") }
+    }
+}
+
+extension LocalFileError {
+    /// What went wrong at `path` (as given), without the temporary file's name.
+    init(_ error: any Error, path: String, while doing: String) {
+        switch error {
+        case let error as UnreplaceableDestinationError: description = error.description + "."
+        case let error as FileIOError: description = "\(doing) \(path) failed: \(String(cString: strerror(error.code)))."
+        default: description = "\(doing) \(path) failed: \(error)."
+        }
+    }
+}
+
+/// Runs a command body that writes local files: SIGINT/SIGTERM/SIGHUP leave no temporary file
+/// (see ``Interruption``), and file errors become one `oss:` line and exit status 1.
+func writingLocalFiles(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    try await Interruption.run {
+        do {
+            try await body()
+        } catch let error as LocalFileError {
+            writeStandardError("oss: \(error)\n")
+            throw ExitCode(1)
+        }
+    }
 }
 
 struct Image: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply an image process to a local file, as OSS would.")
 
     @Argument(help: "Source image (jpg, png, webp, bmp).") var source: String
-    @Argument(help: "Destination file.") var destination: String
+    @Argument(help: "Destination file (missing, a regular file, or a symlink to one).") var destination: String
     @Option(help: "The process, such as image/circle,r_100/format,png.") var process: String
 
     func run() async throws {
-        do {
-            let result = try ImageProcessor.process(process, source: try readFile(source))
-            try writeFile(destination, result.bytes)
-            writeStandardError("\(destination): \(result.width)x\(result.height) \(result.contentType), \(result.bytes.count) bytes\n")
-        } catch let error as ImageError {
-            writeStandardError("oss: \(error)\n")
-            throw ExitCode(1)
+        let (source, destination, process) = (self.source, self.destination, self.process)
+        try await writingLocalFiles {
+            do {
+                try await checkDestination(destination)
+                let input = try await BlockingIO.run { try readFile(source) }
+                let result = try await BlockingIO.run { try ImageProcessor.process(process, source: input) }
+                try await writeFile(destination, result.bytes)
+                writeStandardError("\(destination): \(result.width)x\(result.height) \(result.contentType), \(result.bytes.count) bytes\n")
+            } catch let error as ImageError {
+                writeStandardError("oss: \(error)\n")
+                throw ExitCode(1)
+            }
         }
     }
 }
@@ -72,6 +130,10 @@ struct Sample: AsyncParsableCommand {
     @Option var seed: UInt64 = 1
 
     func run() async throws {
-        try writeFile(destination, try SyntheticPhoto.jpeg(width: width, height: height, seed: seed))
+        let (destination, width, height, seed) = (self.destination, self.width, self.height, self.seed)
+        try await writingLocalFiles {
+            try await checkDestination(destination)
+            try await writeFile(destination, try SyntheticPhoto.jpeg(width: width, height: height, seed: seed))
+        }
     }
 }

@@ -5,10 +5,24 @@ import FoundationEssentials
 import Foundation
 #endif
 import OSS
+import OSSHTTP
 import OSSOffline
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 struct Get: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Download an object, optionally processed, to a file ('-' for stdout).")
+    static let configuration = CommandConfiguration(
+        abstract: "Download an object, optionally processed, to a file ('-' for stdout).",
+        discussion: """
+        The file is written beside the destination and renamed over it once complete and verified. The destination may be \
+        missing, a regular file, or a symlink to one (the file it names is replaced; the link stays); a device, FIFO, socket \
+        or folder is refused before anything is sent: use - and a redirection for those. SIGINT, SIGTERM and SIGHUP remove the \
+        partial file, leave the destination as it was, and exit with 128 + the signal. With -, a reader that goes away \
+        (oss get ... - | head) ends the download quietly with status 141, as SIGPIPE would.
+        """)
 
     @Argument(help: "oss://BUCKET/KEY") var source: OSSLocation
     @Argument(help: "Destination file, or - for stdout.") var file: String
@@ -17,26 +31,48 @@ struct Get: AsyncParsableCommand {
     @Option(help: "Answer from this folder in-process (buckets are subfolders): no network, no credentials.") var offline: String?
     @OptionGroup var options: ClientOptions
 
+    /// 128 + SIGPIPE: what a shell reports for a writer whose reader went away.
+    static let brokenPipeStatus: Int32 = 128 + SIGPIPE
+
     func run() async throws {
-        try await reportingErrors {
-            let client = try offline.map { try OSSClient.offline(root: $0) } ?? options.client()
-            let bucket = client.bucket(source.bucket)
-            let key = try source.requireKey()
-            var get = GetObjectOptions()
-            if let range { get.range = try ObjectRange(parsing: range) }
-            if file == "-" {
-                let (_, body) = try await bucket.getObjectStream(key, process: process, options: get)
-                for try await chunk in body {
-                    writeAll(chunk, to: 1)
-                }
-                return
-            }
-            let bar = ProgressBar()
-            get.progress = { bar.update($0, $1) }
-            let info = try await bucket.getObject(key, process: process, toFile: file, options: get)
-            bar.finish()
-            writeStandardError("\(file): \(info.contentLength ?? 0) bytes, \(info.contentType ?? "?")\n")
+        // A closed stdout must surface as EPIPE from write(2), not kill the process mid-stream.
+        signal(SIGPIPE, SIG_IGN)
+        let command = self
+        try await Interruption.run {
+            try await reportingErrors { try await command.download() }
         }
+    }
+
+    private func download() async throws {
+        let client: OSSClient
+        if let offline {
+            client = try OSSClient.offline(root: offline)
+        } else {
+            client = try await options.client()
+        }
+        let bucket = client.bucket(source.bucket)
+        let key = try source.requireKey()
+        var get = GetObjectOptions()
+        if let range { get.range = try ObjectRange(parsing: range) }
+        if file == "-" {
+            let (_, body) = try await bucket.getObjectStream(key, process: process, options: get)
+            do {
+                for try await chunk in body {
+                    guard writeAll(chunk, to: 1) else {
+                        body.cancel()
+                        throw ExitCode(Self.brokenPipeStatus)
+                    }
+                }
+            } catch let error as TransportError {
+                throw error.kind == .cancelled ? OSSError.cancelled : OSSError.transport(error)
+            }
+            return
+        }
+        let bar = ProgressBar()
+        get.progress = { bar.update($0, $1) }
+        let info = try await bucket.getObject(key, process: process, toFile: file, options: get)
+        bar.finish()
+        writeStandardError("\(file): \(info.contentLength ?? 0) bytes, \(info.contentType ?? "?")\n")
     }
 }
 
@@ -98,7 +134,7 @@ struct List: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let bucket = try options.client().bucket(location.bucket)
+            let bucket = try await options.client().bucket(location.bucket)
             for try await page in bucket.listObjectsV2Pages(prefix: location.key.isEmpty ? nil : location.key, delimiter: recursive ? nil : "/") {
                 for prefix in page.commonPrefixes { print(String(repeating: " ", count: 30) + "DIR  oss://\(location.bucket)/\(prefix)") }
                 for object in page.objects {

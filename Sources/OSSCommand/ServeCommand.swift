@@ -21,7 +21,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Serve a folder as an OSS-compatible endpoint (buckets are subfolders).",
         discussion: """
         Prints its base URL (http://HOST:PORT) as the first line of stdout, then serves until SIGINT or SIGTERM.
-        Credentials come from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN unless given as options.
+        Credentials come from the options, then --credentials-file, then OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and \
+        OSS_SESSION_TOKEN. --access-key-secret and --session-token work but warn: ps shows a command line to every user.
         """)
 
     @Option(help: "The folder to serve; each subfolder is a bucket.")
@@ -39,11 +40,16 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("access-key-id"), help: "The accepted access key ID (default: $OSS_ACCESS_KEY_ID).")
     var accessKeyId: String?
 
-    @Option(name: .customLong("access-key-secret"), help: "The accepted access key secret (default: $OSS_ACCESS_KEY_SECRET).")
+    @Option(name: .customLong("access-key-secret"),
+            help: "The accepted access key secret (default: $OSS_ACCESS_KEY_SECRET). Visible in ps: prefer the variable or --credentials-file.")
     var accessKeySecret: String?
 
-    @Option(name: .customLong("session-token"), help: "An STS token every request must carry (default: $OSS_SESSION_TOKEN).")
+    @Option(name: .customLong("session-token"),
+            help: "An STS token every request must carry (default: $OSS_SESSION_TOKEN). Visible in ps, like --access-key-secret.")
     var sessionToken: String?
+
+    @Option(name: .customLong("credentials-file"), help: CredentialsFile.help)
+    var credentialsFile: String?
 
     @Option(name: .customLong("bucket"), help: "Create this bucket if it does not exist (repeatable).")
     var buckets: [String] = []
@@ -58,12 +64,13 @@ struct Serve: AsyncParsableCommand {
     var virtualHostSuffixes: [String] = []
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let id = accessKeyId ?? environment["OSS_ACCESS_KEY_ID"], !id.isEmpty,
-              let secret = accessKeySecret ?? environment["OSS_ACCESS_KEY_SECRET"], !secret.isEmpty else {
-            throw ValidationError("No credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or pass --access-key-id and --access-key-secret.")
+        let credentials = try await CredentialSources.resolve(
+            options: CredentialSources(accessKeyId: accessKeyId, accessKeySecret: accessKeySecret, sessionToken: sessionToken),
+            file: credentialsFile, environment: ProcessInfo.processInfo.environment)
+        guard let id = credentials.accessKeyId, let secret = credentials.accessKeySecret else {
+            throw ValidationError("No credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or pass --credentials-file.")
         }
-        let token = sessionToken ?? environment["OSS_SESSION_TOKEN"]
+        let token = credentials.sessionToken
         var rules: [FaultRule] = []
         if let faults {
             guard let data = FileManager.default.contents(atPath: faults) else {

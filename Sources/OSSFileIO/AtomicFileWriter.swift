@@ -18,6 +18,9 @@ public final class AtomicFileWriter: @unchecked Sendable {
     public let temporaryPath: String
     private let file: POSIXFile
     private var finished = false
+    /// Set by ``init(replacing:temporaryDirectory:)``: the destination is checked again just
+    /// before the rename, so a special file that appeared meanwhile is not replaced either.
+    private var refusesSpecialDestination = false
 
     /// - Parameter temporaryDirectory: where the temporary file lives; by default the destination's
     ///   directory, which guarantees the final rename stays on one file system.
@@ -64,6 +67,7 @@ public final class AtomicFileWriter: @unchecked Sendable {
         precondition(!finished, "AtomicFileWriter committed or aborted twice")
         do {
             try file.sync()
+            if refusesSpecialDestination { _ = try Self.replaceableTarget(of: destination) }
             try FileSystem.moveReplacing(temporaryPath, to: destination)
             finished = true
             try FileSystem.syncDirectory(Self.directoryOf(destination))
@@ -84,5 +88,94 @@ public final class AtomicFileWriter: @unchecked Sendable {
     public static func directoryOf(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}
+
+// MARK: Replacing only what may be replaced
+
+/// A destination a download must not replace: a device, a FIFO, a socket, a folder, a dangling
+/// or looping symlink. `path` is the path as the caller gave it.
+public struct UnreplaceableDestinationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The destination as given.
+    public var path: String
+    /// What is there, or why it cannot be resolved ("a FIFO", "a symlink to a missing file"...).
+    public var found: String
+
+    public init(path: String, found: String) {
+        self.path = path
+        self.found = found
+    }
+
+    public var description: String {
+        "\(path) is \(found); only a regular file, or a symlink to one, can be replaced"
+    }
+}
+
+extension AtomicFileWriter {
+    /// A writer whose commit replaces what `path` *names*, never a special file:
+    ///
+    /// - nothing at `path`: the new file appears there;
+    /// - a regular file: it is replaced;
+    /// - a symlink, or a chain of them, ending at a regular file: that file is replaced (the
+    ///   temporary file lives beside it, so the rename stays on its file system) and the links stay
+    ///   links;
+    /// - anything else (a device such as `/dev/null`, a FIFO, a socket, a folder, a dangling or
+    ///   looping link): ``UnreplaceableDestinationError``, before anything is created.
+    ///
+    /// Renaming over `/dev/null` as root would replace the device with a regular file; this is
+    /// what keeps a download from doing that.
+    public convenience init(replacing path: String, temporaryDirectory: String? = nil) throws {
+        let target = try Self.replaceableTarget(of: path)
+        try self.init(destination: target, temporaryDirectory: temporaryDirectory)
+        refusesSpecialDestination = true
+    }
+
+    /// The path a replacement of `path` must be renamed to: `path` itself when nothing or a
+    /// regular file is there, the end of the chain when it is a symlink to a regular file.
+    /// Throws ``UnreplaceableDestinationError`` for anything else, and ``FileIOError`` when the
+    /// path cannot be examined (permissions). Blocking, but only metadata: no file is opened.
+    public static func replaceableTarget(of path: String) throws -> String {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return path }
+            if errno == ENOTDIR { throw UnreplaceableDestinationError(path: path, found: "inside something that is not a folder") }
+            throw FileIOError("lstat", path: path)
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            return path
+        case S_IFLNK:
+            guard let resolved = realpath(path, nil) else {
+                switch errno {
+                case ENOENT: throw UnreplaceableDestinationError(path: path, found: "a symlink to a missing file")
+                case ELOOP: throw UnreplaceableDestinationError(path: path, found: "a symlink loop")
+                default: throw FileIOError("realpath", path: path)
+                }
+            }
+            let target = String(cString: resolved)
+            free(resolved)
+            var targetInfo = stat()
+            guard stat(target, &targetInfo) == 0 else { throw FileIOError("stat", path: target) }
+            guard (targetInfo.st_mode & S_IFMT) == S_IFREG else {
+                throw UnreplaceableDestinationError(path: path, found: "a symlink to \(Self.kindName(targetInfo.st_mode))")
+            }
+            return target
+        default:
+            throw UnreplaceableDestinationError(path: path, found: Self.kindName(info.st_mode))
+        }
+    }
+
+    /// "a FIFO", "a character device"... for messages.
+    static func kindName(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFREG: "a regular file"
+        case S_IFDIR: "a folder"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        case S_IFLNK: "a symlink"
+        default: "a special file"
+        }
     }
 }

@@ -17,11 +17,12 @@ struct CommandLineTests {
         return environment
     }()
 
-    /// Runs `oss` to completion.
+    /// Runs `oss` (or `executable`, such as a shell that runs `oss` under limits) to completion.
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = environment) throws -> (status: Int32, stdout: Data, stderr: String) {
+    static func run(_ arguments: [String], environment: [String: String] = environment,
+                    executable: String? = nil) throws -> (status: Int32, stdout: Data, stderr: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable ?? binary)
         process.arguments = arguments
         process.environment = environment
         let out = Pipe(), err = Pipe()
@@ -34,21 +35,50 @@ struct CommandLineTests {
         return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Waits for a process to end; false (and the process is killed) past `timeout`.
+    static func waitForExit(_ process: Process, timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.interrupt()
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return false
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        process.waitUntilExit()
+        return true
+    }
+
+    /// A fresh empty folder for a test's files.
+    static func makeFolder() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("oss-cli-files-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
     /// A running `oss serve` and its base URL.
     final class Server {
         let process = Process()
         let root: String
         let url: String
 
-        init(extra: [String] = []) throws {
+        /// - Parameter stderrPath: a file that receives the server's stderr (discarded when nil).
+        init(extra: [String] = [], environment: [String: String] = CommandLineTests.environment, stderrPath: String? = nil) throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("oss-cli-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
             process.arguments = ["serve", "--root", root, "--bucket", "examplebucket"] + extra
-            process.environment = CommandLineTests.environment
+            process.environment = environment
             let out = Pipe()
             process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
+            if let stderrPath {
+                _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+                process.standardError = FileHandle(forWritingAtPath: stderrPath)
+            } else {
+                process.standardError = FileHandle.nullDevice
+            }
             try process.run()
             // The first line of stdout is the base URL.
             var line = Data()

@@ -85,10 +85,40 @@ public struct OSSClient: Sendable {
         var query: [QueryItem] = []
         var headers: [HTTPHeaderField] = []
         var body: HTTPRequestBody = .none
+
+        /// Whether the request carries a condition (`If-None-Match`, `If-Modified-Since`) whose
+        /// answer may be 304 Not Modified.
+        var asksNotModified: Bool {
+            headers.contains { ["if-none-match", "if-modified-since"].contains($0.name.lowercased()) }
+        }
     }
 
-    /// Sends `operation` with retries. `handle` receives every 2xx/3xx response and may throw a
-    /// retryable ``OSSError`` (a broken body, say) to ask for another attempt.
+    /// A status below 400 that is not an answer to the request: a redirect, an unsolicited 304,
+    /// a 1xx. The body is not read (a redirect's HTML is nothing to parse); the Location is shown
+    /// without its query, which may hold a signature.
+    static func unexpectedStatusError(_ response: HTTPResponse, operation: Operation) -> ServerError {
+        let status = response.status
+        let message: String
+        if status == 304 {
+            message = "\(operation.name) got 304 Not Modified, but the request set no If-None-Match or If-Modified-Since condition"
+        } else if (300..<400).contains(status) {
+            let location = response.header("Location").map { text in
+                String(text.prefix { $0 != "?" && $0 != "#" }.prefix(512))
+            }
+            message = "\(operation.name) got HTTP \(status), a redirect" + (location.map { " to \($0)" } ?? "")
+                + "; a redirect is not an answer from OSS, and this client follows none (check the endpoint)"
+        } else {
+            message = "\(operation.name) got HTTP \(status), which is not an answer to the request"
+        }
+        return ServerError(status: status, code: OSSErrorCode(rawValue: status == 304 ? "NotModified" : "HTTP\(status)"),
+                           message: message, requestId: response.header("x-oss-request-id"))
+    }
+
+    /// Sends `operation` with retries. `handle` receives every 2xx response, and a 304 when the
+    /// operation asked for one (``Operation/asksNotModified``); it may throw a retryable
+    /// ``OSSError`` (a broken body, say) to ask for another attempt. Every other status is an
+    /// error before `handle` sees it: a redirect's body is not an object, and this client follows
+    /// no redirect (a signature is for one host and path).
     func perform<T: Sendable>(_ operation: Operation, options: RequestOptions = RequestOptions(),
                               handle: @Sendable (HTTPResponse, _ signed: PreparedRequest) async throws(OSSError) -> T) async throws(OSSError) -> T {
         let attempts = max(1, options.maxAttempts ?? retryPolicy.maxAttempts)
@@ -120,6 +150,10 @@ public struct OSSClient: Sendable {
                 if response.status >= 400 {
                     retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingSpaces()) }
                     throw OSSError.server(await serverError(from: response, operation: operation, prepared: prepared))
+                }
+                guard (200..<300).contains(response.status) || (response.status == 304 && operation.asksNotModified) else {
+                    response.body.cancel()
+                    throw OSSError.server(Self.unexpectedStatusError(response, operation: operation))
                 }
                 result = .success(try await handle(response, prepared))
             } catch {

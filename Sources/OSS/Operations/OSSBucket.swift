@@ -6,6 +6,11 @@ import Foundation
 import OSSCrypto
 import OSSFileIO
 import OSSHTTP
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One bucket of a client. Its methods mirror the OSS documentation's samples:
 ///
@@ -33,6 +38,17 @@ public struct OSSBucket: Sendable {
     /// unprocessed objects) the CRC-64 are checked, then the file is synced and renamed over `path`
     /// in one step. On any failure or cancellation the temporary file is removed and an existing
     /// `path` is left byte for byte as it was.
+    ///
+    /// `path` may name nothing yet, a regular file, or a symlink (or chain of them) to a regular
+    /// file, which is then the file replaced: the temporary file goes beside it and the links stay
+    /// links. Anything else (a device such as `/dev/null`, a FIFO, a socket, a folder, a dangling
+    /// link) is refused with ``OSSError/invalidArgument(parameter:reason:)`` before anything is
+    /// sent: a rename would replace it with a regular file. For bytes to a pipe or a device, use
+    /// ``getObjectStream(_:process:options:)``.
+    ///
+    /// A redirect (3xx) is an error, not an object. With `ifNoneMatch` or `ifModifiedSince`, OSS
+    /// answers 304 when the local copy is current: the call then returns an ``ObjectInfo`` whose
+    /// `status` is 304 and leaves `path` untouched. A 304 no condition asked for is an error.
     @discardableResult
     public func getObject(_ key: String, process: String? = nil, toFile path: String,
                           options: GetObjectOptions = GetObjectOptions()) async throws(OSSError) -> ObjectInfo {
@@ -47,13 +63,19 @@ public struct OSSBucket: Sendable {
         }
     }
 
-    /// Downloads an object (optionally processed) into memory.
+    /// Downloads an object (optionally processed) into memory. A 304 that `ifNoneMatch` or
+    /// `ifModifiedSince` asked for returns no bytes and an ``ObjectInfo`` whose `status` is 304.
     public func getObjectData(_ key: String, process: String? = nil, options: GetObjectOptions = GetObjectOptions(),
                               maximumSize: Int = 256 << 20) async throws(OSSError) -> (info: ObjectInfo, data: [UInt8]) {
         let operation = try getOperation(key, process: process, options: options)
         let checkCRC = process == nil && options.range == nil
         return try await client.perform(operation, options: options.request) { response, _ throws(OSSError) in
             let info = ObjectInfo(response)
+            // A 304 (only ever one a condition asked for) has no body, whatever length it announces.
+            if response.status == 304 {
+                response.body.cancel()
+                return (info, [])
+            }
             var data: [UInt8] = []
             var crc = CRC64()
             do {
@@ -123,11 +145,11 @@ public struct OSSBucket: Sendable {
         let sink: DownloadSink
         do {
             let body = response.body
-            sink = DownloadSink(writer: try await BlockingIO.run { try AtomicFileWriter(destination: path) },
+            sink = DownloadSink(writer: try await BlockingIO.run { try AtomicFileWriter(replacing: path) },
                                 recycle: { body.recycle($0) })
         } catch {
             response.body.cancel()
-            throw .invalidArgument(parameter: "destination", reason: "cannot create a file beside \(path): \(error)")
+            throw destinationError(error, path: path, while: "creating a temporary file beside")
         }
         var received: Int64 = 0
         do {
@@ -140,25 +162,50 @@ public struct OSSBucket: Sendable {
                 }
             } catch let error as FileIOError {
                 response.body.cancel()
-                throw OSSError.invalidArgument(parameter: "destination", reason: "writing \(path) failed: \(error)")
+                throw destinationError(error, path: path, while: "writing")
             } catch let error as OSSError {
                 throw error
             } catch {
                 throw bodyError(error, received: received, info: info)
             }
-            let (crc, written) = try await sink.finish()
+            let crc: UInt64, written: Int64
+            do {
+                (crc, written) = try await sink.finish()
+            } catch {
+                throw destinationError(error, path: path, while: "writing")
+            }
             try verify(received: written, crc: crc, info: info, checkCRC: checkCRC)
             try Task.checkCancellation()
-            try await sink.commit()
+            do {
+                try await sink.commit()
+            } catch {
+                throw destinationError(error, path: path, while: "moving the finished download into place at")
+            }
             return info
         } catch {
             await sink.abort()
             switch error {
             case let error as OSSError: throw error
             case is CancellationError: throw .cancelled
-            default: throw .invalidArgument(parameter: "destination", reason: "writing \(path) failed: \(error)")
+            default: throw destinationError(error, path: path, while: "writing")
             }
         }
+    }
+
+    /// A failure at the destination, as an error that says what happened to `path` (as the
+    /// caller gave it) and why, without the temporary file's name: `writing dest.jpg failed: No
+    /// space left on device`.
+    static func destinationError(_ error: any Error, path: String, while doing: String) -> OSSError {
+        let why: String
+        switch error {
+        case let error as UnreplaceableDestinationError:
+            return .invalidArgument(parameter: "destination", reason: error.description + ".")
+        case let error as FileIOError:
+            why = String(cString: strerror(error.code))
+        default:
+            why = "\(error)"
+        }
+        return .invalidArgument(parameter: "destination", reason: "\(doing) \(path) failed: \(why).")
     }
 
     /// A failure while reading a body, in OSS terms: a body cut short is an integrity error.
@@ -186,14 +233,22 @@ public struct OSSBucket: Sendable {
         }
     }
 
+    /// The destination rules of ``getObject(_:process:toFile:options:)``, checked before anything
+    /// is sent. Only metadata calls (`lstat`, `realpath`), no file is opened.
     func validateDestination(_ path: String) throws(OSSError) {
         guard !path.isEmpty else { throw .invalidArgument(parameter: "destination", reason: "the file path is empty.") }
-        let directory = AtomicFileWriter.directoryOf(path)
-        guard (try? FileStatus.of(directory))??.isDirectory == true else {
-            throw .invalidArgument(parameter: "destination", reason: "the folder \(directory) does not exist.")
-        }
         if (try? FileStatus.of(path))??.isDirectory == true {
             throw .invalidArgument(parameter: "destination", reason: "\(path) is a folder.")
+        }
+        let target: String
+        do {
+            target = try AtomicFileWriter.replaceableTarget(of: path)
+        } catch {
+            throw Self.destinationError(error, path: path, while: "examining")
+        }
+        let directory = AtomicFileWriter.directoryOf(target)
+        guard (try? FileStatus.of(directory))??.isDirectory == true else {
+            throw .invalidArgument(parameter: "destination", reason: "the folder \(directory) does not exist.")
         }
     }
 
