@@ -88,21 +88,39 @@ public final class LocalOSSService: Sendable {
     public func handle(_ request: ServiceRequest) async -> ServiceResponse {
         let requestId = nextRequestId()
         var response: ServiceResponse
+        var parsed: ParsedRequest?
         do {
-            response = try await route(try parse(request), body: request.body)
-        } catch let error as ServiceError {
-            response = errorResponse(error, requestId: requestId, isHead: request.method == "HEAD")
-        } catch let error as FileIOError {
-            response = errorResponse(ServiceError(status: 500, code: "InternalError", message: "Storage failed: \(error)", ec: "0000-00000003"),
-                                     requestId: requestId, isHead: request.method == "HEAD")
+            let request = try parse(request)
+            parsed = request
+            response = try await route(request, body: request.body)
         } catch {
-            response = errorResponse(ServiceError(status: 500, code: "InternalError", message: "Internal error: \(type(of: error))", ec: "0000-00000003"),
-                                     requestId: requestId, isHead: request.method == "HEAD")
+            response = errorResponse(Self.serviceError(for: error, key: parsed?.key), requestId: requestId, isHead: request.method == "HEAD")
         }
         response.setHeader("x-oss-request-id", requestId)
         response.setHeader("Date", configuration.clock().httpDate)
         response.setHeader("Server", "AliyunOSS")
         return response
+    }
+
+    /// The OSS error for any failure. Storage failures name the key and the system call's
+    /// reason, never a host path; a full disk is 507, which clients do not retry.
+    static func serviceError(for error: any Error, key: String?) -> ServiceError {
+        switch error {
+        case let error as ServiceError:
+            return error
+        case let error as FileIOError where error.isOutOfSpace:
+            return .insufficientStorage(key: key)
+        case let error as FileIOError:
+            var details: [(String, String)] = []
+            if let key { details.append(("Key", key)) }
+            let reason = error.isConfinementRefusal ? "a symbolic link leads out of the root" : error.reason
+            return ServiceError(status: 500, code: "InternalError", message: "The local storage failed (\(error.operation): \(reason)).",
+                                ec: "0000-00000003", details: details)
+        case is BodyTooLarge:
+            return .invalidArgument("The request body is too large for this operation.", ec: "0016-00000002")
+        default:
+            return ServiceError(status: 500, code: "InternalError", message: "Internal error: \(type(of: error))", ec: "0000-00000003")
+        }
     }
 
     private func nextRequestId() -> String {
@@ -167,7 +185,7 @@ public final class LocalOSSService: Sendable {
                 }
             }
         }
-        return ParsedRequest(method: request.method.uppercased(), bucket: bucket, key: key, query: query, headers: headers)
+        return ParsedRequest(method: request.method.uppercased(), bucket: bucket, key: key, query: query, headers: headers, body: request.body)
     }
 
     /// `BUCKET.localhost[:port]`, or `BUCKET.<configured suffix>`.
@@ -203,6 +221,8 @@ public final class LocalOSSService: Sendable {
                 break
             }
         }
+        // A disk that fills up after this many bytes of the object's data.
+        let capacity = faults.first { $0.fault == .diskFull }.map { max(0, $0.afterBytes ?? 0) }
 
         try admit(request, now: now)
 
@@ -225,7 +245,7 @@ public final class LocalOSSService: Sendable {
             case "DELETE":
                 let empty = try await BlockingIO.run { [store] in try store.allKeys(bucket: bucket, prefix: "").isEmpty }
                 guard empty else { throw ServiceError(status: 409, code: "BucketNotEmpty", message: "The bucket you tried to delete is not empty.", ec: "0015-00000301") }
-                try await BlockingIO.run { [store] in FileSystem.removeEmptyDirectory(store.bucketPath(bucket)) }
+                try await BlockingIO.run { [store] in store.removeBucket(bucket) }
                 return ServiceResponse(status: 204)
             default: throw ServiceError.methodNotAllowed(request.method)
             }
@@ -237,12 +257,12 @@ public final class LocalOSSService: Sendable {
             if request.header("x-oss-copy-source") != nil {
                 throw ServiceError.notImplemented("CopyObject is not supported by this local OSS.")
             }
-            response = try await putObject(request, bucket: bucket, key: key, body: body)
+            response = try await putObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
         case "DELETE":
             try await BlockingIO.run { [store] in try store.delete(bucket: bucket, key: key) }
             response = ServiceResponse(status: 204)
         case "POST" where request.hasQuery("x-oss-process"):
-            response = try await processObject(request, bucket: bucket, key: key, body: body)
+            response = try await processObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
         default:
             throw ServiceError.methodNotAllowed(request.method)
         }
@@ -257,7 +277,7 @@ public final class LocalOSSService: Sendable {
                 } else {
                     response.setHeader("x-oss-hash-crc64ecma", "1")
                 }
-            case .status, .skew: break
+            case .status, .skew, .diskFull: break
             }
         }
         return response
@@ -267,11 +287,7 @@ public final class LocalOSSService: Sendable {
     /// Throws the error OSS answers with; returns how the request proved who sent it.
     @discardableResult
     func admit(_ request: ParsedRequest, now: SigningTime) throws(ServiceError) -> Authentication {
-        if let bucket = request.bucket {
-            guard isValidBucketName(bucket) else {
-                throw ServiceError(status: 400, code: "InvalidBucketName", message: "The specified bucket is not valid.", ec: "0015-00000001", details: [("BucketName", bucket)])
-            }
-        }
+        if let bucket = request.bucket { try ObjectStore.validateBucket(bucket) }
         if let key = request.key { try ObjectStore.validateKey(key) }
 
         let authentication: Authentication
@@ -307,12 +323,6 @@ public final class LocalOSSService: Sendable {
         }
     }
 
-    func isValidBucketName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        return (3...63).contains(bytes.count) && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
-            && bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
-    }
-
     // MARK: Objects
 
     func objectHeaders(_ metadata: ObjectMetadata) -> [(name: String, value: String)] {
@@ -337,12 +347,11 @@ public final class LocalOSSService: Sendable {
         let opened: (POSIXFile?, ObjectMetadata)? = try await BlockingIO.run {
             guard let metadata = try store.metadata(bucket: bucket, key: key) else { return nil }
             if metadata.isFolder { return (nil, metadata) }
-            let file = try POSIXFile(readingAt: store.objectPath(bucket: bucket, key: key))
+            guard let file = try store.openObject(bucket: bucket, key: key) else { return nil }
             let status = try file.status()
             if status.inode != metadata.inode || status.size != metadata.size {
                 // Replaced between the two calls: describe the file we hold.
-                guard let fresh = try store.metadata(bucket: bucket, key: key) else { return nil }
-                let file2 = try POSIXFile(readingAt: store.objectPath(bucket: bucket, key: key))
+                guard let fresh = try store.metadata(bucket: bucket, key: key), let file2 = try store.openObject(bucket: bucket, key: key) else { return nil }
                 return (file2, fresh)
             }
             return (file, metadata)
@@ -476,7 +485,10 @@ public final class LocalOSSService: Sendable {
                         body: .empty, contentLength: nil)
     }
 
-    func putObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks) async throws -> ServiceResponse {
+    func putObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks, capacity: Int64? = nil) async throws -> ServiceResponse {
+        // Every write validates its names, whoever chose them (the path, or a save-as target).
+        try ObjectStore.validateBucket(bucket)
+        try ObjectStore.validateKey(key)
         let declaredLength = request.header("Content-Length").flatMap { Int64($0.trimmingBlanks()) }
         if let declaredLength, declaredLength > Self.maximumObjectSize {
             throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
@@ -502,7 +514,7 @@ public final class LocalOSSService: Sendable {
         }
 
         let store = self.store
-        let writer = try await BlockingIO.run { try store.beginWrite(bucket: bucket, key: key) }
+        let writer = try await BlockingIO.run { try store.beginWrite(capacity: capacity) }
         var md5 = StreamingDigest(.md5)
         var crc = CRC64()
         var received: Int64 = 0
@@ -549,31 +561,33 @@ public final class LocalOSSService: Sendable {
 
     // MARK: ProcessObject
 
-    func processObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks) async throws -> ServiceResponse {
+    func processObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks, capacity: Int64?) async throws -> ServiceResponse {
         let form = String(decoding: try await body.collect(limit: 64 << 10), as: UTF8.self)
         guard form.hasPrefix("x-oss-process=") else {
             throw ServiceError.invalidArgument("The body must be x-oss-process=<process>|sys/saveas,o_<object>,b_<bucket>.", name: "x-oss-process")
         }
         let value = OSSPercentEncoding.decode(form.dropFirst("x-oss-process=".count), plusIsSpace: true) ?? String(form.dropFirst("x-oss-process=".count))
         let saveAs = try SaveAsTarget.parse(value, defaultBucket: bucket)
+        // The target is input like any bucket and key in a path: validated before it is used.
+        try ObjectStore.validateBucket(saveAs.bucket)
+        try ObjectStore.validateKey(saveAs.key)
         guard try await BlockingIO.run({ [store] in try store.bucketExists(saveAs.bucket) }) else {
             throw ServiceError.noSuchBucket(saveAs.bucket)
         }
-        try ObjectStore.validateKey(saveAs.key)
         let store = self.store
         let source: ([UInt8], ObjectMetadata)? = try await BlockingIO.run {
             guard let metadata = try store.metadata(bucket: bucket, key: key), !metadata.isFolder else { return nil }
             guard metadata.size <= Int64(Self.maximumProcessSourceSize) else {
                 throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: "x-oss-process", ec: "0040-00000004")
             }
-            let file = try POSIXFile(readingAt: store.objectPath(bucket: bucket, key: key))
+            guard let file = try store.openObject(bucket: bucket, key: key) else { return nil }
             return (try file.read(at: 0, count: Int(try file.status().size)), metadata)
         }
         guard let (bytes, metadata) = source else { throw ServiceError.noSuchKey(key) }
         let processed = try await configuration.processor.process(saveAs.process, source: bytes, sourceContentType: metadata.contentType)
         let put = ParsedRequest(method: "PUT", bucket: saveAs.bucket, key: saveAs.key, query: [],
                                 headers: [HTTPHeaderField("Content-Type", processed.contentType), HTTPHeaderField("Content-Length", String(processed.bytes.count))])
-        _ = try await putObject(put, bucket: saveAs.bucket, key: saveAs.key, body: ByteChunks(processed.bytes))
+        _ = try await putObject(put, bucket: saveAs.bucket, key: saveAs.key, body: ByteChunks(processed.bytes), capacity: capacity)
         let json = "{\"bucket\": \"\(jsonEscape(saveAs.bucket))\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
         let bytesOut = Array(json.utf8)
         return ServiceResponse(status: 200, headers: [("Content-Type", "application/json")], body: ByteChunks(bytesOut), contentLength: Int64(bytesOut.count))
@@ -582,10 +596,7 @@ public final class LocalOSSService: Sendable {
     // MARK: Listing
 
     func listBuckets() async throws -> ServiceResponse {
-        let root = configuration.root
-        let names = try await BlockingIO.run {
-            try FileSystem.entries(of: root).filter { !$0.hasPrefix(".") && (try? FileStatus.of(root + "/" + $0))??.isDirectory == true }.sorted()
-        }
+        let names = try await BlockingIO.run { [store] in try store.bucketNames() }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult>\n  <Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>\n  <Buckets>\n"
         for name in names {
             xml += "    <Bucket><Name>\(XML.escape(name))</Name><Region>oss-\(configuration.region)</Region><Location>oss-\(configuration.region)</Location><StorageClass>Standard</StorageClass></Bucket>\n"
@@ -604,56 +615,39 @@ public final class LocalOSSService: Sendable {
         let prefix = request.queryValue("prefix") ?? ""
         let delimiter = request.queryValue("delimiter") ?? ""
         let urlEncoded = request.queryValue("encoding-type") == "url"
-        var maxKeys = 100
+        var query = ListingQuery(prefix: Array(prefix.utf8), delimiter: Array(delimiter.utf8))
         if let text = request.queryValue("max-keys") {
             guard let value = Int(text), (1...1000).contains(value) else {
                 throw ServiceError.invalidArgument("max-keys must be between 1 and 1000.", name: "max-keys", value: text, ec: "0016-00000301")
             }
-            maxKeys = value
+            query.maxKeys = value
         }
-        var after = ""
-        var skipPrefix: String?
         let token = request.queryValue("continuation-token")
         if isV2 {
-            after = request.queryValue("start-after") ?? ""
+            query.after = Array((request.queryValue("start-after") ?? "").utf8)
             if let token, !token.isEmpty {
-                guard let decoded = Base64URL.decode(token), let text = String(validating: decoded, as: UTF8.self) else {
+                // The token is the last entry of the previous page, as bytes.
+                guard let decoded = Base64URL.decode(token), String(validating: decoded, as: UTF8.self) != nil else {
                     throw ServiceError.invalidArgument("The continuation token is not valid.", name: "continuation-token", value: token, ec: "0016-00000302")
                 }
-                if text.hasPrefix("P:") { skipPrefix = String(text.dropFirst(2)); after = String(text.dropFirst(2)) } else { after = String(text.dropFirst(2)) }
+                if decoded.lexicographicallyPrecedes(query.after) == false { query.after = decoded }
             }
         } else {
-            after = request.queryValue("marker") ?? ""
+            query.after = Array((request.queryValue("marker") ?? "").utf8)
         }
         let store = self.store
-        let keys = try await BlockingIO.run { try store.allKeys(bucket: bucket, prefix: prefix) }
-
-        var contents: [(String, ObjectMetadata)] = []
-        var prefixes: [String] = []
-        var truncated = false
-        var lastToken: String?
-        var count = 0
-        for key in keys where key.utf8.lexicographicallyPrecedes(after.utf8) == false && key != after {
-            if let skipPrefix, key.hasPrefix(skipPrefix) { continue }
-            var commonPrefix: String?
-            if !delimiter.isEmpty, let range = key.dropFirst(prefix.count).firstRange(of: delimiter) {
-                commonPrefix = String(key[..<range.upperBound])
+        let listed: ([(String, ObjectMetadata)], ListingPage) = try await BlockingIO.run { [query] in
+            let keys = try store.allKeys(bucket: bucket, prefix: prefix)
+            let page = query.page(over: keys)
+            var contents: [(String, ObjectMetadata)] = []
+            for index in page.keyIndices {
+                let key = String(decoding: keys[index], as: UTF8.self)
+                if let metadata = try store.metadata(bucket: bucket, key: key) { contents.append((key, metadata)) }
             }
-            if let commonPrefix, prefixes.last == commonPrefix { continue }
-            if count == maxKeys {
-                truncated = true
-                break
-            }
-            if let commonPrefix {
-                prefixes.append(commonPrefix)
-                lastToken = "P:" + commonPrefix
-            } else {
-                guard let metadata = try await BlockingIO.run({ try store.metadata(bucket: bucket, key: key) }) else { continue }
-                contents.append((key, metadata))
-                lastToken = "K:" + key
-            }
-            count += 1
+            return (contents, page)
         }
+        let (contents, page) = listed
+        let prefixes = page.commonPrefixes.map { String(decoding: $0, as: UTF8.self) }
 
         func encode(_ text: String) -> String {
             XML.escape(urlEncoded ? OSSPercentEncoding.encodeQueryComponent(text) : text)
@@ -664,16 +658,16 @@ public final class LocalOSSService: Sendable {
             if let startAfter = request.queryValue("start-after") { xml += "  <StartAfter>\(encode(startAfter))</StartAfter>\n" }
             if let token { xml += "  <ContinuationToken>\(XML.escape(token))</ContinuationToken>\n" }
         } else {
-            xml += "  <Marker>\(encode(after))</Marker>\n"
+            xml += "  <Marker>\(encode(String(decoding: query.after, as: UTF8.self)))</Marker>\n"
         }
-        xml += "  <MaxKeys>\(maxKeys)</MaxKeys>\n  <Delimiter>\(encode(delimiter))</Delimiter>\n"
+        xml += "  <MaxKeys>\(query.maxKeys)</MaxKeys>\n  <Delimiter>\(encode(delimiter))</Delimiter>\n"
         if urlEncoded { xml += "  <EncodingType>url</EncodingType>\n" }
-        xml += "  <IsTruncated>\(truncated)</IsTruncated>\n"
+        xml += "  <IsTruncated>\(page.isTruncated)</IsTruncated>\n"
         if isV2 {
-            xml += "  <KeyCount>\(count)</KeyCount>\n"
-            if truncated, let lastToken { xml += "  <NextContinuationToken>\(XML.escape(base64(Array(lastToken.utf8))))</NextContinuationToken>\n" }
-        } else if truncated, let lastToken {
-            xml += "  <NextMarker>\(encode(String(lastToken.dropFirst(2))))</NextMarker>\n"
+            xml += "  <KeyCount>\(contents.count + prefixes.count)</KeyCount>\n"
+            if page.isTruncated, let last = page.lastEntry { xml += "  <NextContinuationToken>\(XML.escape(base64(last)))</NextContinuationToken>\n" }
+        } else if page.isTruncated, let last = page.lastEntry {
+            xml += "  <NextMarker>\(encode(String(decoding: last, as: UTF8.self)))</NextMarker>\n"
         }
         for (key, metadata) in contents {
             xml += "  <Contents>\n    <Key>\(encode(key))</Key>\n    <LastModified>\(SigningTime(unixSeconds: metadata.lastModified).iso8601Extended)</LastModified>\n"
@@ -739,9 +733,6 @@ func jsonEscape(_ text: String) -> String {
 extension LocalOSSService {
     /// Creates a bucket folder (no error when it exists). Blocking.
     public func createBucket(_ name: String) throws {
-        guard isValidBucketName(name) else {
-            throw ServiceError(status: 400, code: "InvalidBucketName", message: "The specified bucket '\(name)' is not valid.", ec: "0015-00000001")
-        }
         try store.createBucket(name)
     }
 }

@@ -6,6 +6,11 @@ import Foundation
 import OSSCrypto
 import OSSFileIO
 import OSSHTTP
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What the local OSS keeps about an object besides its bytes.
 public struct ObjectMetadata: Codable, Sendable, Hashable {
@@ -38,28 +43,53 @@ public struct ObjectMetadata: Codable, Sendable, Hashable {
 /// Objects as files under a root folder: `ROOT/BUCKET/KEY`. Metadata and temporary files live
 /// under `ROOT/.oss/`, which no bucket name can reach (bucket names cannot start with a dot).
 ///
-/// Every method blocks; the service calls them through ``BlockingIO``.
-public struct ObjectStore: Sendable {
+/// Every file is reached through a ``ConfinedDirectory`` on the root: nothing is opened, listed,
+/// written or removed through a symbolic link that leads out of it, and a symbolic link inside a
+/// bucket is not an object. Every method blocks; the service calls them through ``BlockingIO``.
+struct ObjectStore: Sendable {
     /// The folder served.
-    public let root: String
+    let root: String
+    /// The root, opened once: every path below is relative to it.
+    let directory: ConfinedDirectory
+    static let temporaryFolder = ".oss/tmp"
+    static let metadataFolder = ".oss/meta"
 
     /// Opens a root folder, creating `.oss/` and clearing crash leftovers.
-    public init(root: String) throws {
+    init(root: String) throws {
         var root = root
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         self.root = root
-        try FileSystem.createDirectories(temporaryDirectory)
-        try FileSystem.createDirectories(root + "/.oss/meta")
-        // Temporary files left by a crash are garbage: the objects they were meant to replace are intact.
-        for name in try FileSystem.entries(of: temporaryDirectory) {
-            try? FileSystem.removeFile(temporaryDirectory + "/" + name)
+        directory = try ConfinedDirectory(path: root)
+        try directory.createDirectories(Self.temporaryFolder)
+        try directory.createDirectories(Self.metadataFolder)
+        try Self.removeLeftovers(in: directory)
+    }
+
+    /// Temporary files of dead processes are garbage: the objects they were meant to replace are
+    /// intact. Those of a live process (another service on this root) are left alone.
+    static func removeLeftovers(in directory: ConfinedDirectory) throws {
+        for entry in try directory.entries(temporaryFolder) {
+            guard let name = entry.name else { continue }
+            if let dash = name.firstIndex(of: "-"), let pid = Int32(name[..<dash]), pid != getpid(), kill(pid, 0) == 0 || errno == EPERM {
+                continue
+            }
+            try? directory.removeFile(temporaryFolder + "/" + name)
         }
     }
 
-    var temporaryDirectory: String { root + "/.oss/tmp" }
+    /// Checks a bucket name as PutBucket does: 3 to 63 of `a-z`, `0-9` and `-`, not starting or
+    /// ending with `-`. Every bucket taken from input passes here, save-as targets included.
+    static func validateBucket(_ name: String) throws(ServiceError) {
+        let bytes = Array(name.utf8)
+        let valid = (3...63).contains(bytes.count) && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
+            && bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
+        guard valid else {
+            throw ServiceError(status: 400, code: "InvalidBucketName", message: "The specified bucket is not valid.", ec: "0015-00000001", details: [("BucketName", name)])
+        }
+    }
 
     /// Checks a key can be stored as a path under its bucket and cannot escape it.
-    public static func validateKey(_ key: String) throws(ServiceError) {
+    static func validateKey(_ key: String) throws(ServiceError) {
         guard !key.isEmpty, key.utf8.count <= 1023 else {
             throw .invalidArgument("The object key must be 1 to 1023 bytes long.", name: "key", value: key, ec: "0016-00000801")
         }
@@ -77,30 +107,52 @@ public struct ObjectStore: Sendable {
         }
     }
 
-    func bucketPath(_ bucket: String) -> String { root + "/" + bucket }
-
-    func objectPath(bucket: String, key: String) -> String {
-        bucketPath(bucket) + "/" + (key.hasSuffix("/") ? String(key.dropLast()) : key)
+    func objectName(bucket: String, key: String) -> String {
+        bucket + "/" + (key.hasSuffix("/") ? String(key.dropLast()) : key)
     }
 
-    func metadataPath(bucket: String, key: String) -> String {
-        root + "/.oss/meta/" + bucket + "/" + (key.hasSuffix("/") ? String(key.dropLast()) + ".folder.json" : key + ".json")
+    func metadataName(bucket: String, key: String) -> String {
+        Self.metadataFolder + "/" + bucket + "/" + (key.hasSuffix("/") ? String(key.dropLast()) + ".folder.json" : key + ".json")
     }
 
-    /// Whether the bucket's folder exists.
-    public func bucketExists(_ bucket: String) throws -> Bool {
-        try FileStatus.of(bucketPath(bucket))?.isDirectory == true
+    /// `lstat` of a name, where a refused symbolic link (one that leads out of the root) counts as
+    /// nothing there.
+    func status(_ name: String) throws -> FileStatus? {
+        do {
+            return try directory.status(name)
+        } catch let error as FileIOError where error.isConfinementRefusal {
+            return nil
+        }
     }
 
-    /// Creates the bucket's folder (`mkdir -p`).
-    public func createBucket(_ bucket: String) throws {
-        try FileSystem.createDirectories(bucketPath(bucket))
+    /// Whether the bucket's folder exists (a symbolic link is not a bucket).
+    func bucketExists(_ bucket: String) throws -> Bool {
+        try status(bucket)?.isDirectory == true
+    }
+
+    /// The buckets: folders of the root with valid bucket names.
+    func bucketNames() throws -> [String] {
+        try directory.entries("").compactMap { entry -> String? in
+            guard entry.kind == .directory, let name = entry.name, (try? Self.validateBucket(name)) != nil else { return nil }
+            return name
+        }.sorted()
+    }
+
+    /// Creates the bucket's folder.
+    func createBucket(_ bucket: String) throws {
+        try Self.validateBucket(bucket)
+        try directory.createDirectories(bucket)
+    }
+
+    /// Removes an empty bucket's folder.
+    func removeBucket(_ bucket: String) {
+        directory.removeEmptyDirectory(bucket)
     }
 
     /// The object's metadata, rebuilt from the file when missing or stale; nil when there is no object.
-    public func metadata(bucket: String, key: String) throws -> ObjectMetadata? {
-        let path = objectPath(bucket: bucket, key: key)
-        guard let status = try FileStatus.of(path) else { return nil }
+    func metadata(bucket: String, key: String) throws -> ObjectMetadata? {
+        let name = objectName(bucket: bucket, key: key)
+        guard let status = try status(name) else { return nil }
         let recorded = try readMetadata(bucket: bucket, key: key)
         if key.hasSuffix("/") {
             guard status.isDirectory, let recorded, recorded.isFolder else { return nil }
@@ -111,7 +163,7 @@ public struct ObjectStore: Sendable {
             return recorded
         }
         // A file dropped in by hand, or a record that lost a race: derive it from the bytes.
-        let file = try POSIXFile(readingAt: path)
+        let file = try directory.openForReading(name)
         var md5 = StreamingDigest(.md5)
         var crc = CRC64()
         var offset: Int64 = 0
@@ -133,45 +185,55 @@ public struct ObjectStore: Sendable {
         return rebuilt
     }
 
+    /// Opens an object's data file for reading; nil when it is not a regular file.
+    func openObject(bucket: String, key: String) throws -> POSIXFile? {
+        do {
+            let file = try directory.openForReading(objectName(bucket: bucket, key: key))
+            return try file.status().isRegularFile ? file : nil
+        } catch let error as FileIOError where error.isNotFound || error.isConfinementRefusal {
+            return nil
+        }
+    }
+
     func readMetadata(bucket: String, key: String) throws -> ObjectMetadata? {
-        let path = metadataPath(bucket: bucket, key: key)
-        guard try FileStatus.of(path) != nil else { return nil }
-        let file = try POSIXFile(readingAt: path)
+        let name = metadataName(bucket: bucket, key: key)
+        guard try status(name)?.isRegularFile == true else { return nil }
+        let file = try directory.openForReading(name)
         let bytes = try file.read(at: 0, count: Int(try file.status().size))
         return try? JSONDecoder().decode(ObjectMetadata.self, from: Data(bytes))
     }
 
     func writeMetadata(_ metadata: ObjectMetadata, bucket: String, key: String) throws {
-        let path = metadataPath(bucket: bucket, key: key)
-        try FileSystem.createDirectories(AtomicFileWriter.directoryOf(path))
+        let name = metadataName(bucket: bucket, key: key)
+        try directory.createDirectories(name.split(separator: "/").dropLast().joined(separator: "/"))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let writer = try AtomicFileWriter(destination: path, temporaryDirectory: temporaryDirectory)
+        let writer = try ConfinedFileWriter(in: directory, temporaryFolder: Self.temporaryFolder)
         try writer.write(Array(try encoder.encode(metadata)))
-        try writer.commit()
+        try writer.commit(as: name)
     }
 
-    /// Starts writing an object; the old one stays until ``commitObject``.
-    func beginWrite(bucket: String, key: String) throws -> AtomicFileWriter {
-        let path = objectPath(bucket: bucket, key: key)
-        return try AtomicFileWriter(destination: path, temporaryDirectory: temporaryDirectory)
+    /// Starts writing an object; the old one stays until ``commitObject``. `capacity` simulates
+    /// a nearly full disk (fault injection).
+    func beginWrite(capacity: Int64? = nil) throws -> ConfinedFileWriter {
+        try ConfinedFileWriter(in: directory, temporaryFolder: Self.temporaryFolder, capacity: capacity)
     }
 
     /// Publishes a completed upload: rename into place, then record its metadata.
-    func commitObject(_ writer: AtomicFileWriter, bucket: String, key: String, metadata: ObjectMetadata) throws -> ObjectMetadata {
-        let path = objectPath(bucket: bucket, key: key)
-        let directory = AtomicFileWriter.directoryOf(path)
-        if let existing = try FileStatus.of(directory), !existing.isDirectory {
+    func commitObject(_ writer: ConfinedFileWriter, bucket: String, key: String, metadata: ObjectMetadata) throws -> ObjectMetadata {
+        let name = objectName(bucket: bucket, key: key)
+        let parent = name.split(separator: "/").dropLast().joined(separator: "/")
+        if let existing = try status(parent), !existing.isDirectory {
             writer.abort()
-            throw ServiceError.invalidArgument("This local OSS stores keys as paths, and '\(AtomicFileWriter.directoryOf(key))' is already an object.", name: "key", value: key)
+            throw ServiceError.invalidArgument("This local OSS stores keys as paths, and a parent of this key is already an object.", name: "key", value: key)
         }
-        if try FileStatus.of(path)?.isDirectory == true {
+        if try status(name)?.isDirectory == true {
             writer.abort()
             throw ServiceError.invalidArgument("This local OSS stores keys as paths, and '\(key)/' holds other objects.", name: "key", value: key)
         }
-        try FileSystem.createDirectories(directory)
-        try writer.commit()
-        let status = try FileStatus.of(path)!
+        try directory.createDirectories(parent)
+        try writer.commit(as: name)
+        guard let status = try status(name) else { throw FileIOError("stat", path: name, code: ENOENT) }
         var metadata = metadata
         metadata.inode = status.inode
         metadata.modifiedNanoseconds = status.modifiedNanoseconds
@@ -182,58 +244,64 @@ public struct ObjectStore: Sendable {
 
     /// Records a folder marker (an empty object whose key ends in `/`).
     func putFolder(bucket: String, key: String, metadata: ObjectMetadata) throws -> ObjectMetadata {
-        let path = objectPath(bucket: bucket, key: key)
-        if let existing = try FileStatus.of(path), !existing.isDirectory {
+        let name = objectName(bucket: bucket, key: key)
+        if let existing = try status(name), !existing.isDirectory {
             throw ServiceError.invalidArgument("'\(key.dropLast())' is already an object.", name: "key", value: key)
         }
-        try FileSystem.createDirectories(path)
+        try directory.createDirectories(name)
         var metadata = metadata
         metadata.isFolder = true
         try writeMetadata(metadata, bucket: bucket, key: key)
         return metadata
     }
 
-    /// Deletes an object and its record, and prunes folders it leaves empty. Missing is not an error.
+    /// Deletes an object and its record, and prunes folders it leaves empty. Missing is not an
+    /// error; a symbolic link is never deleted through.
     func delete(bucket: String, key: String) throws {
-        let path = objectPath(bucket: bucket, key: key)
+        let name = objectName(bucket: bucket, key: key)
         if key.hasSuffix("/") {
-            try FileSystem.removeFile(metadataPath(bucket: bucket, key: key))
-            FileSystem.removeEmptyDirectory(path)
+            try directory.removeFile(metadataName(bucket: bucket, key: key))
+            directory.removeEmptyDirectory(name)
         } else {
-            if let status = try FileStatus.of(path), status.isRegularFile {
-                try FileSystem.removeFile(path)
+            if let status = try status(name), status.isRegularFile {
+                try directory.removeFile(name)
             }
-            try FileSystem.removeFile(metadataPath(bucket: bucket, key: key))
+            try directory.removeFile(metadataName(bucket: bucket, key: key))
         }
         // Prune empty parent folders (data and metadata) that are not folder objects themselves.
-        var parent = AtomicFileWriter.directoryOf(key.hasSuffix("/") ? String(key.dropLast()) : key)
-        while parent != "." && parent != "/" && !parent.isEmpty {
-            FileSystem.removeEmptyDirectory(root + "/.oss/meta/" + bucket + "/" + parent)
+        var parent = key.hasSuffix("/") ? String(key.dropLast()) : key
+        while let slash = parent.lastIndex(of: "/") {
+            parent = String(parent[..<slash])
+            directory.removeEmptyDirectory(Self.metadataFolder + "/" + bucket + "/" + parent)
             if try readMetadata(bucket: bucket, key: parent + "/") != nil { break }
-            FileSystem.removeEmptyDirectory(bucketPath(bucket) + "/" + parent)
-            parent = AtomicFileWriter.directoryOf(parent)
+            directory.removeEmptyDirectory(bucket + "/" + parent)
         }
     }
 
-    /// Every key in the bucket, sorted by UTF-8 bytes, as OSS lists them.
-    func allKeys(bucket: String, prefix: String) throws -> [String] {
-        var keys: [String] = []
-        func walk(_ relative: String) throws {
-            let directory = relative.isEmpty ? bucketPath(bucket) : bucketPath(bucket) + "/" + relative
-            for name in try FileSystem.entries(of: directory) {
-                let key = relative.isEmpty ? name : relative + "/" + name
+    /// Every key in the bucket with the prefix, sorted by UTF-8 bytes, as OSS lists them.
+    /// Symbolic links are neither listed nor walked into.
+    func allKeys(bucket: String, prefix: String) throws -> [[UInt8]] {
+        let prefixBytes = Array(prefix.utf8)
+        var keys: [[UInt8]] = []
+        func walk(_ relative: [UInt8]) throws {
+            let folder = relative.isEmpty ? bucket : bucket + "/" + String(decoding: relative, as: UTF8.self)
+            for entry in try directory.entries(folder) {
+                guard entry.name != nil else { continue }
+                let key = relative.isEmpty ? entry.nameBytes : relative + [UInt8(ascii: "/")] + entry.nameBytes
                 // Skip whole subtrees that cannot hold a key with the prefix.
-                guard prefix.isEmpty || key.hasPrefix(prefix) || prefix.hasPrefix(key) else { continue }
-                guard let status = try FileStatus.of(directory + "/" + name) else { continue }
-                if status.isDirectory {
-                    if try readMetadata(bucket: bucket, key: key + "/") != nil { keys.append(key + "/") }
+                guard key.starts(with: prefixBytes) || prefixBytes.starts(with: key) else { continue }
+                switch entry.kind {
+                case .directory:
+                    if try readMetadata(bucket: bucket, key: String(decoding: key, as: UTF8.self) + "/") != nil { keys.append(key + [UInt8(ascii: "/")]) }
                     try walk(key)
-                } else if status.isRegularFile {
+                case .regularFile:
                     keys.append(key)
+                default:
+                    continue
                 }
             }
         }
-        try walk("")
-        return keys.filter { $0.hasPrefix(prefix) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        try walk([])
+        return keys.filter { $0.starts(with: prefixBytes) }.sorted(by: [UInt8].byteOrder)
     }
 }
