@@ -226,43 +226,41 @@ public final class LocalOSSService: Sendable {
 
         try admit(request, now: now)
 
+        // What the request is, decided before anything is read or written: a sub-resource this
+        // server does not implement is 501, never a plain object operation.
+        let operation = try SubResources.operation(method: request.method, bucket: request.bucket, key: request.key,
+                                                   query: request.query, headers: request.headers)
         var response: ServiceResponse
-        guard let bucket = request.bucket else {
-            guard request.method == "GET" else { throw ServiceError.methodNotAllowed(request.method) }
-            response = try await listBuckets()
-            return response
-        }
-        if request.method == "PUT" && request.key == nil && request.query.isEmpty {
+        switch (operation, request.bucket, request.key) {
+        case (.listBuckets, _, _):
+            return try await listBuckets()
+        case let (.putBucket, bucket?, _):
             try await BlockingIO.run { [store] in try store.createBucket(bucket) }
             return ServiceResponse(status: 200, headers: [("Location", "/\(bucket)")])
-        }
-        guard try await BlockingIO.run({ [store] in try store.bucketExists(bucket) }) else {
-            throw ServiceError.noSuchBucket(bucket)
-        }
-        guard let key = request.key else {
-            switch request.method {
-            case "GET": return try await listObjects(request, bucket: bucket)
-            case "DELETE":
+        case let (_, bucket?, key):
+            guard try await BlockingIO.run({ [store] in try store.bucketExists(bucket) }) else {
+                throw ServiceError.noSuchBucket(bucket)
+            }
+            switch (operation, key) {
+            case (.listObjects, _):
+                return try await listObjects(request, bucket: bucket)
+            case (.deleteBucket, _):
                 let empty = try await BlockingIO.run { [store] in try store.allKeys(bucket: bucket, prefix: "").isEmpty }
                 guard empty else { throw ServiceError(status: 409, code: "BucketNotEmpty", message: "The bucket you tried to delete is not empty.", ec: "0015-00000301") }
                 try await BlockingIO.run { [store] in store.removeBucket(bucket) }
                 return ServiceResponse(status: 204)
-            default: throw ServiceError.methodNotAllowed(request.method)
+            case let (.getObject, key?):
+                response = try await getObject(request, bucket: bucket, key: key)
+            case let (.putObject, key?):
+                response = try await putObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
+            case let (.deleteObject, key?):
+                try await BlockingIO.run { [store] in try store.delete(bucket: bucket, key: key) }
+                response = ServiceResponse(status: 204)
+            case let (.processObject, key?):
+                response = try await processObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
+            default:
+                throw ServiceError.methodNotAllowed(request.method)
             }
-        }
-        switch request.method {
-        case "GET", "HEAD":
-            response = try await getObject(request, bucket: bucket, key: key)
-        case "PUT":
-            if request.header("x-oss-copy-source") != nil {
-                throw ServiceError.notImplemented("CopyObject is not supported by this local OSS.")
-            }
-            response = try await putObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
-        case "DELETE":
-            try await BlockingIO.run { [store] in try store.delete(bucket: bucket, key: key) }
-            response = ServiceResponse(status: 204)
-        case "POST" where request.hasQuery("x-oss-process"):
-            response = try await processObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
         default:
             throw ServiceError.methodNotAllowed(request.method)
         }
