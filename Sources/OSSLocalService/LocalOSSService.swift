@@ -71,7 +71,7 @@ public final class LocalOSSService: Sendable {
     /// Opens the root folder (creating `.oss/`) and clears temporary files left by a crash.
     public init(configuration: LocalOSSConfiguration) throws {
         self.configuration = configuration
-        store = try ObjectStore(root: configuration.root)
+        store = try ObjectStore.open(root: configuration.root)
         acceptedCredentials = Mutex(configuration.credentials)
         requestIdPrefix = String(UInt32.random(in: .min ... .max), radix: 16, uppercase: true)
     }
@@ -245,9 +245,7 @@ public final class LocalOSSService: Sendable {
             case (.listObjects, _):
                 return try await listObjects(request, bucket: bucket)
             case (.deleteBucket, _):
-                let empty = try await BlockingIO.run { [store] in try store.allKeys(bucket: bucket, prefix: "").isEmpty }
-                guard empty else { throw ServiceError(status: 409, code: "BucketNotEmpty", message: "The bucket you tried to delete is not empty.", ec: "0015-00000301") }
-                try await BlockingIO.run { [store] in store.removeBucket(bucket) }
+                try await BlockingIO.run { [store] in try store.deleteBucket(bucket) }
                 return ServiceResponse(status: 204)
             case let (.getObject, key?):
                 response = try await getObject(request, bucket: bucket, key: key)
@@ -285,8 +283,8 @@ public final class LocalOSSService: Sendable {
     /// Throws the error OSS answers with; returns how the request proved who sent it.
     @discardableResult
     func admit(_ request: ParsedRequest, now: SigningTime) throws(ServiceError) -> Authentication {
-        if let bucket = request.bucket { try ObjectStore.validateBucket(bucket) }
-        if let key = request.key { try ObjectStore.validateKey(key) }
+        if let bucket = request.bucket { try Names.validateBucket(bucket) }
+        if let key = request.key { try Names.validateKey(key) }
 
         let authentication: Authentication
         let credentials = acceptedCredentials.withLock { $0 }
@@ -321,276 +319,6 @@ public final class LocalOSSService: Sendable {
         }
     }
 
-    // MARK: Objects
-
-    func objectHeaders(_ metadata: ObjectMetadata) -> [(name: String, value: String)] {
-        var headers: [(name: String, value: String)] = [
-            ("Content-Type", metadata.contentType),
-            ("ETag", metadata.quotedETag),
-            ("Last-Modified", SigningTime(unixSeconds: metadata.lastModified).httpDate),
-            ("x-oss-hash-crc64ecma", metadata.crc64),
-            ("x-oss-object-type", "Normal"),
-            ("x-oss-storage-class", "Standard"),
-            ("Accept-Ranges", "bytes"),
-        ]
-        for (name, value) in metadata.storedHeaders.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
-        for (name, value) in metadata.userMetadata.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
-        return headers
-    }
-
-    func getObject(_ request: ParsedRequest, bucket: String, key: String) async throws -> ServiceResponse {
-        let store = self.store
-        // Open first, then stat through the descriptor: the bytes served are the bytes described,
-        // even if a PUT replaces the object meanwhile.
-        let opened: (POSIXFile?, ObjectMetadata)? = try await BlockingIO.run {
-            guard let metadata = try store.metadata(bucket: bucket, key: key) else { return nil }
-            if metadata.isFolder { return (nil, metadata) }
-            guard let file = try store.openObject(bucket: bucket, key: key) else { return nil }
-            let status = try file.status()
-            if status.inode != metadata.inode || status.size != metadata.size {
-                // Replaced between the two calls: describe the file we hold.
-                guard let fresh = try store.metadata(bucket: bucket, key: key), let file2 = try store.openObject(bucket: bucket, key: key) else { return nil }
-                return (file2, fresh)
-            }
-            return (file, metadata)
-        }
-        guard let (file, metadata) = opened else { throw ServiceError.noSuchKey(key) }
-
-        if let notModified = try evaluateConditions(request, metadata: metadata) {
-            return notModified
-        }
-
-        var headers = objectHeaders(metadata)
-        // response-* overrides.
-        let overrides = ["response-content-type": "Content-Type", "response-content-language": "Content-Language",
-                         "response-expires": "Expires", "response-cache-control": "Cache-Control",
-                         "response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding"]
-        for item in request.query {
-            if let header = overrides[item.name] {
-                headers.removeAll { $0.name.lowercased() == header.lowercased() }
-                headers.append((header, item.value))
-            }
-        }
-
-        if let process = request.queryValue("x-oss-process") {
-            guard metadata.size <= Int64(Self.maximumProcessSourceSize) else {
-                throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: "x-oss-process", ec: "0040-00000004")
-            }
-            let source = try await BlockingIO.run { try file?.read(at: 0, count: Int(metadata.size)) ?? [] }
-            let processed = try await configuration.processor.process(process, source: source, sourceContentType: metadata.contentType)
-            var processedHeaders: [(name: String, value: String)] = [("Content-Type", processed.contentType),
-                                                                      ("Last-Modified", SigningTime(unixSeconds: metadata.lastModified).httpDate)]
-            processedHeaders += headers.filter { $0.name.lowercased().hasPrefix("x-oss-meta-") }
-            return ServiceResponse(status: 200, headers: processedHeaders,
-                                   body: request.method == "HEAD" ? .empty : ByteChunks(processed.bytes),
-                                   contentLength: Int64(processed.bytes.count))
-        }
-
-        var status = 200
-        var offset: Int64 = 0
-        var length = metadata.size
-        if let rangeHeader = request.header("Range"), let range = Self.parseRange(rangeHeader, size: metadata.size) {
-            switch range {
-            case let .satisfiable(start, end):
-                status = 206
-                offset = start
-                length = end - start + 1
-                headers.append(("Content-Range", "bytes \(start)-\(end)/\(metadata.size)"))
-            case .unsatisfiable:
-                if request.header("x-oss-range-behavior")?.lowercased() == "standard" {
-                    throw ServiceError(status: 416, code: "InvalidRange", message: "The requested range cannot be satisfied.", ec: "0017-00000101",
-                                       headers: [("Content-Range", "bytes */\(metadata.size)")])
-                }
-                // OSS ignores a range it cannot satisfy and returns the whole object.
-            }
-        }
-        if request.method == "HEAD" || file == nil {
-            return ServiceResponse(status: status, headers: headers, body: .empty, contentLength: length)
-        }
-        return ServiceResponse(status: status, headers: headers, body: Self.fileChunks(file!, offset: offset, length: length), contentLength: length)
-    }
-
-    enum ByteRange: Equatable {
-        case satisfiable(Int64, Int64)
-        case unsatisfiable
-    }
-
-    /// `bytes=a-b`, `bytes=a-`, `bytes=-n`; nil when the header is malformed or names several
-    /// ranges (OSS then ignores it).
-    static func parseRange(_ header: String, size: Int64) -> ByteRange? {
-        let text = header.trimmingBlanks()
-        guard text.hasPrefix("bytes="), !text.contains(",") else { return nil }
-        let spec = text.dropFirst(6)
-        guard let dash = spec.firstIndex(of: "-") else { return nil }
-        let first = spec[..<dash], last = spec[spec.index(after: dash)...]
-        if first.isEmpty {
-            guard let suffix = Int64(last), suffix > 0 else { return nil }
-            guard size > 0 else { return .unsatisfiable }
-            return .satisfiable(max(0, size - suffix), size - 1)
-        }
-        guard let start = Int64(first), start >= 0 else { return nil }
-        var end = size - 1
-        if !last.isEmpty {
-            guard let value = Int64(last), value >= start else { return nil }
-            end = min(value, size - 1)
-        }
-        guard start < size else { return .unsatisfiable }
-        return .satisfiable(start, end)
-    }
-
-    static func fileChunks(_ file: POSIXFile, offset: Int64, length: Int64) -> ByteChunks {
-        let position = Atomic<Int64>(0)
-        let chunkSize: Int64 = 256 << 10
-        return ByteChunks {
-            let done = position.load(ordering: .relaxed)
-            guard done < length else { return nil }
-            let count = Int(min(chunkSize, length - done))
-            let chunk = try await BlockingIO.run { try file.read(at: offset + done, count: count) }
-            guard !chunk.isEmpty else { throw FileIOError("read", path: file.path, code: 5) }
-            position.store(done + Int64(chunk.count), ordering: .relaxed)
-            return chunk
-        }
-    }
-
-    /// If-Match / If-Unmodified-Since give 412; If-None-Match / If-Modified-Since give 304.
-    func evaluateConditions(_ request: ParsedRequest, metadata: ObjectMetadata) throws -> ServiceResponse? {
-        func etagMatches(_ header: String) -> Bool {
-            header.split(separator: ",").contains { (candidate: Substring) -> Bool in
-                let value = String(candidate).trimmingBlanks()
-                return value == "*" || value == metadata.quotedETag || value == metadata.etag || value.uppercased() == metadata.quotedETag
-            }
-        }
-        let lastModified = metadata.lastModified
-        if let ifMatch = request.header("If-Match") {
-            if !etagMatches(ifMatch) { throw preconditionFailed() }
-        } else if let since = request.header("If-Unmodified-Since"), let time = SigningTime(httpDate: since.trimmingBlanks()), lastModified > time.unixSeconds {
-            throw preconditionFailed()
-        }
-        if let ifNoneMatch = request.header("If-None-Match") {
-            if etagMatches(ifNoneMatch) { return notModified(metadata) }
-        } else if let since = request.header("If-Modified-Since"), let time = SigningTime(httpDate: since.trimmingBlanks()), lastModified <= time.unixSeconds {
-            return notModified(metadata)
-        }
-        return nil
-    }
-
-    private func preconditionFailed() -> ServiceError {
-        ServiceError(status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold.", ec: "0026-00000010")
-    }
-
-    private func notModified(_ metadata: ObjectMetadata) -> ServiceResponse {
-        ServiceResponse(status: 304, headers: [("ETag", metadata.quotedETag), ("Last-Modified", SigningTime(unixSeconds: metadata.lastModified).httpDate)],
-                        body: .empty, contentLength: nil)
-    }
-
-    func putObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks, capacity: Int64? = nil) async throws -> ServiceResponse {
-        // Every write validates its names, whoever chose them (the path, or a save-as target).
-        try ObjectStore.validateBucket(bucket)
-        try ObjectStore.validateKey(key)
-        let declaredLength = request.header("Content-Length").flatMap { Int64($0.trimmingBlanks()) }
-        if let declaredLength, declaredLength > Self.maximumObjectSize {
-            throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
-        }
-        var expectedMD5: [UInt8]?
-        if let contentMD5 = request.header("Content-MD5") {
-            guard let decoded = Base64URL.decode(contentMD5.trimmingBlanks()), decoded.count == 16 else {
-                throw ServiceError(status: 400, code: "InvalidDigest", message: "The Content-MD5 you specified is not valid.", ec: "0016-00000401")
-            }
-            expectedMD5 = decoded
-        }
-        var metadata = ObjectMetadata(
-            contentType: request.header("Content-Type")?.trimmingBlanks() ?? MediaTypes.guess(forKey: key),
-            userMetadata: [:], storedHeaders: [:], etag: "", crc64: "0", size: 0,
-            lastModified: configuration.clock().unixSeconds, inode: 0, modifiedNanoseconds: 0, isFolder: false)
-        for field in request.headers {
-            let lower = field.name.lowercased()
-            if lower.hasPrefix("x-oss-meta-") { metadata.userMetadata[lower] = field.value.trimmingBlanks() }
-            if let stored = ["cache-control": "Cache-Control", "content-disposition": "Content-Disposition",
-                             "content-encoding": "Content-Encoding", "expires": "Expires", "content-language": "Content-Language"][lower] {
-                metadata.storedHeaders[stored] = field.value.trimmingBlanks()
-            }
-        }
-
-        let store = self.store
-        let writer = try await BlockingIO.run { try store.beginWrite(capacity: capacity) }
-        var md5 = StreamingDigest(.md5)
-        var crc = CRC64()
-        var received: Int64 = 0
-        do {
-            for try await chunk in body {
-                received += Int64(chunk.count)
-                if received > Self.maximumObjectSize {
-                    throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
-                }
-                md5.update(chunk)
-                crc.update(chunk)
-                try await BlockingIO.run { try writer.write(chunk) }
-            }
-        } catch {
-            writer.abort()
-            throw error
-        }
-        let digest = md5.finalize()
-        if let declaredLength, declaredLength != received {
-            writer.abort()
-            throw ServiceError(status: 400, code: "IncompleteBody", message: "You did not provide the number of bytes specified by the Content-Length HTTP header.", ec: "0016-00000002")
-        }
-        if let expectedMD5, expectedMD5 != digest {
-            writer.abort()
-            throw ServiceError(status: 400, code: "BadDigest", message: "The Content-MD5 you specified did not match what we received.", ec: "0016-00000402",
-                               details: [("ExpectedMD5", base64(expectedMD5)), ("CalculatedMD5", base64(digest))])
-        }
-        metadata.etag = digest.hexString.uppercased()
-        metadata.crc64 = String(crc.value)
-        metadata.size = received
-        let committed: ObjectMetadata
-        if key.hasSuffix("/") {
-            writer.abort()
-            guard received == 0 else {
-                throw ServiceError.invalidArgument("This local OSS stores keys ending in '/' as folders, which must be empty.", name: "key", value: key)
-            }
-            committed = try await BlockingIO.run { [metadata] in try store.putFolder(bucket: bucket, key: key, metadata: metadata) }
-        } else {
-            committed = try await BlockingIO.run { [metadata] in try store.commitObject(writer, bucket: bucket, key: key, metadata: metadata) }
-        }
-        return ServiceResponse(status: 200, headers: [("ETag", committed.quotedETag), ("x-oss-hash-crc64ecma", committed.crc64),
-                                                      ("Content-MD5", base64(digest))])
-    }
-
-    // MARK: ProcessObject
-
-    func processObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks, capacity: Int64?) async throws -> ServiceResponse {
-        let form = String(decoding: try await body.collect(limit: 64 << 10), as: UTF8.self)
-        guard form.hasPrefix("x-oss-process=") else {
-            throw ServiceError.invalidArgument("The body must be x-oss-process=<process>|sys/saveas,o_<object>,b_<bucket>.", name: "x-oss-process")
-        }
-        let value = OSSPercentEncoding.decode(form.dropFirst("x-oss-process=".count), plusIsSpace: true) ?? String(form.dropFirst("x-oss-process=".count))
-        let saveAs = try SaveAsTarget.parse(value, defaultBucket: bucket)
-        // The target is input like any bucket and key in a path: validated before it is used.
-        try ObjectStore.validateBucket(saveAs.bucket)
-        try ObjectStore.validateKey(saveAs.key)
-        guard try await BlockingIO.run({ [store] in try store.bucketExists(saveAs.bucket) }) else {
-            throw ServiceError.noSuchBucket(saveAs.bucket)
-        }
-        let store = self.store
-        let source: ([UInt8], ObjectMetadata)? = try await BlockingIO.run {
-            guard let metadata = try store.metadata(bucket: bucket, key: key), !metadata.isFolder else { return nil }
-            guard metadata.size <= Int64(Self.maximumProcessSourceSize) else {
-                throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: "x-oss-process", ec: "0040-00000004")
-            }
-            guard let file = try store.openObject(bucket: bucket, key: key) else { return nil }
-            return (try file.read(at: 0, count: Int(try file.status().size)), metadata)
-        }
-        guard let (bytes, metadata) = source else { throw ServiceError.noSuchKey(key) }
-        let processed = try await configuration.processor.process(saveAs.process, source: bytes, sourceContentType: metadata.contentType)
-        let put = ParsedRequest(method: "PUT", bucket: saveAs.bucket, key: saveAs.key, query: [],
-                                headers: [HTTPHeaderField("Content-Type", processed.contentType), HTTPHeaderField("Content-Length", String(processed.bytes.count))])
-        _ = try await putObject(put, bucket: saveAs.bucket, key: saveAs.key, body: ByteChunks(processed.bytes), capacity: capacity)
-        let json = "{\"bucket\": \"\(jsonEscape(saveAs.bucket))\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
-        let bytesOut = Array(json.utf8)
-        return ServiceResponse(status: 200, headers: [("Content-Type", "application/json")], body: ByteChunks(bytesOut), contentLength: Int64(bytesOut.count))
-    }
-
     // MARK: Listing
 
     func listBuckets() async throws -> ServiceResponse {
@@ -606,80 +334,6 @@ public final class LocalOSSService: Sendable {
     func xmlResponse(_ xml: String) -> ServiceResponse {
         let bytes = Array(xml.utf8)
         return ServiceResponse(status: 200, headers: [("Content-Type", "application/xml")], body: ByteChunks(bytes), contentLength: Int64(bytes.count))
-    }
-
-    func listObjects(_ request: ParsedRequest, bucket: String) async throws -> ServiceResponse {
-        let isV2 = request.queryValue("list-type") == "2"
-        let prefix = request.queryValue("prefix") ?? ""
-        let delimiter = request.queryValue("delimiter") ?? ""
-        let urlEncoded = request.queryValue("encoding-type") == "url"
-        var query = ListingQuery(prefix: Array(prefix.utf8), delimiter: Array(delimiter.utf8))
-        if let text = request.queryValue("max-keys") {
-            guard let value = Int(text), (1...1000).contains(value) else {
-                throw ServiceError.invalidArgument("max-keys must be between 1 and 1000.", name: "max-keys", value: text, ec: "0016-00000301")
-            }
-            query.maxKeys = value
-        }
-        let token = request.queryValue("continuation-token")
-        if isV2 {
-            query.after = Array((request.queryValue("start-after") ?? "").utf8)
-            if let token, !token.isEmpty {
-                // The token is the last entry of the previous page, as bytes.
-                guard let decoded = Base64URL.decode(token), String(validating: decoded, as: UTF8.self) != nil else {
-                    throw ServiceError.invalidArgument("The continuation token is not valid.", name: "continuation-token", value: token, ec: "0016-00000302")
-                }
-                if decoded.lexicographicallyPrecedes(query.after) == false { query.after = decoded }
-            }
-        } else {
-            query.after = Array((request.queryValue("marker") ?? "").utf8)
-        }
-        let store = self.store
-        let listed: ([(String, ObjectMetadata)], ListingPage) = try await BlockingIO.run { [query] in
-            let keys = try store.allKeys(bucket: bucket, prefix: prefix)
-            let page = query.page(over: keys)
-            var contents: [(String, ObjectMetadata)] = []
-            for index in page.keyIndices {
-                let key = String(decoding: keys[index], as: UTF8.self)
-                if let metadata = try store.metadata(bucket: bucket, key: key) { contents.append((key, metadata)) }
-            }
-            return (contents, page)
-        }
-        let (contents, page) = listed
-        let prefixes = page.commonPrefixes.map { String(decoding: $0, as: UTF8.self) }
-
-        func encode(_ text: String) -> String {
-            XML.escape(urlEncoded ? OSSPercentEncoding.encodeQueryComponent(text) : text)
-        }
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult>\n"
-        xml += "  <Name>\(XML.escape(bucket))</Name>\n  <Prefix>\(encode(prefix))</Prefix>\n"
-        if isV2 {
-            if let startAfter = request.queryValue("start-after") { xml += "  <StartAfter>\(encode(startAfter))</StartAfter>\n" }
-            if let token { xml += "  <ContinuationToken>\(XML.escape(token))</ContinuationToken>\n" }
-        } else {
-            xml += "  <Marker>\(encode(String(decoding: query.after, as: UTF8.self)))</Marker>\n"
-        }
-        xml += "  <MaxKeys>\(query.maxKeys)</MaxKeys>\n  <Delimiter>\(encode(delimiter))</Delimiter>\n"
-        if urlEncoded { xml += "  <EncodingType>url</EncodingType>\n" }
-        xml += "  <IsTruncated>\(page.isTruncated)</IsTruncated>\n"
-        if isV2 {
-            xml += "  <KeyCount>\(contents.count + prefixes.count)</KeyCount>\n"
-            if page.isTruncated, let last = page.lastEntry { xml += "  <NextContinuationToken>\(XML.escape(base64(last)))</NextContinuationToken>\n" }
-        } else if page.isTruncated, let last = page.lastEntry {
-            xml += "  <NextMarker>\(encode(String(decoding: last, as: UTF8.self)))</NextMarker>\n"
-        }
-        for (key, metadata) in contents {
-            xml += "  <Contents>\n    <Key>\(encode(key))</Key>\n    <LastModified>\(SigningTime(unixSeconds: metadata.lastModified).iso8601Extended)</LastModified>\n"
-            xml += "    <ETag>\(XML.escape(metadata.quotedETag))</ETag>\n    <Type>Normal</Type>\n    <Size>\(metadata.size)</Size>\n    <StorageClass>Standard</StorageClass>\n"
-            if !isV2 || request.queryValue("fetch-owner") == "true" {
-                xml += "    <Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>\n"
-            }
-            xml += "  </Contents>\n"
-        }
-        for commonPrefix in prefixes {
-            xml += "  <CommonPrefixes>\n    <Prefix>\(encode(commonPrefix))</Prefix>\n  </CommonPrefixes>\n"
-        }
-        xml += "</ListBucketResult>\n"
-        return xmlResponse(xml)
     }
 }
 

@@ -13,10 +13,11 @@ final class InProcessService: @unchecked Sendable {
     /// A folder beside the root, to show that nothing reaches outside it.
     let outside: String
 
-    init(processor: (any ObjectProcessor)? = nil, faults: FaultInjector = FaultInjector(), buckets: [String] = ["examplebucket"],
+    /// A fresh root, or `existingRoot` (left in place afterwards: a later service may reopen it).
+    init(existingRoot: String? = nil, processor: (any ObjectProcessor)? = nil, faults: FaultInjector = FaultInjector(), buckets: [String] = ["examplebucket"],
          prepare: (String) throws -> Void = { _ in }) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("oss-inproc-\(UUID().uuidString)").path
-        root = base + "/root"
+        root = existingRoot ?? base + "/root"
         outside = base + "/outside"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
@@ -28,13 +29,19 @@ final class InProcessService: @unchecked Sendable {
     }
 
     deinit {
-        try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent)
+        try? FileManager.default.removeItem(atPath: (outside as NSString).deletingLastPathComponent)
+    }
+
+    func createBucketFolder(_ name: String) throws {
+        try service.createBucket(name)
     }
 
     struct Reply {
         var status: Int
         var headers: [(name: String, value: String)]
         var body: [UInt8]
+        /// What the front door would send as Content-Length.
+        var contentLength: Int64?
         var text: String { String(decoding: body, as: UTF8.self) }
         func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
     }
@@ -51,7 +58,7 @@ final class InProcessService: @unchecked Sendable {
         let response = await service.handle(ServiceRequest(method: method, target: target, headers: allHeaders, body: ByteChunks(body)))
         var bytes: [UInt8] = []
         for try await chunk in response.body { bytes += chunk }
-        return Reply(status: response.status, headers: response.headers, body: bytes)
+        return Reply(status: response.status, headers: response.headers, body: bytes, contentLength: response.contentLength)
     }
 
     func put(_ key: String, _ body: [UInt8], bucket: String = "examplebucket", headers: [(name: String, value: String)] = []) async throws -> Reply {
