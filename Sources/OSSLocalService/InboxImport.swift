@@ -27,7 +27,9 @@ struct FileIdentity: Codable, Sendable, Equatable {
 ///
 /// Imports happen when the bucket is listed (every file new or changed since its last import),
 /// and on GET or HEAD of a key whose path names such a file, so a file dropped in while the
-/// server runs is served at once. A symbolic link is never imported or followed. The content
+/// server runs is served at once. When the key already holds an object, the newer of the two
+/// wins: a file placed (or changed) after the object was written replaces it, an object written
+/// through the API after the file was placed is kept. A symbolic link is never imported or followed. The content
 /// type is guessed from the extension, since no one sent one; a record left by the previous
 /// storage layout (`.oss/meta/`) supplies the content type and metadata it had.
 enum InboxImport {
@@ -133,7 +135,17 @@ enum InboxImport {
     /// Copies one placed file into the store. A write through the API that lands meanwhile wins.
     private static func importOne(_ store: ObjectStore, state: BucketState, bucket: String, _ item: Placed) throws {
         let keyBytes = Array(item.key.utf8)
-        let before = try state.withLock { $0.index.entry(for: keyBytes) }
+        let (before, importedBefore) = try state.withLock { ($0.index.entry(for: keyBytes), $0.ledger[keyBytes] != nil) }
+        // The newer wins: an object written through the API after the file was placed is kept.
+        // Compared in whole seconds, the resolution of the service clock: a tie keeps an object
+        // written through the API, and takes the file when it changed after its last import.
+        if let before {
+            let objectSecond = before.lastModifiedMilliseconds / 1000, fileSecond = item.identity.modifiedNanoseconds / 1_000_000_000
+            if objectSecond > fileSecond || (objectSecond == fileSecond && !importedBefore) {
+                try state.withLock { $0.ledger[keyBytes] = item.identity }
+                return
+            }
+        }
         let writer = try store.beginWrite()
         var md5 = StreamingDigest(.md5)
         var crc = CRC64()

@@ -273,9 +273,11 @@ final class ObjectStore: Sendable {
         let state = try loadedState(bucket)
         let name = Self.objectName(bucket: bucket, key: Array(key.utf8))
         let removed = try state.withLock { contents -> Bool in
-            guard contents.index.entry(for: Array(key.utf8)) != nil else { return false }
-            try directory.removeFile(name)
             contents.index.remove(Array(key.utf8))
+            // The file, not the index, says whether there is an object (another process may
+            // have written it).
+            guard try status(name) != nil else { return false }
+            try directory.removeFile(name)
             return true
         }
         if removed { try directory.syncDirectory(Self.parent(name)) }

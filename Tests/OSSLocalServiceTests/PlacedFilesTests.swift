@@ -65,6 +65,21 @@ struct PlacedFilesTests {
         }
     }
 
+    @Test("the newer wins: an object written through the API after the file was placed is kept")
+    func newerWins() async throws {
+        let service = try InProcessService()
+        let path = service.root + "/examplebucket/k.txt"
+        try write("placed an hour ago", to: path)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: path)
+        #expect(try await service.put("k.txt", Array("from the API".utf8)).status == 200)
+        #expect(try await service.get("k.txt").text == "from the API")
+        #expect(try await service.listKeys() == ["k.txt"])
+        #expect(try await service.get("k.txt").text == "from the API")
+        try write("placed again, later", to: path)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(3600)], ofItemAtPath: path)
+        #expect(try await service.get("k.txt").text == "placed again, later")
+    }
+
     @Test("a root written by the previous layout keeps its objects' content type and metadata")
     func previousLayout() async throws {
         let service = try InProcessService(buckets: []) { root in
