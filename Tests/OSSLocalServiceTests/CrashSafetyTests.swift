@@ -22,6 +22,7 @@ struct CrashSafetyTests {
     /// Keys of every shape, each written by one writer only, so that its versions go in order.
     static let keys = ["a", "a/", "a/b", "dir/x.bin", "\u{4E2D}\u{6587}/caf\u{E9}", "cafe\u{301}", "big.bin", "k0", "k1", "k2", "k3", "k4"]
     static let writers = 4
+    static let kills = 8
 
     /// The bytes of version `version` of `key`: sizes from 1 KiB to 3 MiB (6 MiB for big.bin),
     /// a 64 KiB block of its own repeated, so that no two versions share a byte run.
@@ -156,14 +157,14 @@ struct CrashSafetyTests {
         #expect(listed == present, "round \(round): the listing disagrees with the objects")
     }
 
-    @Test("SIGKILL mid-write, three times: never a partial or mixed object, every acknowledged PUT survives")
+    @Test("SIGKILL mid-write, eight times: never a partial or mixed object, every acknowledged PUT survives")
     func killDuringWrites() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("oss-kill-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
         let ledger = Ledger()
         var acknowledgedBefore = 0
-        for round in 1...3 {
+        for round in 1...Self.kills {
             let server = try OSSServeProcess(root: root)
             let url = try #require(server.url, "oss serve did not start: \(server.errorOutput)")
             if round == 1 {
@@ -177,7 +178,7 @@ struct CrashSafetyTests {
             defer { close(partial) }
             let writers = (0..<Self.writers).map { writer in Task { await Self.write(writer: writer, url: url, ledger: ledger) } }
             // Let some PUTs complete, then kill while others are mid-body or mid-commit.
-            try await Task.sleep(for: .milliseconds(Int.random(in: 600...1400)))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...900)))
             #expect(!LocalOSSFixture.files(in: root + "/.oss/tmp").isEmpty, "round \(round): no upload was in progress at the kill")
             server.kill9()
             for writer in writers { await writer.value }
@@ -187,10 +188,10 @@ struct CrashSafetyTests {
         let server = try OSSServeProcess(root: root)
         defer { server.stop() }
         let url = try #require(server.url)
-        try await Self.verify(url: url, ledger: ledger, round: 3)
+        try await Self.verify(url: url, ledger: ledger, round: Self.kills)
         #expect(LocalOSSFixture.files(in: root + "/.oss/tmp").isEmpty)
         let counts = ledger.counts.withLock { $0 }
-        print("kill -9: 3 kills, \(counts.acknowledged) PUTs acknowledged and all found, \(counts.cut) cut by a kill "
-              + "(\(counts.committedUnanswered) of them committed before it), 3 half-sent 8 MiB PUTs never visible")
+        print("kill -9: \(Self.kills) kills, \(counts.acknowledged) PUTs acknowledged, \(counts.cut) cut by a kill "
+              + "(\(counts.committedUnanswered) of them committed before it), \(Self.kills) half-sent 8 MiB PUTs")
     }
 }
