@@ -61,8 +61,11 @@ let package = Package(
             .target(name: "OSSURLSessionTransport", condition: .when(platforms: [.macOS, .iOS, .tvOS, .watchOS, .visionOS])),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Blocking file I/O kept off Swift's cooperative pool, and atomic temp-fsync-rename writes.
-        .target(name: "OSSFileIO"),
+        // openat2(2) for Swift: syscall() is variadic and Glibc does not declare struct open_how.
+        .target(name: "CFileIOShim"),
+        // Blocking file I/O kept off Swift's cooperative pool, atomic temp-fsync-rename writes, and
+        // directories whose files are opened without following symbolic links out of them.
+        .target(name: "OSSFileIO", dependencies: ["CFileIOShim"]),
         // OSS semantics on a folder, transport-independent: request in, response out.
         .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSHTTP", "OSSImageProcess"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
@@ -79,7 +82,7 @@ let package = Package(
             "OSS", "OSSLocalServer", "OSSOffline", "OSSImage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline",
+        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO",
                                                                       .product(name: "Logging", package: "swift-log")]),
         // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
         .executableTarget(name: "OSSBenchmarks", dependencies: ["OSS", "OSSImage", "OSSImageProcess"]),

@@ -21,8 +21,11 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(operation) \(path): \(String(cString: strerror(code)))"
+        "\(operation) \(path): \(reason)"
     }
+
+    /// `errno`'s text alone, without the path: what a server may show its clients.
+    public var reason: String { String(cString: strerror(code)) }
 
     /// The file or directory does not exist.
     public var isNotFound: Bool { code == ENOENT || code == ENOTDIR }
@@ -109,6 +112,9 @@ public struct FileStatus: Sendable, Hashable {
     public var isDirectory: Bool
     /// A plain file.
     public var isRegularFile: Bool
+    /// A symbolic link (only reported by calls that do not follow links, such as
+    /// ``ConfinedDirectory/status(_:)``).
+    public var isSymbolicLink: Bool
 
     init(_ info: stat) {
         size = Int64(info.st_size)
@@ -120,6 +126,7 @@ public struct FileStatus: Sendable, Hashable {
         inode = UInt64(info.st_ino)
         isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
         isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
+        isSymbolicLink = (info.st_mode & S_IFMT) == S_IFLNK
     }
 
     /// `stat` of a path; nil when it does not exist.

@@ -17,6 +17,10 @@ public struct FaultRule: Codable, Sendable, Hashable {
         case stall
         /// Judge the request's time as if the server clock were off by `seconds`.
         case skew
+        /// The disk fills up after `afterBytes` (0 by default) of the object's data: the data
+        /// write fails with `ENOSPC` at the `write(2)` call, as on a full file system, and the
+        /// request answers 507 InsufficientStorage.
+        case diskFull = "disk-full"
     }
 
     /// What happens.
@@ -35,7 +39,7 @@ public struct FaultRule: Codable, Sendable, Hashable {
     public var status: Int?
     /// For `status`: a `Retry-After` header, in seconds.
     public var retryAfter: Int?
-    /// For `reset` and `truncate`: body bytes sent first.
+    /// For `reset` and `truncate`: body bytes sent first. For `disk-full`: data bytes that fit.
     public var afterBytes: Int64?
     /// For `stall`: how long to wait.
     public var milliseconds: Int64?
@@ -58,10 +62,11 @@ public struct FaultRule: Codable, Sendable, Hashable {
         self.seconds = seconds
     }
 
+    /// Keys match as UTF-8 bytes, as OSS compares them (not by Unicode equivalence).
     func matches(method: String, key: String?) -> Bool {
         if let wanted = self.method, wanted.uppercased() != method.uppercased() { return false }
-        if let wanted = self.key, wanted != key { return false }
-        if let prefix = keyPrefix, !(key ?? "").hasPrefix(prefix) { return false }
+        if let wanted = self.key, key.map({ Array($0.utf8) }) != Array(wanted.utf8) { return false }
+        if let prefix = keyPrefix, !Array((key ?? "").utf8).starts(with: Array(prefix.utf8)) { return false }
         return true
     }
 }

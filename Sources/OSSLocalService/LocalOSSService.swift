@@ -71,7 +71,7 @@ public final class LocalOSSService: Sendable {
     /// Opens the root folder (creating `.oss/`) and clears temporary files left by a crash.
     public init(configuration: LocalOSSConfiguration) throws {
         self.configuration = configuration
-        store = try ObjectStore(root: configuration.root)
+        store = try ObjectStore.open(root: configuration.root)
         acceptedCredentials = Mutex(configuration.credentials)
         requestIdPrefix = String(UInt32.random(in: .min ... .max), radix: 16, uppercase: true)
     }
@@ -88,21 +88,39 @@ public final class LocalOSSService: Sendable {
     public func handle(_ request: ServiceRequest) async -> ServiceResponse {
         let requestId = nextRequestId()
         var response: ServiceResponse
+        var parsed: ParsedRequest?
         do {
-            response = try await route(try parse(request), body: request.body)
-        } catch let error as ServiceError {
-            response = errorResponse(error, requestId: requestId, isHead: request.method == "HEAD")
-        } catch let error as FileIOError {
-            response = errorResponse(ServiceError(status: 500, code: "InternalError", message: "Storage failed: \(error)", ec: "0000-00000003"),
-                                     requestId: requestId, isHead: request.method == "HEAD")
+            let request = try parse(request)
+            parsed = request
+            response = try await route(request, body: request.body)
         } catch {
-            response = errorResponse(ServiceError(status: 500, code: "InternalError", message: "Internal error: \(type(of: error))", ec: "0000-00000003"),
-                                     requestId: requestId, isHead: request.method == "HEAD")
+            response = errorResponse(Self.serviceError(for: error, key: parsed?.key), requestId: requestId, isHead: request.method == "HEAD")
         }
         response.setHeader("x-oss-request-id", requestId)
         response.setHeader("Date", configuration.clock().httpDate)
         response.setHeader("Server", "AliyunOSS")
         return response
+    }
+
+    /// The OSS error for any failure. Storage failures name the key and the system call's
+    /// reason, never a host path; a full disk is 507, which clients do not retry.
+    static func serviceError(for error: any Error, key: String?) -> ServiceError {
+        switch error {
+        case let error as ServiceError:
+            return error
+        case let error as FileIOError where error.isOutOfSpace:
+            return .insufficientStorage(key: key)
+        case let error as FileIOError:
+            var details: [(String, String)] = []
+            if let key { details.append(("Key", key)) }
+            let reason = error.isConfinementRefusal ? "a symbolic link leads out of the root" : error.reason
+            return ServiceError(status: 500, code: "InternalError", message: "The local storage failed (\(error.operation): \(reason)).",
+                                ec: "0000-00000003", details: details)
+        case is BodyTooLarge:
+            return .invalidArgument("The request body is too large for this operation.", ec: "0016-00000002")
+        default:
+            return ServiceError(status: 500, code: "InternalError", message: "Internal error: \(type(of: error))", ec: "0000-00000003")
+        }
     }
 
     private func nextRequestId() -> String {
@@ -167,7 +185,7 @@ public final class LocalOSSService: Sendable {
                 }
             }
         }
-        return ParsedRequest(method: request.method.uppercased(), bucket: bucket, key: key, query: query, headers: headers)
+        return ParsedRequest(method: request.method.uppercased(), bucket: bucket, key: key, query: query, headers: headers, body: request.body)
     }
 
     /// `BUCKET.localhost[:port]`, or `BUCKET.<configured suffix>`.
@@ -203,46 +221,44 @@ public final class LocalOSSService: Sendable {
                 break
             }
         }
+        // A disk that fills up after this many bytes of the object's data.
+        let capacity = faults.first { $0.fault == .diskFull }.map { max(0, $0.afterBytes ?? 0) }
 
         try admit(request, now: now)
 
+        // What the request is, decided before anything is read or written: a sub-resource this
+        // server does not implement is 501, never a plain object operation.
+        let operation = try SubResources.operation(method: request.method, bucket: request.bucket, key: request.key,
+                                                   query: request.query, headers: request.headers)
         var response: ServiceResponse
-        guard let bucket = request.bucket else {
-            guard request.method == "GET" else { throw ServiceError.methodNotAllowed(request.method) }
-            response = try await listBuckets()
-            return response
-        }
-        if request.method == "PUT" && request.key == nil && request.query.isEmpty {
+        switch (operation, request.bucket, request.key) {
+        case (.listBuckets, _, _):
+            return try await listBuckets()
+        case let (.putBucket, bucket?, _):
             try await BlockingIO.run { [store] in try store.createBucket(bucket) }
             return ServiceResponse(status: 200, headers: [("Location", "/\(bucket)")])
-        }
-        guard try await BlockingIO.run({ [store] in try store.bucketExists(bucket) }) else {
-            throw ServiceError.noSuchBucket(bucket)
-        }
-        guard let key = request.key else {
-            switch request.method {
-            case "GET": return try await listObjects(request, bucket: bucket)
-            case "DELETE":
-                let empty = try await BlockingIO.run { [store] in try store.allKeys(bucket: bucket, prefix: "").isEmpty }
-                guard empty else { throw ServiceError(status: 409, code: "BucketNotEmpty", message: "The bucket you tried to delete is not empty.", ec: "0015-00000301") }
-                try await BlockingIO.run { [store] in FileSystem.removeEmptyDirectory(store.bucketPath(bucket)) }
+        case let (_, bucket?, key):
+            guard try await BlockingIO.run({ [store] in try store.bucketExists(bucket) }) else {
+                throw ServiceError.noSuchBucket(bucket)
+            }
+            switch (operation, key) {
+            case (.listObjects, _):
+                return try await listObjects(request, bucket: bucket)
+            case (.deleteBucket, _):
+                try await BlockingIO.run { [store] in try store.deleteBucket(bucket) }
                 return ServiceResponse(status: 204)
-            default: throw ServiceError.methodNotAllowed(request.method)
+            case let (.getObject, key?):
+                response = try await getObject(request, bucket: bucket, key: key)
+            case let (.putObject, key?):
+                response = try await putObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
+            case let (.deleteObject, key?):
+                try await BlockingIO.run { [store] in try store.delete(bucket: bucket, key: key) }
+                response = ServiceResponse(status: 204)
+            case let (.processObject, key?):
+                response = try await processObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
+            default:
+                throw ServiceError.methodNotAllowed(request.method)
             }
-        }
-        switch request.method {
-        case "GET", "HEAD":
-            response = try await getObject(request, bucket: bucket, key: key)
-        case "PUT":
-            if request.header("x-oss-copy-source") != nil {
-                throw ServiceError.notImplemented("CopyObject is not supported by this local OSS.")
-            }
-            response = try await putObject(request, bucket: bucket, key: key, body: body)
-        case "DELETE":
-            try await BlockingIO.run { [store] in try store.delete(bucket: bucket, key: key) }
-            response = ServiceResponse(status: 204)
-        case "POST" where request.hasQuery("x-oss-process"):
-            response = try await processObject(request, bucket: bucket, key: key, body: body)
         default:
             throw ServiceError.methodNotAllowed(request.method)
         }
@@ -257,7 +273,7 @@ public final class LocalOSSService: Sendable {
                 } else {
                     response.setHeader("x-oss-hash-crc64ecma", "1")
                 }
-            case .status, .skew: break
+            case .status, .skew, .diskFull: break
             }
         }
         return response
@@ -267,12 +283,8 @@ public final class LocalOSSService: Sendable {
     /// Throws the error OSS answers with; returns how the request proved who sent it.
     @discardableResult
     func admit(_ request: ParsedRequest, now: SigningTime) throws(ServiceError) -> Authentication {
-        if let bucket = request.bucket {
-            guard isValidBucketName(bucket) else {
-                throw ServiceError(status: 400, code: "InvalidBucketName", message: "The specified bucket is not valid.", ec: "0015-00000001", details: [("BucketName", bucket)])
-            }
-        }
-        if let key = request.key { try ObjectStore.validateKey(key) }
+        if let bucket = request.bucket { try Names.validateBucket(bucket) }
+        if let key = request.key { try Names.validateKey(key) }
 
         let authentication: Authentication
         let credentials = acceptedCredentials.withLock { $0 }
@@ -307,285 +319,10 @@ public final class LocalOSSService: Sendable {
         }
     }
 
-    func isValidBucketName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        return (3...63).contains(bytes.count) && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
-            && bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
-    }
-
-    // MARK: Objects
-
-    func objectHeaders(_ metadata: ObjectMetadata) -> [(name: String, value: String)] {
-        var headers: [(name: String, value: String)] = [
-            ("Content-Type", metadata.contentType),
-            ("ETag", metadata.quotedETag),
-            ("Last-Modified", SigningTime(unixSeconds: metadata.lastModified).httpDate),
-            ("x-oss-hash-crc64ecma", metadata.crc64),
-            ("x-oss-object-type", "Normal"),
-            ("x-oss-storage-class", "Standard"),
-            ("Accept-Ranges", "bytes"),
-        ]
-        for (name, value) in metadata.storedHeaders.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
-        for (name, value) in metadata.userMetadata.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
-        return headers
-    }
-
-    func getObject(_ request: ParsedRequest, bucket: String, key: String) async throws -> ServiceResponse {
-        let store = self.store
-        // Open first, then stat through the descriptor: the bytes served are the bytes described,
-        // even if a PUT replaces the object meanwhile.
-        let opened: (POSIXFile?, ObjectMetadata)? = try await BlockingIO.run {
-            guard let metadata = try store.metadata(bucket: bucket, key: key) else { return nil }
-            if metadata.isFolder { return (nil, metadata) }
-            let file = try POSIXFile(readingAt: store.objectPath(bucket: bucket, key: key))
-            let status = try file.status()
-            if status.inode != metadata.inode || status.size != metadata.size {
-                // Replaced between the two calls: describe the file we hold.
-                guard let fresh = try store.metadata(bucket: bucket, key: key) else { return nil }
-                let file2 = try POSIXFile(readingAt: store.objectPath(bucket: bucket, key: key))
-                return (file2, fresh)
-            }
-            return (file, metadata)
-        }
-        guard let (file, metadata) = opened else { throw ServiceError.noSuchKey(key) }
-
-        if let notModified = try evaluateConditions(request, metadata: metadata) {
-            return notModified
-        }
-
-        var headers = objectHeaders(metadata)
-        // response-* overrides.
-        let overrides = ["response-content-type": "Content-Type", "response-content-language": "Content-Language",
-                         "response-expires": "Expires", "response-cache-control": "Cache-Control",
-                         "response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding"]
-        for item in request.query {
-            if let header = overrides[item.name] {
-                headers.removeAll { $0.name.lowercased() == header.lowercased() }
-                headers.append((header, item.value))
-            }
-        }
-
-        if let process = request.queryValue("x-oss-process") {
-            guard metadata.size <= Int64(Self.maximumProcessSourceSize) else {
-                throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: "x-oss-process", ec: "0040-00000004")
-            }
-            let source = try await BlockingIO.run { try file?.read(at: 0, count: Int(metadata.size)) ?? [] }
-            let processed = try await configuration.processor.process(process, source: source, sourceContentType: metadata.contentType)
-            var processedHeaders: [(name: String, value: String)] = [("Content-Type", processed.contentType),
-                                                                      ("Last-Modified", SigningTime(unixSeconds: metadata.lastModified).httpDate)]
-            processedHeaders += headers.filter { $0.name.lowercased().hasPrefix("x-oss-meta-") }
-            return ServiceResponse(status: 200, headers: processedHeaders,
-                                   body: request.method == "HEAD" ? .empty : ByteChunks(processed.bytes),
-                                   contentLength: Int64(processed.bytes.count))
-        }
-
-        var status = 200
-        var offset: Int64 = 0
-        var length = metadata.size
-        if let rangeHeader = request.header("Range"), let range = Self.parseRange(rangeHeader, size: metadata.size) {
-            switch range {
-            case let .satisfiable(start, end):
-                status = 206
-                offset = start
-                length = end - start + 1
-                headers.append(("Content-Range", "bytes \(start)-\(end)/\(metadata.size)"))
-            case .unsatisfiable:
-                if request.header("x-oss-range-behavior")?.lowercased() == "standard" {
-                    throw ServiceError(status: 416, code: "InvalidRange", message: "The requested range cannot be satisfied.", ec: "0017-00000101",
-                                       headers: [("Content-Range", "bytes */\(metadata.size)")])
-                }
-                // OSS ignores a range it cannot satisfy and returns the whole object.
-            }
-        }
-        if request.method == "HEAD" || file == nil {
-            return ServiceResponse(status: status, headers: headers, body: .empty, contentLength: length)
-        }
-        return ServiceResponse(status: status, headers: headers, body: Self.fileChunks(file!, offset: offset, length: length), contentLength: length)
-    }
-
-    enum ByteRange: Equatable {
-        case satisfiable(Int64, Int64)
-        case unsatisfiable
-    }
-
-    /// `bytes=a-b`, `bytes=a-`, `bytes=-n`; nil when the header is malformed or names several
-    /// ranges (OSS then ignores it).
-    static func parseRange(_ header: String, size: Int64) -> ByteRange? {
-        let text = header.trimmingBlanks()
-        guard text.hasPrefix("bytes="), !text.contains(",") else { return nil }
-        let spec = text.dropFirst(6)
-        guard let dash = spec.firstIndex(of: "-") else { return nil }
-        let first = spec[..<dash], last = spec[spec.index(after: dash)...]
-        if first.isEmpty {
-            guard let suffix = Int64(last), suffix > 0 else { return nil }
-            guard size > 0 else { return .unsatisfiable }
-            return .satisfiable(max(0, size - suffix), size - 1)
-        }
-        guard let start = Int64(first), start >= 0 else { return nil }
-        var end = size - 1
-        if !last.isEmpty {
-            guard let value = Int64(last), value >= start else { return nil }
-            end = min(value, size - 1)
-        }
-        guard start < size else { return .unsatisfiable }
-        return .satisfiable(start, end)
-    }
-
-    static func fileChunks(_ file: POSIXFile, offset: Int64, length: Int64) -> ByteChunks {
-        let position = Atomic<Int64>(0)
-        let chunkSize: Int64 = 256 << 10
-        return ByteChunks {
-            let done = position.load(ordering: .relaxed)
-            guard done < length else { return nil }
-            let count = Int(min(chunkSize, length - done))
-            let chunk = try await BlockingIO.run { try file.read(at: offset + done, count: count) }
-            guard !chunk.isEmpty else { throw FileIOError("read", path: file.path, code: 5) }
-            position.store(done + Int64(chunk.count), ordering: .relaxed)
-            return chunk
-        }
-    }
-
-    /// If-Match / If-Unmodified-Since give 412; If-None-Match / If-Modified-Since give 304.
-    func evaluateConditions(_ request: ParsedRequest, metadata: ObjectMetadata) throws -> ServiceResponse? {
-        func etagMatches(_ header: String) -> Bool {
-            header.split(separator: ",").contains { (candidate: Substring) -> Bool in
-                let value = String(candidate).trimmingBlanks()
-                return value == "*" || value == metadata.quotedETag || value == metadata.etag || value.uppercased() == metadata.quotedETag
-            }
-        }
-        let lastModified = metadata.lastModified
-        if let ifMatch = request.header("If-Match") {
-            if !etagMatches(ifMatch) { throw preconditionFailed() }
-        } else if let since = request.header("If-Unmodified-Since"), let time = SigningTime(httpDate: since.trimmingBlanks()), lastModified > time.unixSeconds {
-            throw preconditionFailed()
-        }
-        if let ifNoneMatch = request.header("If-None-Match") {
-            if etagMatches(ifNoneMatch) { return notModified(metadata) }
-        } else if let since = request.header("If-Modified-Since"), let time = SigningTime(httpDate: since.trimmingBlanks()), lastModified <= time.unixSeconds {
-            return notModified(metadata)
-        }
-        return nil
-    }
-
-    private func preconditionFailed() -> ServiceError {
-        ServiceError(status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold.", ec: "0026-00000010")
-    }
-
-    private func notModified(_ metadata: ObjectMetadata) -> ServiceResponse {
-        ServiceResponse(status: 304, headers: [("ETag", metadata.quotedETag), ("Last-Modified", SigningTime(unixSeconds: metadata.lastModified).httpDate)],
-                        body: .empty, contentLength: nil)
-    }
-
-    func putObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks) async throws -> ServiceResponse {
-        let declaredLength = request.header("Content-Length").flatMap { Int64($0.trimmingBlanks()) }
-        if let declaredLength, declaredLength > Self.maximumObjectSize {
-            throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
-        }
-        var expectedMD5: [UInt8]?
-        if let contentMD5 = request.header("Content-MD5") {
-            guard let decoded = Base64URL.decode(contentMD5.trimmingBlanks()), decoded.count == 16 else {
-                throw ServiceError(status: 400, code: "InvalidDigest", message: "The Content-MD5 you specified is not valid.", ec: "0016-00000401")
-            }
-            expectedMD5 = decoded
-        }
-        var metadata = ObjectMetadata(
-            contentType: request.header("Content-Type")?.trimmingBlanks() ?? MediaTypes.guess(forKey: key),
-            userMetadata: [:], storedHeaders: [:], etag: "", crc64: "0", size: 0,
-            lastModified: configuration.clock().unixSeconds, inode: 0, modifiedNanoseconds: 0, isFolder: false)
-        for field in request.headers {
-            let lower = field.name.lowercased()
-            if lower.hasPrefix("x-oss-meta-") { metadata.userMetadata[lower] = field.value.trimmingBlanks() }
-            if let stored = ["cache-control": "Cache-Control", "content-disposition": "Content-Disposition",
-                             "content-encoding": "Content-Encoding", "expires": "Expires", "content-language": "Content-Language"][lower] {
-                metadata.storedHeaders[stored] = field.value.trimmingBlanks()
-            }
-        }
-
-        let store = self.store
-        let writer = try await BlockingIO.run { try store.beginWrite(bucket: bucket, key: key) }
-        var md5 = StreamingDigest(.md5)
-        var crc = CRC64()
-        var received: Int64 = 0
-        do {
-            for try await chunk in body {
-                received += Int64(chunk.count)
-                if received > Self.maximumObjectSize {
-                    throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
-                }
-                md5.update(chunk)
-                crc.update(chunk)
-                try await BlockingIO.run { try writer.write(chunk) }
-            }
-        } catch {
-            writer.abort()
-            throw error
-        }
-        let digest = md5.finalize()
-        if let declaredLength, declaredLength != received {
-            writer.abort()
-            throw ServiceError(status: 400, code: "IncompleteBody", message: "You did not provide the number of bytes specified by the Content-Length HTTP header.", ec: "0016-00000002")
-        }
-        if let expectedMD5, expectedMD5 != digest {
-            writer.abort()
-            throw ServiceError(status: 400, code: "BadDigest", message: "The Content-MD5 you specified did not match what we received.", ec: "0016-00000402",
-                               details: [("ExpectedMD5", base64(expectedMD5)), ("CalculatedMD5", base64(digest))])
-        }
-        metadata.etag = digest.hexString.uppercased()
-        metadata.crc64 = String(crc.value)
-        metadata.size = received
-        let committed: ObjectMetadata
-        if key.hasSuffix("/") {
-            writer.abort()
-            guard received == 0 else {
-                throw ServiceError.invalidArgument("This local OSS stores keys ending in '/' as folders, which must be empty.", name: "key", value: key)
-            }
-            committed = try await BlockingIO.run { [metadata] in try store.putFolder(bucket: bucket, key: key, metadata: metadata) }
-        } else {
-            committed = try await BlockingIO.run { [metadata] in try store.commitObject(writer, bucket: bucket, key: key, metadata: metadata) }
-        }
-        return ServiceResponse(status: 200, headers: [("ETag", committed.quotedETag), ("x-oss-hash-crc64ecma", committed.crc64),
-                                                      ("Content-MD5", base64(digest))])
-    }
-
-    // MARK: ProcessObject
-
-    func processObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks) async throws -> ServiceResponse {
-        let form = String(decoding: try await body.collect(limit: 64 << 10), as: UTF8.self)
-        guard form.hasPrefix("x-oss-process=") else {
-            throw ServiceError.invalidArgument("The body must be x-oss-process=<process>|sys/saveas,o_<object>,b_<bucket>.", name: "x-oss-process")
-        }
-        let value = OSSPercentEncoding.decode(form.dropFirst("x-oss-process=".count), plusIsSpace: true) ?? String(form.dropFirst("x-oss-process=".count))
-        let saveAs = try SaveAsTarget.parse(value, defaultBucket: bucket)
-        guard try await BlockingIO.run({ [store] in try store.bucketExists(saveAs.bucket) }) else {
-            throw ServiceError.noSuchBucket(saveAs.bucket)
-        }
-        try ObjectStore.validateKey(saveAs.key)
-        let store = self.store
-        let source: ([UInt8], ObjectMetadata)? = try await BlockingIO.run {
-            guard let metadata = try store.metadata(bucket: bucket, key: key), !metadata.isFolder else { return nil }
-            guard metadata.size <= Int64(Self.maximumProcessSourceSize) else {
-                throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: "x-oss-process", ec: "0040-00000004")
-            }
-            let file = try POSIXFile(readingAt: store.objectPath(bucket: bucket, key: key))
-            return (try file.read(at: 0, count: Int(try file.status().size)), metadata)
-        }
-        guard let (bytes, metadata) = source else { throw ServiceError.noSuchKey(key) }
-        let processed = try await configuration.processor.process(saveAs.process, source: bytes, sourceContentType: metadata.contentType)
-        let put = ParsedRequest(method: "PUT", bucket: saveAs.bucket, key: saveAs.key, query: [],
-                                headers: [HTTPHeaderField("Content-Type", processed.contentType), HTTPHeaderField("Content-Length", String(processed.bytes.count))])
-        _ = try await putObject(put, bucket: saveAs.bucket, key: saveAs.key, body: ByteChunks(processed.bytes))
-        let json = "{\"bucket\": \"\(jsonEscape(saveAs.bucket))\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
-        let bytesOut = Array(json.utf8)
-        return ServiceResponse(status: 200, headers: [("Content-Type", "application/json")], body: ByteChunks(bytesOut), contentLength: Int64(bytesOut.count))
-    }
-
     // MARK: Listing
 
     func listBuckets() async throws -> ServiceResponse {
-        let root = configuration.root
-        let names = try await BlockingIO.run {
-            try FileSystem.entries(of: root).filter { !$0.hasPrefix(".") && (try? FileStatus.of(root + "/" + $0))??.isDirectory == true }.sorted()
-        }
+        let names = try await BlockingIO.run { [store] in try store.bucketNames() }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult>\n  <Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>\n  <Buckets>\n"
         for name in names {
             xml += "    <Bucket><Name>\(XML.escape(name))</Name><Region>oss-\(configuration.region)</Region><Location>oss-\(configuration.region)</Location><StorageClass>Standard</StorageClass></Bucket>\n"
@@ -597,97 +334,6 @@ public final class LocalOSSService: Sendable {
     func xmlResponse(_ xml: String) -> ServiceResponse {
         let bytes = Array(xml.utf8)
         return ServiceResponse(status: 200, headers: [("Content-Type", "application/xml")], body: ByteChunks(bytes), contentLength: Int64(bytes.count))
-    }
-
-    func listObjects(_ request: ParsedRequest, bucket: String) async throws -> ServiceResponse {
-        let isV2 = request.queryValue("list-type") == "2"
-        let prefix = request.queryValue("prefix") ?? ""
-        let delimiter = request.queryValue("delimiter") ?? ""
-        let urlEncoded = request.queryValue("encoding-type") == "url"
-        var maxKeys = 100
-        if let text = request.queryValue("max-keys") {
-            guard let value = Int(text), (1...1000).contains(value) else {
-                throw ServiceError.invalidArgument("max-keys must be between 1 and 1000.", name: "max-keys", value: text, ec: "0016-00000301")
-            }
-            maxKeys = value
-        }
-        var after = ""
-        var skipPrefix: String?
-        let token = request.queryValue("continuation-token")
-        if isV2 {
-            after = request.queryValue("start-after") ?? ""
-            if let token, !token.isEmpty {
-                guard let decoded = Base64URL.decode(token), let text = String(validating: decoded, as: UTF8.self) else {
-                    throw ServiceError.invalidArgument("The continuation token is not valid.", name: "continuation-token", value: token, ec: "0016-00000302")
-                }
-                if text.hasPrefix("P:") { skipPrefix = String(text.dropFirst(2)); after = String(text.dropFirst(2)) } else { after = String(text.dropFirst(2)) }
-            }
-        } else {
-            after = request.queryValue("marker") ?? ""
-        }
-        let store = self.store
-        let keys = try await BlockingIO.run { try store.allKeys(bucket: bucket, prefix: prefix) }
-
-        var contents: [(String, ObjectMetadata)] = []
-        var prefixes: [String] = []
-        var truncated = false
-        var lastToken: String?
-        var count = 0
-        for key in keys where key.utf8.lexicographicallyPrecedes(after.utf8) == false && key != after {
-            if let skipPrefix, key.hasPrefix(skipPrefix) { continue }
-            var commonPrefix: String?
-            if !delimiter.isEmpty, let range = key.dropFirst(prefix.count).firstRange(of: delimiter) {
-                commonPrefix = String(key[..<range.upperBound])
-            }
-            if let commonPrefix, prefixes.last == commonPrefix { continue }
-            if count == maxKeys {
-                truncated = true
-                break
-            }
-            if let commonPrefix {
-                prefixes.append(commonPrefix)
-                lastToken = "P:" + commonPrefix
-            } else {
-                guard let metadata = try await BlockingIO.run({ try store.metadata(bucket: bucket, key: key) }) else { continue }
-                contents.append((key, metadata))
-                lastToken = "K:" + key
-            }
-            count += 1
-        }
-
-        func encode(_ text: String) -> String {
-            XML.escape(urlEncoded ? OSSPercentEncoding.encodeQueryComponent(text) : text)
-        }
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult>\n"
-        xml += "  <Name>\(XML.escape(bucket))</Name>\n  <Prefix>\(encode(prefix))</Prefix>\n"
-        if isV2 {
-            if let startAfter = request.queryValue("start-after") { xml += "  <StartAfter>\(encode(startAfter))</StartAfter>\n" }
-            if let token { xml += "  <ContinuationToken>\(XML.escape(token))</ContinuationToken>\n" }
-        } else {
-            xml += "  <Marker>\(encode(after))</Marker>\n"
-        }
-        xml += "  <MaxKeys>\(maxKeys)</MaxKeys>\n  <Delimiter>\(encode(delimiter))</Delimiter>\n"
-        if urlEncoded { xml += "  <EncodingType>url</EncodingType>\n" }
-        xml += "  <IsTruncated>\(truncated)</IsTruncated>\n"
-        if isV2 {
-            xml += "  <KeyCount>\(count)</KeyCount>\n"
-            if truncated, let lastToken { xml += "  <NextContinuationToken>\(XML.escape(base64(Array(lastToken.utf8))))</NextContinuationToken>\n" }
-        } else if truncated, let lastToken {
-            xml += "  <NextMarker>\(encode(String(lastToken.dropFirst(2))))</NextMarker>\n"
-        }
-        for (key, metadata) in contents {
-            xml += "  <Contents>\n    <Key>\(encode(key))</Key>\n    <LastModified>\(SigningTime(unixSeconds: metadata.lastModified).iso8601Extended)</LastModified>\n"
-            xml += "    <ETag>\(XML.escape(metadata.quotedETag))</ETag>\n    <Type>Normal</Type>\n    <Size>\(metadata.size)</Size>\n    <StorageClass>Standard</StorageClass>\n"
-            if !isV2 || request.queryValue("fetch-owner") == "true" {
-                xml += "    <Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>\n"
-            }
-            xml += "  </Contents>\n"
-        }
-        for commonPrefix in prefixes {
-            xml += "  <CommonPrefixes>\n    <Prefix>\(encode(commonPrefix))</Prefix>\n  </CommonPrefixes>\n"
-        }
-        xml += "</ListBucketResult>\n"
-        return xmlResponse(xml)
     }
 }
 
@@ -739,9 +385,6 @@ func jsonEscape(_ text: String) -> String {
 extension LocalOSSService {
     /// Creates a bucket folder (no error when it exists). Blocking.
     public func createBucket(_ name: String) throws {
-        guard isValidBucketName(name) else {
-            throw ServiceError(status: 400, code: "InvalidBucketName", message: "The specified bucket '\(name)' is not valid.", ec: "0015-00000001")
-        }
         try store.createBucket(name)
     }
 }

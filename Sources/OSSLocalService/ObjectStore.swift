@@ -5,235 +5,324 @@ import Foundation
 #endif
 import OSSCrypto
 import OSSFileIO
-import OSSHTTP
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// What the local OSS keeps about an object besides its bytes.
-public struct ObjectMetadata: Codable, Sendable, Hashable {
-    /// Returned as `Content-Type`.
-    public var contentType: String
-    /// `x-oss-meta-*` headers, names lowercased, in sorted order.
-    public var userMetadata: [String: String]
-    /// Other headers OSS stores and returns: Cache-Control, Content-Disposition, Content-Encoding, Expires.
-    public var storedHeaders: [String: String]
-    /// Uppercase hex MD5, without quotes, as OSS writes ETags of simple uploads.
-    public var etag: String
-    /// CRC-64/ECMA-182 as a decimal string, as `x-oss-hash-crc64ecma` carries it.
-    public var crc64: String
-    /// Bytes of the data file.
-    public var size: Int64
-    /// Unix seconds, returned as `Last-Modified`.
-    public var lastModified: Int64
-    /// Identity of the data file this record describes; a mismatch means the file was replaced
-    /// behind our back (or a crash came between the two renames) and the record is rebuilt.
-    public var inode: UInt64
-    /// The data file's modification time when recorded.
-    public var modifiedNanoseconds: Int64
-    /// The object is a folder marker (a key ending in `/`).
-    public var isFolder: Bool
-
-    /// The ETag header value, quoted.
-    public var quotedETag: String { "\"\(etag)\"" }
-}
-
-/// Objects as files under a root folder: `ROOT/BUCKET/KEY`. Metadata and temporary files live
-/// under `ROOT/.oss/`, which no bucket name can reach (bucket names cannot start with a dot).
+/// Objects with OSS's key semantics, stored crash-safely under a root folder.
+///
+/// ```
+/// ROOT/BUCKET/                                    a bucket is a folder of the root; regular files
+///                                                 placed under it by hand are imported as objects
+/// ROOT/.oss/buckets/BUCKET/objects/XY/SHA256      one file per object: data, record, trailer
+/// ROOT/.oss/buckets/BUCKET/imported.json          which hand-placed files were imported
+/// ROOT/.oss/tmp/PID-RANDOM.tmp                    uploads in progress
+/// ```
+///
+/// A key is never a path: its storage name is the SHA-256 of its UTF-8 bytes (`XY` are the first
+/// two hex digits), so `a`, `a/` and `a/b` coexist and every key of 1 to 1023 bytes fits a file
+/// name. The object file holds the data and the record (``ObjectFile``), so a PUT is one file
+/// written in `.oss/tmp`, synced, and renamed over the old one: a reader, a crash or `kill -9`
+/// sees the old object or the new one, whole. Listings come from an in-memory ``BucketIndex``
+/// rebuilt from those files when a bucket is first used.
+///
+/// Every file is reached through a ``ConfinedDirectory``: no symbolic link leads out of the root.
+/// One store per root per process (``open(root:)`` shares it); two processes serving one root
+/// do not see each other's writes in listings until restarted.
 ///
 /// Every method blocks; the service calls them through ``BlockingIO``.
-public struct ObjectStore: Sendable {
-    /// The folder served.
-    public let root: String
+final class ObjectStore: Sendable {
+    /// The root, opened once: every name below is relative to it.
+    let directory: ConfinedDirectory
+    private let buckets = Mutex<[String: BucketState]>([:])
 
-    /// Opens a root folder, creating `.oss/` and clearing crash leftovers.
-    public init(root: String) throws {
-        var root = root
-        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        self.root = root
-        try FileSystem.createDirectories(temporaryDirectory)
-        try FileSystem.createDirectories(root + "/.oss/meta")
-        // Temporary files left by a crash are garbage: the objects they were meant to replace are intact.
-        for name in try FileSystem.entries(of: temporaryDirectory) {
-            try? FileSystem.removeFile(temporaryDirectory + "/" + name)
+    static let temporaryFolder = ".oss/tmp"
+    static let bucketsFolder = ".oss/buckets"
+    /// The record folder of the layout before this one, read when its files are imported.
+    static let legacyMetadataFolder = ".oss/meta"
+
+    private static let openStores = Mutex<[String: WeakStore]>([:])
+
+    /// The store of a root, shared by every service of this process that serves it, so that all
+    /// of them see one index.
+    static func open(root: String) throws -> ObjectStore {
+        let canonical = realpath(root, nil).map { pointer -> String in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? root
+        return try openStores.withLock { stores in
+            if let existing = stores[canonical]?.store { return existing }
+            let store = try ObjectStore(root: root)
+            stores[canonical] = WeakStore(store)
+            return store
         }
     }
 
-    var temporaryDirectory: String { root + "/.oss/tmp" }
+    /// Opens a root folder, creating `.oss/` and removing the temporary files of dead processes.
+    private init(root: String) throws {
+        directory = try ConfinedDirectory(path: root)
+        try directory.createDirectories(Self.temporaryFolder)
+        try directory.createDirectories(Self.bucketsFolder)
+        try removeLeftovers()
+    }
 
-    /// Checks a key can be stored as a path under its bucket and cannot escape it.
-    public static func validateKey(_ key: String) throws(ServiceError) {
-        guard !key.isEmpty, key.utf8.count <= 1023 else {
-            throw .invalidArgument("The object key must be 1 to 1023 bytes long.", name: "key", value: key, ec: "0016-00000801")
+    /// Temporary files of processes that are gone are garbage: the objects they were meant to
+    /// replace are intact. Those of a live process (another server on this root) are left alone.
+    private func removeLeftovers() throws {
+        for entry in try directory.entries(Self.temporaryFolder) {
+            guard let name = entry.name else { continue }
+            if let dash = name.firstIndex(of: "-"), let pid = Int32(name[..<dash]), pid != getpid(), kill(pid, 0) == 0 || errno == EPERM {
+                continue
+            }
+            try? directory.removeFile(Self.temporaryFolder + "/" + name)
         }
-        guard !key.utf8.contains(0) else {
-            throw .invalidArgument("The object key must not contain NUL.", name: "key", ec: "0016-00000801")
+    }
+
+    // MARK: Names
+
+    static func stateFolder(_ bucket: String) -> String { bucketsFolder + "/" + bucket }
+
+    /// `.oss/buckets/BUCKET/objects/XY/SHA256-OF-KEY`.
+    static func objectName(bucket: String, key: [UInt8]) -> String {
+        let hex = Crypto.sha256(key).hexString
+        return stateFolder(bucket) + "/objects/" + hex.prefix(2) + "/" + hex
+    }
+
+    static func parent(_ name: String) -> String {
+        name.split(separator: "/").dropLast().joined(separator: "/")
+    }
+
+    /// `lstat` of a name, where a refused symbolic link (one that leads out of the root) counts
+    /// as nothing there.
+    func status(_ name: String) throws -> FileStatus? {
+        do {
+            return try directory.status(name)
+        } catch let error as FileIOError where error.isConfinementRefusal {
+            return nil
         }
-        guard !key.hasPrefix("/"), !key.hasPrefix("\\") else {
-            throw .invalidArgument("The object key must not start with '/' or '\\'.", name: "key", value: key, ec: "0016-00000801")
+    }
+
+    // MARK: Buckets
+
+    /// Whether the bucket's folder exists (a symbolic link is not a bucket).
+    func bucketExists(_ bucket: String) throws -> Bool {
+        try status(bucket)?.isDirectory == true
+    }
+
+    /// The buckets: folders of the root with valid bucket names, sorted.
+    func bucketNames() throws -> [String] {
+        try directory.entries("").compactMap { entry -> String? in
+            guard entry.kind == .directory, let name = entry.name, (try? Names.validateBucket(name)) != nil else { return nil }
+            return name
+        }.sorted()
+    }
+
+    /// Creates the bucket's folder and its state folder (no error when they exist).
+    func createBucket(_ bucket: String) throws {
+        try Names.validateBucket(bucket)
+        for created in try directory.createDirectories(bucket) + directory.createDirectories(Self.stateFolder(bucket) + "/objects") {
+            try? directory.syncDirectory(Self.parent(created))
         }
-        let body = key.hasSuffix("/") ? String(key.dropLast()) : key
-        for component in body.split(separator: "/", omittingEmptySubsequences: false) {
-            guard !component.isEmpty, component != ".", component != ".." else {
-                throw .invalidArgument("This local OSS stores keys as paths, so a key may not contain '.', '..' or empty path segments.", name: "key", value: key, ec: "0016-00000801")
+    }
+
+    /// Deletes a bucket that holds no object, with its state. A folder that still holds files
+    /// placed in it by hand is never emptied: that answers 409 and nothing is removed.
+    func deleteBucket(_ bucket: String) throws {
+        try importPlacedFiles(bucket: bucket)
+        let state = try loadedState(bucket)
+        try state.withLock { contents in
+            guard contents.index.isEmpty else {
+                throw ServiceError(status: 409, code: "BucketNotEmpty", message: "The bucket you tried to delete is not empty.", ec: "0015-00000301",
+                                   details: [("BucketName", bucket)])
+            }
+            guard try directory.entries(bucket).isEmpty else {
+                throw ServiceError(status: 409, code: "BucketNotEmpty",
+                                   message: "The bucket holds no object, but its folder still holds files placed in it by hand; this local OSS does not delete them.",
+                                   ec: "0015-00000301", details: [("BucketName", bucket)])
+            }
+            let objects = Self.stateFolder(bucket) + "/objects"
+            for entry in try directory.entries(objects) {
+                if let name = entry.name { directory.removeEmptyDirectory(objects + "/" + name) }
+            }
+            directory.removeEmptyDirectory(objects)
+            try directory.removeFile(Self.stateFolder(bucket) + "/" + InboxImport.ledgerFile)
+            directory.removeEmptyDirectory(Self.stateFolder(bucket))
+            directory.removeEmptyDirectory(bucket)
+        }
+        _ = buckets.withLock { $0.removeValue(forKey: bucket) }
+    }
+
+    // MARK: Index
+
+    /// The bucket's state, its index loaded from the object files on first use.
+    func loadedState(_ bucket: String) throws -> BucketState {
+        let state = buckets.withLock { buckets in
+            if let existing = buckets[bucket] { return existing }
+            let created = BucketState()
+            buckets[bucket] = created
+            return created
+        }
+        try state.withLock { contents in
+            guard !contents.loaded else { return }
+            contents.index = BucketIndex(unsorted: try scanObjects(bucket))
+            contents.ledger = try InboxImport.readLedger(self, bucket: bucket)
+            contents.loaded = true
+        }
+        return state
+    }
+
+    /// Every complete object file of a bucket. A file whose name is not the hash of the key its
+    /// record holds is not an object (it was not written by this store).
+    private func scanObjects(_ bucket: String) throws -> [IndexEntry] {
+        let objects = Self.stateFolder(bucket) + "/objects"
+        var entries: [IndexEntry] = []
+        for fanout in try directory.entries(objects) where fanout.kind == .directory {
+            guard let fanoutName = fanout.name else { continue }
+            for file in try directory.entries(objects + "/" + fanoutName) where file.kind == .regularFile {
+                guard let name = file.name else { continue }
+                let path = objects + "/" + fanoutName + "/" + name
+                guard let opened = try? directory.openForReading(path), let (record, _) = try ObjectFile.read(opened),
+                      Self.objectName(bucket: bucket, key: Array(record.key.utf8)) == path else { continue }
+                entries.append(IndexEntry(record))
             }
         }
+        return entries
     }
 
-    func bucketPath(_ bucket: String) -> String { root + "/" + bucket }
-
-    func objectPath(bucket: String, key: String) -> String {
-        bucketPath(bucket) + "/" + (key.hasSuffix("/") ? String(key.dropLast()) : key)
+    /// Whether the bucket holds no object (files placed by hand are imported first).
+    func isEmpty(bucket: String) throws -> Bool {
+        try importPlacedFiles(bucket: bucket)
+        return try loadedState(bucket).withLock { $0.index.isEmpty }
     }
 
-    func metadataPath(bucket: String, key: String) -> String {
-        root + "/.oss/meta/" + bucket + "/" + (key.hasSuffix("/") ? String(key.dropLast()) + ".folder.json" : key + ".json")
+    // MARK: Objects
+
+    /// An object opened for reading: its record and its data, through one descriptor.
+    struct StoredObject: Sendable {
+        var file: POSIXFile
+        var record: ObjectRecord
     }
 
-    /// Whether the bucket's folder exists.
-    public func bucketExists(_ bucket: String) throws -> Bool {
-        try FileStatus.of(bucketPath(bucket))?.isDirectory == true
-    }
-
-    /// Creates the bucket's folder (`mkdir -p`).
-    public func createBucket(_ bucket: String) throws {
-        try FileSystem.createDirectories(bucketPath(bucket))
-    }
-
-    /// The object's metadata, rebuilt from the file when missing or stale; nil when there is no object.
-    public func metadata(bucket: String, key: String) throws -> ObjectMetadata? {
-        let path = objectPath(bucket: bucket, key: key)
-        guard let status = try FileStatus.of(path) else { return nil }
-        let recorded = try readMetadata(bucket: bucket, key: key)
-        if key.hasSuffix("/") {
-            guard status.isDirectory, let recorded, recorded.isFolder else { return nil }
-            return recorded
+    /// Opens an object; nil when there is none. A file placed by hand under the bucket's folder
+    /// since it was last imported is imported first.
+    func open(bucket: String, key: String) throws -> StoredObject? {
+        let state = try loadedState(bucket)
+        try InboxImport.importIfPlaced(self, state: state, bucket: bucket, key: key)
+        let name = Self.objectName(bucket: bucket, key: Array(key.utf8))
+        let file: POSIXFile
+        do {
+            file = try directory.openForReading(name)
+        } catch let error as FileIOError where error.isNotFound {
+            return nil
         }
-        guard status.isRegularFile else { return nil }
-        if let recorded, recorded.inode == status.inode, recorded.size == status.size, recorded.modifiedNanoseconds == status.modifiedNanoseconds {
-            return recorded
-        }
-        // A file dropped in by hand, or a record that lost a race: derive it from the bytes.
-        let file = try POSIXFile(readingAt: path)
-        var md5 = StreamingDigest(.md5)
-        var crc = CRC64()
-        var offset: Int64 = 0
-        while true {
-            let chunk = try file.read(at: offset, count: 1 << 20)
-            if chunk.isEmpty { break }
-            md5.update(chunk)
-            crc.update(chunk)
-            offset += Int64(chunk.count)
-        }
-        let fresh = try file.status()
-        let rebuilt = ObjectMetadata(
-            contentType: recorded?.contentType ?? MediaTypes.guess(forKey: key),
-            userMetadata: recorded?.userMetadata ?? [:], storedHeaders: recorded?.storedHeaders ?? [:],
-            etag: md5.finalize().hexString.uppercased(), crc64: String(crc.value), size: fresh.size,
-            lastModified: fresh.modifiedNanoseconds / 1_000_000_000, inode: fresh.inode,
-            modifiedNanoseconds: fresh.modifiedNanoseconds, isFolder: false)
-        try? writeMetadata(rebuilt, bucket: bucket, key: key)
-        return rebuilt
+        guard let (record, _) = try ObjectFile.read(file), Array(record.key.utf8) == Array(key.utf8) else { return nil }
+        return StoredObject(file: file, record: record)
     }
 
-    func readMetadata(bucket: String, key: String) throws -> ObjectMetadata? {
-        let path = metadataPath(bucket: bucket, key: key)
-        guard try FileStatus.of(path) != nil else { return nil }
-        let file = try POSIXFile(readingAt: path)
-        let bytes = try file.read(at: 0, count: Int(try file.status().size))
-        return try? JSONDecoder().decode(ObjectMetadata.self, from: Data(bytes))
+    /// Starts writing an object's data in the temporary folder; nothing is visible until
+    /// ``commit(_:bucket:record:forbidOverwrite:)``. `capacity` simulates a nearly full disk.
+    func beginWrite(capacity: Int64? = nil) throws -> ConfinedFileWriter {
+        try ConfinedFileWriter(in: directory, temporaryFolder: Self.temporaryFolder, capacity: capacity)
     }
 
-    func writeMetadata(_ metadata: ObjectMetadata, bucket: String, key: String) throws {
-        let path = metadataPath(bucket: bucket, key: key)
-        try FileSystem.createDirectories(AtomicFileWriter.directoryOf(path))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let writer = try AtomicFileWriter(destination: path, temporaryDirectory: temporaryDirectory)
-        try writer.write(Array(try encoder.encode(metadata)))
-        try writer.commit()
-    }
-
-    /// Starts writing an object; the old one stays until ``commitObject``.
-    func beginWrite(bucket: String, key: String) throws -> AtomicFileWriter {
-        let path = objectPath(bucket: bucket, key: key)
-        return try AtomicFileWriter(destination: path, temporaryDirectory: temporaryDirectory)
-    }
-
-    /// Publishes a completed upload: rename into place, then record its metadata.
-    func commitObject(_ writer: AtomicFileWriter, bucket: String, key: String, metadata: ObjectMetadata) throws -> ObjectMetadata {
-        let path = objectPath(bucket: bucket, key: key)
-        let directory = AtomicFileWriter.directoryOf(path)
-        if let existing = try FileStatus.of(directory), !existing.isDirectory {
+    /// Publishes a completed upload: appends the record, syncs, renames the file over the old
+    /// object under the bucket's lock (so the index changes with it), then syncs the folder, so
+    /// the object survives a crash once this returns. On any failure the old object stays.
+    /// `expected`, when given, is the index entry the commit must replace (nil: no object may
+    /// exist), for writes that lose to a concurrent one instead of overwriting it.
+    @discardableResult
+    func commit(_ writer: ConfinedFileWriter, bucket: String, record: ObjectRecord, forbidOverwrite: Bool = false,
+                expected: IndexEntry?? = .none) throws -> Bool {
+        let name = Self.objectName(bucket: bucket, key: Array(record.key.utf8))
+        let folder = Self.parent(name)
+        do {
+            try writer.write(try ObjectFile.trailer(for: record))
+            try writer.temporaryFile.sync()
+            for created in try directory.createDirectories(folder) {
+                try directory.syncDirectory(Self.parent(created))
+            }
+        } catch {
             writer.abort()
-            throw ServiceError.invalidArgument("This local OSS stores keys as paths, and '\(AtomicFileWriter.directoryOf(key))' is already an object.", name: "key", value: key)
+            throw error
         }
-        if try FileStatus.of(path)?.isDirectory == true {
-            writer.abort()
-            throw ServiceError.invalidArgument("This local OSS stores keys as paths, and '\(key)/' holds other objects.", name: "key", value: key)
+        let state = try loadedState(bucket)
+        let published = try state.withLock { contents -> Bool in
+            let current = contents.index.entry(for: Array(record.key.utf8))
+            if forbidOverwrite, current != nil {
+                writer.abort()
+                throw ServiceError(status: 409, code: "FileAlreadyExists", message: "The object you specified already exists and can not be overwritten.",
+                                   ec: "0016-00000101", details: [("Key", record.key)])
+            }
+            if let expected, current != expected {
+                writer.abort()
+                return false
+            }
+            try writer.publish(as: name)
+            contents.index.upsert(IndexEntry(record))
+            return true
         }
-        try FileSystem.createDirectories(directory)
-        try writer.commit()
-        let status = try FileStatus.of(path)!
-        var metadata = metadata
-        metadata.inode = status.inode
-        metadata.modifiedNanoseconds = status.modifiedNanoseconds
-        metadata.size = status.size
-        try writeMetadata(metadata, bucket: bucket, key: key)
-        return metadata
+        if published { try directory.syncDirectory(folder) }
+        return published
     }
 
-    /// Records a folder marker (an empty object whose key ends in `/`).
-    func putFolder(bucket: String, key: String, metadata: ObjectMetadata) throws -> ObjectMetadata {
-        let path = objectPath(bucket: bucket, key: key)
-        if let existing = try FileStatus.of(path), !existing.isDirectory {
-            throw ServiceError.invalidArgument("'\(key.dropLast())' is already an object.", name: "key", value: key)
-        }
-        try FileSystem.createDirectories(path)
-        var metadata = metadata
-        metadata.isFolder = true
-        try writeMetadata(metadata, bucket: bucket, key: key)
-        return metadata
-    }
-
-    /// Deletes an object and its record, and prunes folders it leaves empty. Missing is not an error.
+    /// Deletes an object; a missing one is not an error.
     func delete(bucket: String, key: String) throws {
-        let path = objectPath(bucket: bucket, key: key)
-        if key.hasSuffix("/") {
-            try FileSystem.removeFile(metadataPath(bucket: bucket, key: key))
-            FileSystem.removeEmptyDirectory(path)
-        } else {
-            if let status = try FileStatus.of(path), status.isRegularFile {
-                try FileSystem.removeFile(path)
-            }
-            try FileSystem.removeFile(metadataPath(bucket: bucket, key: key))
+        let state = try loadedState(bucket)
+        let name = Self.objectName(bucket: bucket, key: Array(key.utf8))
+        let removed = try state.withLock { contents -> Bool in
+            contents.index.remove(Array(key.utf8))
+            // The file, not the index, says whether there is an object (another process may
+            // have written it).
+            guard try status(name) != nil else { return false }
+            try directory.removeFile(name)
+            return true
         }
-        // Prune empty parent folders (data and metadata) that are not folder objects themselves.
-        var parent = AtomicFileWriter.directoryOf(key.hasSuffix("/") ? String(key.dropLast()) : key)
-        while parent != "." && parent != "/" && !parent.isEmpty {
-            FileSystem.removeEmptyDirectory(root + "/.oss/meta/" + bucket + "/" + parent)
-            if try readMetadata(bucket: bucket, key: parent + "/") != nil { break }
-            FileSystem.removeEmptyDirectory(bucketPath(bucket) + "/" + parent)
-            parent = AtomicFileWriter.directoryOf(parent)
+        if removed { try directory.syncDirectory(Self.parent(name)) }
+    }
+
+    /// One page of a listing, with the index entries of the keys on it.
+    func list(bucket: String, query: ListingQuery) throws -> (page: ListingPage, entries: [IndexEntry]) {
+        try importPlacedFiles(bucket: bucket)
+        return try loadedState(bucket).withLock { contents in
+            let page = query.page(over: contents.index.keys)
+            return (page, page.keyIndices.map { contents.index.entries[$0] })
         }
     }
 
-    /// Every key in the bucket, sorted by UTF-8 bytes, as OSS lists them.
-    func allKeys(bucket: String, prefix: String) throws -> [String] {
-        var keys: [String] = []
-        func walk(_ relative: String) throws {
-            let directory = relative.isEmpty ? bucketPath(bucket) : bucketPath(bucket) + "/" + relative
-            for name in try FileSystem.entries(of: directory) {
-                let key = relative.isEmpty ? name : relative + "/" + name
-                // Skip whole subtrees that cannot hold a key with the prefix.
-                guard prefix.isEmpty || key.hasPrefix(prefix) || prefix.hasPrefix(key) else { continue }
-                guard let status = try FileStatus.of(directory + "/" + name) else { continue }
-                if status.isDirectory {
-                    if try readMetadata(bucket: bucket, key: key + "/") != nil { keys.append(key + "/") }
-                    try walk(key)
-                } else if status.isRegularFile {
-                    keys.append(key)
-                }
-            }
-        }
-        try walk("")
-        return keys.filter { $0.hasPrefix(prefix) }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    /// Imports the files placed by hand under the bucket's folder that are new or changed
+    /// since they were last imported.
+    func importPlacedFiles(bucket: String) throws {
+        try InboxImport.importAll(self, state: try loadedState(bucket), bucket: bucket)
     }
+}
+
+/// The mutable part of one bucket, behind one lock: its index and its import ledger.
+final class BucketState: Sendable {
+    struct Contents {
+        var loaded = false
+        var index = BucketIndex()
+        /// Hand-placed files already imported, by path bytes, with the identity they had.
+        var ledger: [[UInt8]: FileIdentity] = [:]
+    }
+
+    private let contents = Mutex(Contents())
+    /// Serializes writes of the import ledger, so that an older snapshot never replaces a newer one.
+    private let ledgerWriting = Mutex(())
+
+    func withLock<T: Sendable>(_ body: (inout Contents) throws -> T) throws -> T {
+        try contents.withLock { try body(&$0) }
+    }
+
+    func withLedgerWriting(_ body: () throws -> Void) throws {
+        try ledgerWriting.withLock { _ in try body() }
+    }
+}
+
+/// A store kept weakly, so a root's store goes away with its last service.
+private final class WeakStore: @unchecked Sendable {
+    weak var store: ObjectStore?
+    init(_ store: ObjectStore) { self.store = store }
 }

@@ -37,6 +37,8 @@ struct ParsedRequest: Sendable {
     var key: String?
     var query: [QueryItem]
     var headers: [HTTPHeaderField]
+    /// The body, pulled as the operation reads it.
+    var body: ByteChunks = .empty
 
     var signable: SignableRequest {
         SignableRequest(method: method, bucket: bucket, key: key, query: query, headers: headers)
@@ -107,6 +109,12 @@ struct RequestAuthenticator: Sendable {
         }
         guard let credential = fields["Credential"], let provided = fields["Signature"] else {
             throw .invalidArgument("Authorization header is invalid: Credential and Signature are required.", name: "Authorization", ec: "0002-00000001")
+        }
+        // OSS never hashes the body for V4: it accepts only UNSIGNED-PAYLOAD here and refuses any
+        // other value, a correct digest included, before the signature is looked at.
+        if let payload = request.header("x-oss-content-sha256"), payload.trimmingBlanks() != SignerV4.unsignedPayload {
+            throw .invalidArgument("The x-oss-content-sha256 only supports UNSIGNED-PAYLOAD.", name: "x-oss-content-sha256",
+                                   value: String(payload.prefix(128)), ec: "0002-00000214")
         }
         guard let dateText = request.header("x-oss-date"), let time = SigningTime(iso8601Basic: dateText) else {
             throw .accessDenied("x-oss-date header is missing or malformed.", ec: "0002-00000017")

@@ -56,6 +56,18 @@ public struct ServiceError: Error, Sendable {
         ServiceError(status: 501, code: "NotImplemented", message: message, ec: "0000-00000001")
     }
 
+    /// The storage is full (`ENOSPC`, `EDQUOT`). OSS documents no such answer, since its storage
+    /// does not fill up; this server's choice is 507 with code `InsufficientStorage` and its own EC
+    /// `0000-00000004`, which the SDK's retry policy treats as final: re-sending the same body
+    /// cannot succeed until someone frees space.
+    static func insufficientStorage(key: String?) -> ServiceError {
+        var details: [(String, String)] = []
+        if let key { details.append(("Key", key)) }
+        return ServiceError(status: 507, code: "InsufficientStorage",
+                            message: "The local storage is full: the object was not stored, and any previous object under this key is unchanged.",
+                            ec: "0000-00000004", details: details)
+    }
+
     static func methodNotAllowed(_ method: String) -> ServiceError {
         ServiceError(status: 405, code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.", ec: "0000-00000002",
                      details: [("Method", method)])

@@ -24,9 +24,14 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// Whether an error is worth another attempt: 5xx, 408, 429, `RequestTimeTooSkewed` (after
     /// the clock offset is corrected), broken connections, timeouts and truncated bodies.
+    ///
+    /// Two 5xx answers are final, since the same request cannot succeed on its own: 501
+    /// `NotImplemented`, and 507 `InsufficientStorage` (a full disk, as a local OSS answers it),
+    /// where retrying would only re-send the whole body to a server that has no room for it.
     public static func isRetryable(_ error: OSSError) -> Bool {
         switch error {
         case let .server(server):
+            if server.status == 501 || server.status == 507 || server.code == "InsufficientStorage" { return false }
             return server.status >= 500 || server.status == 408 || server.status == 429 || server.code == .requestTimeTooSkewed
         case let .transport(transport):
             return transport.isRetryable
