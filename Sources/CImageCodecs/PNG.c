@@ -47,8 +47,8 @@ struct oss_png_source {
 /// libpng asks for at most 8 KiB of IDAT at a time, which inflates to at most about 8 MiB of rows
 /// (deflate's ratio is below 1032:1): a stop is seen within milliseconds.
 static ssize_t oss_png_read_block(struct oss_png_source *source, char *buffer, size_t wanted) {
-    if (oss_should_stop(source->stop)) {
-        source->stopped = 1;
+    if (source->stopped || oss_should_stop(source->stop)) {
+        source->stopped = 1; // and stays: libpng is not asked twice
         return -1;
     }
     size_t left = source->size - source->at;
@@ -92,7 +92,8 @@ int oss_png_decode(const uint8_t *data, size_t size, int channels, uint8_t *out,
     image.version = PNG_IMAGE_VERSION;
     int status = -1;
     if (!png_image_begin_read_from_stdio(&image, stream)) {
-        OSS_FAIL(message, "%s", image.message);
+        OSS_FAIL(message, "%s", source.stopped ? "stopped" : image.message);
+        status = source.stopped ? OSS_CODEC_STOPPED : -1;
         goto done;
     }
     image.format = channels == 4 ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB;

@@ -15,10 +15,11 @@ static inline unsigned oss_cost(uint8_t v) { return (unsigned)abs((int)(int8_t)v
 
 // MARK: Deflate parts with ISA-L
 
-/// Compressed bytes a deflate call may write between two looks at the stop. The output is the
-/// same bytes as one call with all the room (ISA-L's choices depend on the input, not on where its
-/// output pauses), unlike cutting the input, which changes the stream.
-#define OSS_DEFLATE_STEP (64 << 10)
+/// Compressed bytes a deflate call may write between two looks at the stop: tens of milliseconds
+/// of work. ISA-L's stream depends a little on where its output pauses (a few bytes, the same
+/// pixels), so a stream that fits in one step is byte for byte what one call with all the room
+/// writes; only larger ones pause.
+#define OSS_DEFLATE_STEP (1 << 20)
 
 struct oss_deflate_part {
     const uint8_t *input;

@@ -118,10 +118,10 @@ enum Checked {
         return overflow ? Int.max : value
     }
 
-    /// A computed size as an `Int`: NaN and values beyond 2^50 (no image has such a side) become
-    /// 2^50, so that a later limit check refuses them instead of `Int(_:)` trapping.
+    /// A computed size as an `Int`, at least 1: NaN and values beyond 2^50 (no image has such a
+    /// side) become 2^50, so that a later limit check refuses them instead of `Int(_:)` trapping.
     static func clampedSide(_ value: Double) -> Int {
-        guard value.isFinite, value < 0x1p50 else { return 1 << 50 }
-        return max(1, Int(value))
+        if value.isNaN || value >= 0x1p50 { return 1 << 50 }
+        return value < 1 ? 1 : Int(value)
     }
 }

@@ -154,12 +154,12 @@ enum PNGChunks {
     static func summary(_ bytes: [UInt8]) throws(ImageError) -> Summary {
         let ihdr = try header(bytes)
         var at = 8, compressed = 0
-        while at <= bytes.count - 12 {
+        while at <= bytes.count - 8 {
             let length = be32(bytes, at)
             let type = bytes[(at + 4)..<(at + 8)]
-            let present = min(length, bytes.count - at - 12)
-            if type.elementsEqual("IDAT".utf8) { compressed += max(0, present) }
-            if type.elementsEqual("IEND".utf8) || length > present { break }
+            let available = bytes.count - at - 8 // data and CRC
+            if type.elementsEqual("IDAT".utf8) { compressed += min(length, available) }
+            if type.elementsEqual("IEND".utf8) || length > available - 4 { break }
             at += 12 + length
         }
         return Summary(bitsPerPixel: ihdr.bitsPerPixel, compressedBytes: compressed)

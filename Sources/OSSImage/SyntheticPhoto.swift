@@ -5,7 +5,10 @@ public enum SyntheticPhoto {
     /// An RGB bitmap of the given size; the same seed always gives the same pixels.
     /// Sizes outside ``ImageLimits`` are refused.
     public static func bitmap(width: Int, height: Int, seed: UInt64 = 1) throws(ImageError) -> Bitmap {
-        try ImageLimits.check(width: width, height: height)
+        guard width >= 1, height >= 1, width <= ImageLimits.maximumSide, height <= ImageLimits.maximumSide,
+              width * height <= ImageLimits.maximumPixels else {
+            throw .invalidArgument("A \(width)x\(height) photo cannot be made: sides are 1 to \(ImageLimits.maximumSide) px, at most \(ImageLimits.maximumPixels) pixels in all.")
+        }
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
         func random() -> UInt64 {
