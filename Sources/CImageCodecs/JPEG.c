@@ -4,6 +4,7 @@
 #include "jpeg_guard.h"
 #include <stdlib.h>
 #include <string.h>
+#include <jerror.h>
 
 static void oss_jpeg_error_exit(j_common_ptr cinfo) {
     struct oss_jpeg_guard *guard = (struct oss_jpeg_guard *)cinfo->err;
@@ -39,6 +40,47 @@ struct jpeg_error_mgr *oss_jpeg_guard_init(struct oss_jpeg_guard *guard, char *m
     guard->message = message;
     guard->stop = stop;
     return &guard->base;
+}
+
+static void oss_jpeg_out_of_memory(j_compress_ptr cinfo) {
+    cinfo->err->msg_code = JERR_OUT_OF_MEMORY;
+    (*cinfo->err->error_exit)((j_common_ptr)cinfo);
+}
+
+static void oss_jpeg_output_init(j_compress_ptr cinfo) {
+    struct oss_jpeg_output *output = (struct oss_jpeg_output *)cinfo->dest;
+    output->capacity = 64 << 10;
+    output->length = 0;
+    output->data = (uint8_t *)malloc(output->capacity);
+    if (!output->data) oss_jpeg_out_of_memory(cinfo);
+    output->base.next_output_byte = output->data;
+    output->base.free_in_buffer = output->capacity;
+}
+
+/// The buffer is full: double it, keeping what is written.
+static boolean oss_jpeg_output_grow(j_compress_ptr cinfo) {
+    struct oss_jpeg_output *output = (struct oss_jpeg_output *)cinfo->dest;
+    size_t used = output->capacity;
+    uint8_t *grown = used <= SIZE_MAX / 2 ? (uint8_t *)realloc(output->data, used * 2) : NULL;
+    if (!grown) oss_jpeg_out_of_memory(cinfo);
+    output->data = grown;
+    output->capacity = used * 2;
+    output->base.next_output_byte = grown + used;
+    output->base.free_in_buffer = output->capacity - used;
+    return TRUE;
+}
+
+static void oss_jpeg_output_term(j_compress_ptr cinfo) {
+    struct oss_jpeg_output *output = (struct oss_jpeg_output *)cinfo->dest;
+    output->length = output->capacity - output->base.free_in_buffer;
+}
+
+void oss_jpeg_output_attach(j_compress_ptr cinfo, struct oss_jpeg_output *output) {
+    memset(output, 0, sizeof *output);
+    output->base.init_destination = oss_jpeg_output_init;
+    output->base.empty_output_buffer = oss_jpeg_output_grow;
+    output->base.term_destination = oss_jpeg_output_term;
+    cinfo->dest = &output->base;
 }
 
 int oss_jpeg_guard_status(const struct oss_jpeg_guard *guard) { return guard->stopped ? OSS_CODEC_STOPPED : -1; }
@@ -179,9 +221,9 @@ int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, 
                     const oss_stop *stop, uint8_t **out, size_t *out_size, char *message) {
     struct jpeg_compress_struct cinfo;
     struct oss_jpeg_guard guard;
-    // libjpeg's destination manager writes both through their addresses: they live in memory.
-    unsigned char *buffer = NULL;
-    unsigned long length = 0;
+    // In memory (its address is taken), so the jump sees the buffer libjpeg last grew.
+    struct oss_jpeg_output output;
+    memset(&output, 0, sizeof output);
     if (width <= 0 || height <= 0 || width > OSS_JPEG_MAX_SIDE || height > OSS_JPEG_MAX_SIDE || (channels != 3 && channels != 4)) {
         OSS_FAIL(message, "a JPEG is 1 to %d pixels a side", OSS_JPEG_MAX_SIDE);
         return -1;
@@ -189,12 +231,12 @@ int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, 
     cinfo.err = oss_jpeg_guard_init(&guard, message, stop);
     if (setjmp(guard.jump)) {
         jpeg_destroy_compress(&cinfo);
-        free(buffer);
+        free(output.data);
         return oss_jpeg_guard_status(&guard);
     }
     jpeg_create_compress(&cinfo);
     cinfo.progress = &guard.progress;
-    jpeg_mem_dest(&cinfo, &buffer, &length);
+    oss_jpeg_output_attach(&cinfo, &output);
     cinfo.image_width = (JDIMENSION)width;
     cinfo.image_height = (JDIMENSION)height;
     cinfo.input_components = channels;
@@ -211,7 +253,7 @@ int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, 
     }
     jpeg_finish_compress(&cinfo);
     jpeg_destroy_compress(&cinfo);
-    *out = buffer;
-    *out_size = (size_t)length;
+    *out = output.data;
+    *out_size = output.length;
     return 0;
 }

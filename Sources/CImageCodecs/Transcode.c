@@ -24,8 +24,7 @@ struct oss_encode_job {
     int quality;
     int progressive;
     const oss_stop *stop;
-    unsigned char *buffer;
-    unsigned long length;
+    struct oss_jpeg_output output;
     int status;
     char message[OSS_CODEC_ERROR_SIZE];
 };
@@ -45,13 +44,15 @@ static void *oss_encode_thread(void *argument) {
     cinfo.err = oss_jpeg_guard_init(&guard, job->message, job->stop);
     if (setjmp(guard.jump)) {
         jpeg_destroy_compress(&cinfo);
+        free(job->output.data);
+        job->output.data = NULL;
         oss_ring_fail(ring);
         job->status = oss_jpeg_guard_status(&guard);
         return NULL;
     }
     jpeg_create_compress(&cinfo);
     cinfo.progress = &guard.progress;
-    jpeg_mem_dest(&cinfo, &job->buffer, &job->length);
+    oss_jpeg_output_attach(&cinfo, &job->output);
     cinfo.image_width = (JDIMENSION)job->side;
     cinfo.image_height = (JDIMENSION)job->side;
     cinfo.input_components = 3;
@@ -70,6 +71,8 @@ static void *oss_encode_thread(void *argument) {
             OSS_FAIL(job->message, "decoding failed");
             jpeg_abort_compress(&cinfo);
             jpeg_destroy_compress(&cinfo);
+            free(job->output.data);
+            job->output.data = NULL;
             job->status = -1;
             return NULL;
         }
@@ -209,10 +212,10 @@ done:
     // A stop seen by the encoder first makes the decoder report "encoding failed": say stopped.
     if (status == -1 && job.status == OSS_CODEC_STOPPED) status = OSS_CODEC_STOPPED;
     if (status != 0) {
-        free(job.buffer);
+        free(job.output.data);
         return status;
     }
-    *out = job.buffer;
-    *out_size = (size_t)job.length;
+    *out = job.output.data;
+    *out_size = job.output.length;
     return 0;
 }

@@ -26,6 +26,19 @@ struct jpeg_error_mgr *oss_jpeg_guard_init(struct oss_jpeg_guard *guard, char *m
 /// What a function returns after the jump: OSS_CODEC_STOPPED when the stop asked, else -1.
 int oss_jpeg_guard_status(const struct oss_jpeg_guard *guard);
 
+/// A growing output buffer for libjpeg that this code owns, so that an error or a stop in the
+/// middle of an encode frees exactly what was allocated. (jpeg_mem_dest keeps its grown buffer
+/// private and leaves the caller's pointer at the first one, which it has already freed.)
+struct oss_jpeg_output {
+    struct jpeg_destination_mgr base;   // first: cinfo->dest points here
+    uint8_t *data;
+    size_t capacity;
+    size_t length;
+};
+
+/// Points `cinfo->dest` at `output`; after an error, free(output->data).
+void oss_jpeg_output_attach(j_compress_ptr cinfo, struct oss_jpeg_output *output);
+
 /// Checks that a region can be decoded: not CMYK, and inside the image. Fills `message` if not.
 int oss_jpeg_check_region(j_decompress_ptr cinfo, int x, int y, int w, int h, char *message);
 

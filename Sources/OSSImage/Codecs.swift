@@ -54,8 +54,7 @@ public enum ImageCodecs {
         case .png:
             var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
             try budget.checkpoint()
-            var pixels = [UInt8](repeating: 0, count: width * height * channels)
-            let status = pixels.withUnsafeMutableBufferPointer {
+            let (pixels, status) = decoderOutput(count: width * height * channels) {
                 oss_png_decode(bytes, bytes.count, Int32(channels), $0.baseAddress, $0.count, budget.stop, &error)
             }
             guard status == 0 else { throw budget.codecFailure(status, ImageError.decode(text(error))) }
@@ -63,8 +62,7 @@ public enum ImageCodecs {
         case .webp:
             var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
             try budget.checkpoint()
-            var pixels = [UInt8](repeating: 0, count: width * height * channels)
-            let status = pixels.withUnsafeMutableBufferPointer {
+            let (pixels, status) = decoderOutput(count: width * height * channels) {
                 oss_webp_decode(bytes, bytes.count, Int32(channels), $0.baseAddress, $0.count, budget.stop, &error)
             }
             guard status == 0 else { throw budget.codecFailure(status, ImageError.decode(text(error))) }
@@ -106,8 +104,8 @@ public enum ImageCodecs {
         let bands = chosen ?? (multiScan ? 1 : (height >= 512 ? min(cores, 4) : 1))
         let rowBytes = width * channels
         try budget.checkpoint()
-        var pixels = [UInt8](repeating: 0, count: width * height * channels)
-        let failures = pixels.withUnsafeMutableBufferPointer { buffer -> [(Int32, String)] in
+        var failures: [(Int32, String)] = []
+        let (pixels, _) = decoderOutput(count: width * height * channels) { buffer -> Int32 in
             nonisolated(unsafe) let base = buffer.baseAddress!
             let messages = UnsafeMutableBufferPointer<(Int32, String)?>.allocate(capacity: bands)
             messages.initialize(repeating: nil)
@@ -120,7 +118,8 @@ public enum ImageCodecs {
                                                     Int32(channels), base + first * rowBytes, (end - first) * rowBytes, budget.stop, &error)
                 if status != 0 { results[band] = (status, text(error)) }
             }
-            return messages.compactMap { $0 }
+            failures = messages.compactMap { $0 }
+            return failures.isEmpty ? 0 : -1
         }
         if let (status, message) = failures.first { throw budget.codecFailure(status, ImageError.decode(message)) }
         return Bitmap(trustedWidth: width, height: height, channels: channels, pixels: pixels)
@@ -223,6 +222,18 @@ public enum ImageCodecs {
         default:
             throw ImageError.notImplemented("Encoding \(format.rawValue) is not supported by the local kernels (jpg, png, webp, bmp are).")
         }
+    }
+
+    /// A buffer of `count` bytes for a decoder that writes every byte when it succeeds: not
+    /// zero-filled first (for a 250 MP image that fill alone is a second pass over 750 MB, and
+    /// one no stop can interrupt). On failure the bytes are thrown away unread.
+    static func decoderOutput(count: Int, _ decode: (UnsafeMutableBufferPointer<UInt8>) -> Int32) -> ([UInt8], Int32) {
+        var status: Int32 = -1
+        let pixels = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            status = decode(buffer)
+            initialized = count
+        }
+        return (pixels, status)
     }
 
     static func text(_ buffer: [CChar]) -> String {

@@ -161,6 +161,33 @@ struct WorkLimitsTests {
         }
     }
 
+    @Test("a stop late in a JPEG encode or transcode, after the output buffer has grown, frees it once")
+    func lateJPEGStops() throws {
+        // jpeg_mem_dest freed its first buffer when it grew and left the caller holding it: a stop
+        // (or any error) past the first 4 KiB of output was a double free.
+        let bitmap = try SyntheticPhoto.bitmap(width: 1200, height: 900, seed: 7)
+        let jpeg = try ImageCodecs.encode(bitmap, as: .jpg)
+        var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
+        var encoded: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        for progressive: Int32 in [0, 1] {
+            let counter = CountingStop(limit: 800)
+            let status = bitmap.pixels.withUnsafeBufferPointer { pixels in
+                counter.withStop { oss_jpeg_encode(pixels.baseAddress, 1200, 900, 3, 85, progressive, $0, &encoded, &size, &error) }
+            }
+            #expect(status == OSS_CODEC_STOPPED)
+        }
+        let side: Int32 = 801
+        let left = [Int32](repeating: 0, count: Int(side)), right = [Int32](repeating: side, count: Int(side))
+        let counter = CountingStop(limit: 1200)
+        let status = counter.withStop { oss_jpeg_masked_transcode(jpeg, jpeg.count, 100, 40, side, left, right, 85, 0, $0, &encoded, &size, &error) }
+        #expect(status == OSS_CODEC_STOPPED)
+        // And unstopped, the same calls succeed.
+        #expect(oss_jpeg_masked_transcode(jpeg, jpeg.count, 100, 40, side, left, right, 85, 0, nil, &encoded, &size, &error) == 0)
+        #expect(size > 64 << 10)
+        oss_free(encoded)
+    }
+
     @Test("the estimate grows with what is decoded and made, and is known before decoding")
     func estimate() throws {
         let small = try ImageProcessor.estimatedWorkingBytes("image/circle,r_10/format,png", source: Self.photo)
