@@ -16,128 +16,118 @@ public struct ProcessedImage: Sendable, Hashable {
 
 /// Runs `x-oss-process` image actions locally, with OSS's semantics: the offline mode, the local
 /// OSS's GetObject and ProcessObject, and the reference that server output is verified against.
+///
+/// Any source bytes and any process may be passed: whatever they hold, the answer is a result or
+/// a typed ``ImageError``. The process is planned from the source's header first, so every size
+/// limit (OSS's ``ImageLimits`` and the caller's ``ImageWorkLimits``) is checked before a pixel
+/// buffer exists; the time limit and the cancellation flag are looked at between actions and rows
+/// (and scanlines, in the codecs).
 public enum ImageProcessor {
     /// Default JPEG/WebP quality when the process does not set one.
     public static let defaultQuality = 85
 
     /// Parses and runs a process string.
-    public static func process(_ text: String, source: [UInt8]) throws(ImageError) -> ProcessedImage {
-        let process: ImageProcess
-        do { process = try ImageProcess(parsing: text) } catch { throw ImageError(error) }
-        return try self.process(process, source: source)
+    public static func process(_ text: String, source: [UInt8], limits: ImageWorkLimits = .oss,
+                               cancellation: ImageCancellation? = nil) throws(ImageError) -> ProcessedImage {
+        try process(try parse(text), source: source, limits: limits, cancellation: cancellation)
     }
 
-    /// Runs a process on encoded source bytes.
-    public static func process(_ process: ImageProcess, source: [UInt8]) throws(ImageError) -> ProcessedImage {
-        do { try process.validate() } catch { throw ImageError(error) }
-        if let style = process.style {
-            throw ImageError(code: "NoSuchStyle", message: "The style '\(style)' does not exist here: styles belong to a bucket on OSS.", status: 404)
-        }
-        // Only one image pipeline (or a style) runs here; save-as is the service's business.
-        let pipelines = process.stages.filter { if case .saveAs = $0 { false } else { true } }
-        if pipelines.count > 1 { throw ImageError.notImplemented("The local kernels run one image pipeline, not '|'-joined stages.") }
-        if case .other? = pipelines.first { throw ImageError.notImplemented("Only image/... and style/... processes run locally.") }
-        // Empty segments (image//a, a trailing '/') carry no action.
-        var actions = process.actions.filter { !$0.isEmptySegment }
-        for action in actions {
-            switch action {
-            case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue:
-                throw ImageError.notImplemented("The local kernels do not run \(action.name) yet.")
-            case let .opaque(opaque):
-                if let problem = opaque.problem { throw ImageError(problem) }
-                throw ImageError.notImplemented("'\(opaque.name)' is not an image action the local kernels run.")
-            case let .resize(resize) where resize.width == nil && resize.height == nil && resize.long == nil && resize.short == nil && resize.percent == nil:
-                throw ImageError(code: "InvalidArgument", message: "resize: P_ sizes a watermark image relative to the image below it; give w, h, l, s or p here.")
-            default:
-                break
-            }
-        }
-        guard source.count <= ImageLimits.maximumSourceBytes else {
-            throw ImageError.tooLarge("The source is \(source.count) bytes; image processing reads at most 20 MB.")
-        }
-        let (sourceWidth, sourceHeight, sourceFormat) = try ImageCodecs.dimensions(source)
-        try ImageLimits.check(width: sourceWidth, height: sourceHeight)
+    /// Runs a process on encoded source bytes, within `limits` (their clock starts now), stopping
+    /// early when `cancellation` is set.
+    ///
+    /// Past a size or count limit: 400 `InvalidArgument` naming it, before decoding. Past the time
+    /// limit: 503 `ProcessingTimeout`; cancelled: 503 `ProcessingCancelled` (see ``ImageError``).
+    public static func process(_ process: ImageProcess, source: [UInt8], limits: ImageWorkLimits = .oss,
+                               cancellation: ImageCancellation? = nil) throws(ImageError) -> ProcessedImage {
+        try run(process, source: source, budget: ImageWorkBudget(limits: limits, cancellation: cancellation))
+    }
 
-        if actions.contains(.info) {
-            guard actions.last == .info else {
-                throw ImageError(code: "InvalidArgument", message: "info must be the last action.")
-            }
-            return info(source: source, width: sourceWidth, height: sourceHeight, format: sourceFormat)
-        }
-        let output = process.outputFormat(source: sourceFormat)
-        guard [.jpg, .png, .webp, .bmp].contains(output) else {
-            throw ImageError.notImplemented("The local kernels write jpg, png, webp and bmp, not \(output.rawValue).")
-        }
-        var options = ImageCodecs.EncodeOptions(quality: defaultQuality)
-        for action in actions {
-            switch action {
-            case let .quality(value, _): options.quality = value
-            case let .interlace(on): options.interlace = on
-            default: break
-            }
-        }
-        let transparent = output.supportsAlpha
-        let orientation = actions.contains(.autoOrient(true)) && sourceFormat == .jpg ? EXIF.orientation(source) : 1
+    /// The most bytes `process` will hold at once on `source`, from the headers alone: the
+    /// source, the decoded bitmap at the size actually decoded (a JPEG region decode counts the
+    /// region) with the decoder's own buffers, each intermediate image beside the one it is made
+    /// from, and the encoder's buffers and output. It is an estimate made to be admitted against
+    /// (the encoded size is bounded, not known), not a measurement.
+    ///
+    /// Throws what ``process(_:source:limits:cancellation:)-(ImageProcess,_,_,_)`` would throw for
+    /// the sizes alone (a bad process, a source or an output over a limit), so a server can answer
+    /// those without running anything.
+    public static func estimatedWorkingBytes(_ process: ImageProcess, source: [UInt8], limits: ImageWorkLimits = .oss) throws(ImageError) -> Int {
+        try ProcessPlan(process, source: source, limits: limits).peakBytes
+    }
 
-        // JPEG to JPEG circle with nothing else to do: stream rows from decoder to encoder.
-        if sourceFormat == .jpg, output == .jpg, orientation == 1, case let .circle(radius)? = actions.first,
-           actions.dropFirst().allSatisfy({ if case .format = $0 { true } else if case .quality = $0 { true } else if case .interlace = $0 { true } else { false } }) {
-            let geometry = ImageKernels.CircleGeometry(width: sourceWidth, height: sourceHeight, requestedRadius: radius)
-            let bytes = try ImageCodecs.transcodeJPEGCircle(source, geometry: geometry, options: options)
-            return ProcessedImage(bytes: bytes, contentType: output.contentType, format: .jpg, width: geometry.side, height: geometry.side)
+    /// ``estimatedWorkingBytes(_:source:limits:)-(ImageProcess,_,_)`` for a process string.
+    public static func estimatedWorkingBytes(_ text: String, source: [UInt8], limits: ImageWorkLimits = .oss) throws(ImageError) -> Int {
+        try estimatedWorkingBytes(try parse(text), source: source, limits: limits)
+    }
+
+    static func parse(_ text: String) throws(ImageError) -> ImageProcess {
+        do { return try ImageProcess(parsing: text) } catch { throw ImageError(error) }
+    }
+
+    /// Runs a process under a budget shared with the caller (the verifier runs two).
+    static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget) throws(ImageError) -> ProcessedImage {
+        try budget.checkpoint()
+        let plan = try ProcessPlan(process, source: source, limits: budget.limits)
+        guard let output = plan.output else {
+            return info(source: source, width: plan.header.width, height: plan.header.height, format: plan.header.format)
         }
+        try budget.chargeProduced(plan.producedPixels)
+        try budget.checkpoint()
 
         var bitmap: Bitmap
-        if sourceFormat == .jpg, orientation == 1, let first = actions.first {
+        switch plan.start {
+        case .info:
+            return info(source: source, width: plan.header.width, height: plan.header.height, format: plan.header.format)
+        case let .transcodeCircle(geometry):
+            // JPEG to JPEG circle with nothing else to do: stream rows from decoder to encoder.
+            let bytes = try ImageCodecs.transcodeJPEGCircle(source, geometry: geometry, options: plan.options, budget: budget)
+            return ProcessedImage(bytes: bytes, contentType: output.contentType, format: .jpg, width: geometry.side, height: geometry.side)
+        case let .jpegCircle(geometry, channels):
             // Decode only what the first geometric action keeps.
-            switch first {
-            case let .circle(radius):
-                let geometry = ImageKernels.CircleGeometry(width: sourceWidth, height: sourceHeight, requestedRadius: radius)
-                bitmap = try ImageCodecs.decodeJPEGRegion(source, x: geometry.originX, y: geometry.originY,
-                                                          width: geometry.side, height: geometry.side, channels: transparent ? 4 : 3)
-                ImageKernels.maskCircle(&bitmap, radius: geometry.radius)
-                actions.removeFirst()
-            case let .crop(crop):
-                let rect = try ImageKernels.cropRect(crop, width: sourceWidth, height: sourceHeight)
-                bitmap = try ImageCodecs.decodeJPEGRegion(source, x: rect.x, y: rect.y, width: rect.width, height: rect.height, channels: 3)
-                actions.removeFirst()
-            default:
-                bitmap = try ImageCodecs.decode(source).0
-            }
-        } else {
-            bitmap = try ImageCodecs.decode(source).0
-            if orientation != 1 { bitmap = ImageKernels.orient(bitmap, exifOrientation: orientation) }
+            bitmap = try ImageCodecs.decodeJPEGRegion(source, x: geometry.originX, y: geometry.originY, width: geometry.side, height: geometry.side,
+                                                      channels: channels, bands: nil, budget: budget)
+            ImageKernels.maskCircle(&bitmap, radius: geometry.radius)
+        case let .jpegCrop(x, y, width, height):
+            bitmap = try ImageCodecs.decodeJPEGRegion(source, x: x, y: y, width: width, height: height, channels: 3, bands: nil, budget: budget)
+        case let .full(orientation):
+            bitmap = try ImageCodecs.decode(source, channels: nil, budget: budget).0
+            if orientation != 1 { bitmap = try ImageKernels.orient(bitmap, exifOrientation: orientation, budget: budget) }
         }
 
-        for action in actions {
-            switch action {
-            case let .circle(radius):
-                bitmap = ImageKernels.circle(bitmap, radius: radius, transparent: transparent)
-            case let .crop(crop):
-                let rect = try ImageKernels.cropRect(crop, width: bitmap.width, height: bitmap.height)
-                bitmap = bitmap.cropped(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
-            case let .resize(resize):
-                let plan = ImageKernels.resizePlan(resize, width: bitmap.width, height: bitmap.height)
-                guard plan.finalWidth <= 16384, plan.finalHeight <= 16384, plan.finalWidth * plan.finalHeight <= 16384 * 16384 else {
-                    throw ImageError(code: "InvalidArgument", message: "The resized image would be \(plan.finalWidth)x\(plan.finalHeight), over OSS's limits.")
-                }
-                bitmap = ImageKernels.resize(bitmap, resize)
-            case let .roundedCorners(radius):
-                bitmap = ImageKernels.roundedCorners(bitmap, radius: radius, transparent: transparent)
-            case let .indexCrop(axis, length, index):
-                // No side exceeds 30,000 px, so clamping there changes no result and keeps
-                // index * length far from overflow.
-                bitmap = ImageKernels.indexCrop(bitmap, axis: axis, length: min(length, ImageLimits.maximumSide), index: min(index, ImageLimits.maximumSide))
-            case let .rotate(degrees):
-                bitmap = try ImageKernels.rotate(bitmap, degrees: degrees)
-            case .format, .quality, .interlace, .autoOrient, .info:
-                break
-            case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue, .opaque:
-                break // refused above
-            }
+        for step in plan.steps {
+            try budget.checkpoint()
+            bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
+            assert(bitmap.width == step.output.width && bitmap.height == step.output.height, "plan and kernel disagree on \(step.action)")
         }
-        let bytes = try ImageCodecs.encode(bitmap, as: output, options: options)
+        let bytes = try ImageCodecs.encode(bitmap, as: output, options: plan.options, budget: budget)
         return ProcessedImage(bytes: bytes, contentType: output.contentType, format: output, width: bitmap.width, height: bitmap.height)
+    }
+
+    static func apply(_ action: ImageAction, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        switch action {
+        case let .circle(radius):
+            return try ImageKernels.circle(bitmap, radius: radius, transparent: transparent, budget: budget)
+        case let .crop(crop):
+            let rect = try ImageKernels.cropRect(crop, width: bitmap.width, height: bitmap.height)
+            try budget.checkpoint()
+            return bitmap.croppedInside(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
+        case let .resize(resize):
+            let geometry = ImageKernels.ResizeGeometry(resize, width: bitmap.width, height: bitmap.height)
+            try ImageKernels.checkResizeLimits(geometry, resize)
+            return try ImageKernels.resize(bitmap, resize, geometry: geometry, budget: budget)
+        case let .roundedCorners(radius):
+            return try ImageKernels.roundedCorners(bitmap, radius: radius, transparent: transparent, budget: budget)
+        case let .indexCrop(axis, length, index):
+            try budget.checkpoint()
+            return try ImageKernels.indexCrop(bitmap, axis: axis, length: length, index: index)
+        case let .rotate(degrees):
+            return try ImageKernels.rotate(bitmap, degrees: degrees, budget: budget)
+        case .format, .quality, .interlace, .autoOrient, .info:
+            return bitmap
+        case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue, .opaque:
+            // Refused while planning (ProcessPlan), so never reached.
+            return bitmap
+        }
     }
 
     /// `info`: OSS's JSON description of the source.
@@ -147,47 +137,5 @@ public enum ImageProcessor {
         if format == .jpg { fields.append(("Orientation", String(EXIF.orientation(source)))) }
         let json = "{" + fields.map { "\"\($0.0)\": {\"value\": \"\($0.1)\"}" }.joined(separator: ", ") + "}"
         return ProcessedImage(bytes: Array(json.utf8), contentType: "application/json", format: nil, width: width, height: height)
-    }
-}
-
-/// Just enough EXIF to find the orientation tag of a JPEG.
-enum EXIF {
-    /// The orientation (1...8), 1 when absent or unreadable.
-    static func orientation(_ jpeg: [UInt8]) -> Int {
-        var index = 2
-        while index + 4 <= jpeg.count, jpeg[index] == 0xFF {
-            let marker = jpeg[index + 1]
-            let length = Int(jpeg[index + 2]) << 8 | Int(jpeg[index + 3])
-            if marker == 0xDA || length < 2 { break }
-            if marker == 0xE1, index + 4 + length - 2 <= jpeg.count,
-               Array(jpeg[(index + 4)..<min(jpeg.count, index + 10)]) == Array("Exif\0\0".utf8) {
-                return parseTIFF(Array(jpeg[(index + 10)..<(index + 2 + length)]))
-            }
-            index += 2 + length
-        }
-        return 1
-    }
-
-    static func parseTIFF(_ tiff: [UInt8]) -> Int {
-        guard tiff.count >= 8 else { return 1 }
-        let little = tiff[0] == 0x49
-        func u16(_ at: Int) -> Int {
-            guard at + 2 <= tiff.count else { return 0 }
-            return little ? Int(tiff[at]) | Int(tiff[at + 1]) << 8 : Int(tiff[at]) << 8 | Int(tiff[at + 1])
-        }
-        func u32(_ at: Int) -> Int {
-            guard at + 4 <= tiff.count else { return 0 }
-            return little ? u16(at) | u16(at + 2) << 16 : u16(at) << 16 | u16(at + 2)
-        }
-        let ifd = u32(4)
-        let entries = u16(ifd)
-        for entry in 0..<entries {
-            let at = ifd + 2 + entry * 12
-            if u16(at) == 0x0112 {
-                let value = u16(at + 8)
-                return (1...8).contains(value) ? value : 1
-            }
-        }
-        return 1
     }
 }

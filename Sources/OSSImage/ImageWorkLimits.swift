@@ -1,8 +1,10 @@
 import Synchronization
 
 /// A flag that stops image work early: set when the client that asked for it has gone, or when
-/// the work's time is up. Kernels and decoders look at it between rows, so a cancelled job gives
-/// its core back within milliseconds instead of running to the end.
+/// the server is stopping. Kernels and decoders look at it between rows (the C codecs between
+/// scanlines, or a few kilobytes of compressed input), so a cancelled job gives its core back
+/// within milliseconds instead of running to the end; it then throws a 503
+/// `ProcessingCancelled` ``ImageError``.
 public final class ImageCancellation: Sendable {
     private let flag = Atomic<Bool>(false)
 
@@ -17,15 +19,26 @@ public final class ImageCancellation: Sendable {
 }
 
 /// What one image process may cost: the bounds that keep a single request from holding a core or
-/// memory for long. The defaults follow OSS's documented limits; a server may lower them.
+/// memory for long. The defaults follow OSS's documented limits where it documents one; a server
+/// may lower them.
+///
+/// Past a size or count limit, ``ImageProcessor/process(_:source:limits:cancellation:)-(ImageProcess,_,_,_)``
+/// throws 400 `InvalidArgument` naming the limit, before any pixel buffer exists: every size is
+/// known from the source's header and the process. Past ``timeLimit`` it throws 503
+/// `ProcessingTimeout` (see ``ImageError/processingTimeoutCode``), within milliseconds of the
+/// deadline. OSS's own limits (``ImageLimits``: 20 MB, 30,000 px a side and 250 MP sources, rotate
+/// ≤ 4096², resize ≤ 16,384 a side and 250 MP) apply whatever these say.
 public struct ImageWorkLimits: Sendable, Hashable {
-    /// Pixels decoded from the source (OSS: 250 megapixels).
+    /// Pixels decoded from the source at the size actually decoded (a JPEG region decode counts
+    /// the region). OSS: 250 megapixels.
     public var maximumDecodedPixels: Int
-    /// Pixels produced by all actions together, intermediate images included.
+    /// Pixels produced by all actions together, intermediate images included. The default is four
+    /// full-size 250 MP images: room for any documented chain on the largest source, not for a
+    /// loop of rotations.
     public var maximumProducedPixels: Int
-    /// Actions in one process.
+    /// Actions in one process (OSS documents none; its styles are short).
     public var maximumActions: Int
-    /// Wall-clock time for the whole process.
+    /// Wall-clock time for the whole process, decode and encode included.
     public var timeLimit: Duration
 
     /// Limits; the defaults are ``oss``'s.
@@ -39,4 +52,7 @@ public struct ImageWorkLimits: Sendable, Hashable {
 
     /// OSS's documented limits.
     public static let oss = ImageWorkLimits()
+
+    /// No bound beyond ``ImageLimits``: for the codec functions called on their own.
+    static let unbounded = ImageWorkLimits(maximumDecodedPixels: .max, maximumProducedPixels: .max, maximumActions: .max, timeLimit: .seconds(Int64.max))
 }

@@ -1,6 +1,11 @@
 import OSSImageProcess
 
 /// The image operations, with the semantics OSS documents.
+///
+/// Every size, offset and count here may come from a process string or a file header: each is
+/// clamped to what the image allows, or checked for overflow, before it is used; a value no image
+/// can satisfy is a typed ``ImageError`` naming the parameter. The public functions run without a
+/// time limit; ``ImageProcessor`` runs the same code under its ``ImageWorkLimits``.
 public enum ImageKernels {
     // MARK: Circle
 
@@ -15,19 +20,24 @@ public enum ImageKernels {
         /// Top edge of the square in the source.
         public var originY: Int
 
-        /// The geometry OSS uses for `circle,r_<requestedRadius>` on a width × height image.
+        /// The geometry OSS uses for `circle,r_<requestedRadius>` on a width × height image. A
+        /// size below 1 (no image has one) gives the one-pixel circle at the origin.
         public init(width: Int, height: Int, requestedRadius: Int) {
-            radius = max(0, min(requestedRadius, (min(width, height) - 1) / 2))
-            side = 2 * radius + 1
-            originX = (width - side) / 2
-            originY = (height - side) / 2
+            let shortSide = min(width, height)
+            radius = shortSide < 1 ? 0 : max(0, min(requestedRadius, (shortSide - 1) / 2))
+            side = 2 * radius + 1 // radius <= (Int.max - 1) / 2
+            originX = shortSide < 1 ? 0 : (width - side) / 2
+            originY = shortSide < 1 ? 0 : (height - side) / 2
         }
     }
 
     /// The inside span `[r - half, r + half]` of row `y` of a circle of radius r: the pixels whose
     /// centre satisfies `(x - r)² + (y - r)² <= r²`. One integer square root per row, none per pixel.
+    /// -1 for rows outside the circle, and for radii beyond 2^31 (no image has them), whose square
+    /// would not fit an `Int`.
     @inline(__always)
     public static func circleHalfWidth(row y: Int, radius r: Int) -> Int {
+        guard r >= 0, r <= 1 << 31, y >= 0, y <= 2 * r else { return -1 }
         let dy = y - r
         let remaining = r * r - dy * dy
         guard remaining >= 0 else { return -1 }
@@ -38,13 +48,15 @@ public enum ImageKernels {
     }
 
     /// Masks a side×side bitmap (side = 2r+1) to its inscribed circle, in place: outside pixels
-    /// become `outside` (white RGB for JPEG, transparent RGBA otherwise).
-    public static func maskCircle(_ bitmap: inout Bitmap, radius r: Int) {
+    /// become transparent (RGBA) or white (RGB).
+    static func maskCircle(_ bitmap: inout Bitmap, radius r: Int) {
+        // Callers pass the square they cut for this radius; anything else is a bug here.
+        precondition(bitmap.width == 2 * r + 1 && bitmap.height == bitmap.width, "circle mask on a bitmap of another size")
         let channels = bitmap.channels
         let side = bitmap.width
         let outside: [UInt8] = channels == 4 ? [0, 0, 0, 0] : [255, 255, 255]
         bitmap.pixels.withUnsafeMutableBufferPointer { pixels in
-            for y in 0..<bitmap.height {
+            for y in 0..<side {
                 let half = circleHalfWidth(row: y, radius: r)
                 let rowStart = y * side * channels
                 let left = half < 0 ? side : r - half
@@ -58,6 +70,7 @@ public enum ImageKernels {
     @inline(__always)
     static func fill(_ pixels: UnsafeMutableBufferPointer<UInt8>, from start: Int, count: Int, value: [UInt8], channels: Int) {
         guard count > 0 else { return }
+        precondition(start >= 0 && start + count * channels <= pixels.count, "fill outside the bitmap")
         if value.allSatisfy({ $0 == value[0] }) {
             (pixels.baseAddress! + start).update(repeating: value[0], count: count * channels)
         } else {
@@ -66,9 +79,15 @@ public enum ImageKernels {
     }
 
     /// `circle,r_N` on a decoded bitmap: cut the centred square, mask outside the circle.
-    public static func circle(_ bitmap: Bitmap, radius: Int, transparent: Bool) -> Bitmap {
+    public static func circle(_ bitmap: Bitmap, radius: Int, transparent: Bool) throws(ImageError) -> Bitmap {
+        try circle(bitmap, radius: radius, transparent: transparent, budget: .unbounded)
+    }
+
+    static func circle(_ bitmap: Bitmap, radius: Int, transparent: Bool, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         let geometry = CircleGeometry(width: bitmap.width, height: bitmap.height, requestedRadius: radius)
-        var square = bitmap.cropped(x: geometry.originX, y: geometry.originY, width: geometry.side, height: geometry.side)
+        try budget.checkpoint()
+        var square = bitmap.croppedInside(x: geometry.originX, y: geometry.originY, width: geometry.side, height: geometry.side)
+        try budget.checkpoint()
         if transparent { square = square.withAlpha() } else if square.channels == 4 { square = square.flattened() }
         maskCircle(&square, radius: geometry.radius)
         return square
@@ -77,7 +96,12 @@ public enum ImageKernels {
     // MARK: Rounded corners
 
     /// `rounded-corners,r_N`: corners outside quarter circles become transparent (or white).
-    public static func roundedCorners(_ bitmap: Bitmap, radius requested: Int, transparent: Bool) -> Bitmap {
+    public static func roundedCorners(_ bitmap: Bitmap, radius requested: Int, transparent: Bool) throws(ImageError) -> Bitmap {
+        try roundedCorners(bitmap, radius: requested, transparent: transparent, budget: .unbounded)
+    }
+
+    static func roundedCorners(_ bitmap: Bitmap, radius requested: Int, transparent: Bool, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        try budget.checkpoint()
         var out = transparent ? bitmap.withAlpha() : (bitmap.channels == 4 ? bitmap.flattened() : bitmap)
         let r = min(requested, min(bitmap.width, bitmap.height) / 2)
         guard r > 0 else { return out }
@@ -104,211 +128,81 @@ public enum ImageKernels {
     /// `crop`: the rectangle placed from its gravity, shifted by x/y into the image, clamped to the
     /// edges. A start outside the image is an error, as in OSS.
     public static func cropRect(_ crop: Crop, width W: Int, height H: Int) throws(ImageError) -> (x: Int, y: Int, width: Int, height: Int) {
+        guard W > 0, H > 0 else { throw .invalidArgument("crop: the image is \(W)x\(H).") }
+        if let width = crop.width, width < 1 { throw .invalidArgument("crop parameter w: w_\(width) must be at least 1.") }
+        if let height = crop.height, height < 1 { throw .invalidArgument("crop parameter h: h_\(height) must be at least 1.") }
         let w = min(crop.width ?? W, W), h = min(crop.height ?? H, H)
+        // Every offset at or past the far edge gives the answer the edge gives (outside for the
+        // near and centre gravities, 0 after clamping for the far ones), so clamping first keeps
+        // the arithmetic inside Int without changing a result. Negative offsets are refused by
+        // the parser; here they count as 0.
+        let offsetX = min(max(crop.x, 0), W), offsetY = min(max(crop.y, 0), H)
         var x: Int, y: Int
         switch crop.gravity {
-        case .northWest, .west, .southWest: x = crop.x
-        case .north, .center, .south: x = (W - w) / 2 + crop.x
-        case .northEast, .east, .southEast: x = W - w - crop.x
+        case .northWest, .west, .southWest: x = offsetX
+        case .north, .center, .south: x = (W - w) / 2 + offsetX
+        case .northEast, .east, .southEast: x = W - w - offsetX
         }
         switch crop.gravity {
-        case .northWest, .north, .northEast: y = crop.y
-        case .west, .center, .east: y = (H - h) / 2 + crop.y
-        case .southWest, .south, .southEast: y = H - h - crop.y
+        case .northWest, .north, .northEast: y = offsetY
+        case .west, .center, .east: y = (H - h) / 2 + offsetY
+        case .southWest, .south, .southEast: y = H - h - offsetY
         }
         x = max(0, x)
         y = max(0, y)
-        guard x < W, y < H else {
-            throw ImageError(code: "InvalidArgument", message: "The crop's start (\(x), \(y)) is outside the \(W)x\(H) image.")
+        guard x < W else {
+            throw .invalidArgument("crop parameter x: x_\(crop.x) with gravity \(crop.gravity.rawValue) starts the crop at \(x), outside the \(W)x\(H) image.")
+        }
+        guard y < H else {
+            throw .invalidArgument("crop parameter y: y_\(crop.y) with gravity \(crop.gravity.rawValue) starts the crop at \(y), outside the \(W)x\(H) image.")
         }
         return (x, y, min(w, W - x), min(h, H - y))
-    }
-
-    // MARK: Resize
-
-    /// The output size of `resize` for a W×H source, and (for fill/pad) the intermediate size.
-    public static func resizePlan(_ resize: Resize, width W: Int, height H: Int) -> (scaledWidth: Int, scaledHeight: Int, finalWidth: Int, finalHeight: Int) {
-        func rounded(_ value: Double) -> Int { max(1, Int(value.rounded())) }
-        if let percent = resize.percent {
-            let scale = Double(percent) / 100
-            return (rounded(Double(W) * scale), rounded(Double(H) * scale), rounded(Double(W) * scale), rounded(Double(H) * scale))
-        }
-        // Target box from w/h, or from long/short sides.
-        var targetW = resize.width.map(Double.init)
-        var targetH = resize.height.map(Double.init)
-        if targetW == nil && targetH == nil {
-            let landscape = W >= H
-            if let long = resize.long { if landscape { targetW = Double(long) } else { targetH = Double(long) } }
-            if let short = resize.short { if landscape { targetH = Double(short) } else { targetW = Double(short) } }
-        }
-        let scaleW = targetW.map { $0 / Double(W) }, scaleH = targetH.map { $0 / Double(H) }
-        var scale: Double
-        switch resize.mode {
-        case .lfit, .pad:
-            scale = [scaleW, scaleH].compactMap { $0 }.min()!
-        case .mfit, .fill:
-            scale = [scaleW, scaleH].compactMap { $0 }.max()!
-        case .fixed:
-            let fw = targetW.map { Int($0) } ?? rounded(Double(W) * scaleH!)
-            let fh = targetH.map { Int($0) } ?? rounded(Double(H) * scaleW!)
-            if resize.limit && (fw > W || fh > H) { return (W, H, W, H) }
-            return (fw, fh, fw, fh)
-        }
-        if resize.limit && scale > 1 {
-            return (W, H, W, H)
-        }
-        let sw = rounded(Double(W) * scale), sh = rounded(Double(H) * scale)
-        switch resize.mode {
-        case .fill, .pad:
-            let fw = targetW.map { Int($0) } ?? sw, fh = targetH.map { Int($0) } ?? sh
-            return (sw, sh, fw, fh)
-        default:
-            return (sw, sh, sw, sh)
-        }
-    }
-
-    /// `resize` in all five modes: a separable triangle filter (area-weighted when shrinking).
-    public static func resize(_ bitmap: Bitmap, _ resize: Resize) -> Bitmap {
-        let plan = resizePlan(resize, width: bitmap.width, height: bitmap.height)
-        var scaled = (plan.scaledWidth == bitmap.width && plan.scaledHeight == bitmap.height)
-            ? bitmap : resample(bitmap, width: plan.scaledWidth, height: plan.scaledHeight)
-        switch resize.mode {
-        case .fill where plan.finalWidth != scaled.width || plan.finalHeight != scaled.height:
-            let w = min(plan.finalWidth, scaled.width), h = min(plan.finalHeight, scaled.height)
-            scaled = scaled.cropped(x: (scaled.width - w) / 2, y: (scaled.height - h) / 2, width: w, height: h)
-        case .pad where plan.finalWidth != scaled.width || plan.finalHeight != scaled.height:
-            let color = hexColor(resize.color)
-            var canvas = Bitmap(width: plan.finalWidth, height: plan.finalHeight, channels: scaled.channels,
-                                fill: scaled.channels == 4 ? [color.0, color.1, color.2, 255] : [color.0, color.1, color.2])
-            paste(scaled, into: &canvas, x: (plan.finalWidth - scaled.width) / 2, y: (plan.finalHeight - scaled.height) / 2)
-            scaled = canvas
-        default:
-            break
-        }
-        return scaled
-    }
-
-    static func hexColor(_ hex: String) -> (UInt8, UInt8, UInt8) {
-        let value = UInt32(hex, radix: 16) ?? 0xFFFFFF
-        return (UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF))
-    }
-
-    static func paste(_ source: Bitmap, into canvas: inout Bitmap, x: Int, y: Int) {
-        let channels = canvas.channels
-        for row in 0..<source.height {
-            let s = row * source.width * channels, d = ((y + row) * canvas.width + x) * channels
-            canvas.pixels.replaceSubrange(d..<(d + source.width * channels), with: source.pixels[s..<(s + source.width * channels)])
-        }
-    }
-
-    /// Separable resampling with a triangle kernel whose support widens with the shrink factor.
-    public static func resample(_ bitmap: Bitmap, width: Int, height: Int) -> Bitmap {
-        let horizontal = resampleAxis(bitmap.pixels, count: bitmap.height, from: bitmap.width, to: width, channels: bitmap.channels, stride: 1)
-        let intermediate = Bitmap(width: width, height: bitmap.height, channels: bitmap.channels, pixels: horizontal)
-        let vertical = resampleColumns(intermediate, to: height)
-        return Bitmap(width: width, height: height, channels: bitmap.channels, pixels: vertical)
-    }
-
-    struct Weights {
-        var start: [Int]
-        var weights: [[Float]]
-    }
-
-    static func weights(from source: Int, to target: Int) -> Weights {
-        let scale = Double(target) / Double(source)
-        let support = scale < 1 ? 1 / scale : 1
-        var starts: [Int] = []
-        var all: [[Float]] = []
-        for i in 0..<target {
-            let center = (Double(i) + 0.5) / scale - 0.5
-            let lo = max(0, Int((center - support).rounded(.up)))
-            let hi = min(source - 1, Int((center + support).rounded(.down)))
-            var w: [Float] = []
-            var total: Double = 0
-            for j in lo...max(lo, hi) {
-                let value = max(0, 1 - abs(Double(j) - center) / support)
-                w.append(Float(value))
-                total += value
-            }
-            if total <= 0 { w = [1]; total = 1 }
-            starts.append(lo)
-            all.append(w.map { $0 / Float(total) })
-        }
-        return Weights(start: starts, weights: all)
-    }
-
-    static func resampleAxis(_ pixels: [UInt8], count rows: Int, from source: Int, to target: Int, channels: Int, stride: Int) -> [UInt8] {
-        let table = weights(from: source, to: target)
-        var out = [UInt8](repeating: 0, count: rows * target * channels)
-        out.withUnsafeMutableBufferPointer { dst in
-            pixels.withUnsafeBufferPointer { src in
-                for row in 0..<rows {
-                    let srcRow = row * source * channels, dstRow = row * target * channels
-                    for x in 0..<target {
-                        let start = table.start[x], w = table.weights[x]
-                        for c in 0..<channels {
-                            var sum: Float = 0
-                            for k in 0..<w.count { sum += Float(src[srcRow + (start + k) * channels + c]) * w[k] }
-                            dst[dstRow + x * channels + c] = UInt8(max(0, min(255, sum.rounded())))
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    static func resampleColumns(_ bitmap: Bitmap, to target: Int) -> [UInt8] {
-        let table = weights(from: bitmap.height, to: target)
-        let rowBytes = bitmap.width * bitmap.channels
-        var out = [UInt8](repeating: 0, count: target * rowBytes)
-        var accumulator = [Float](repeating: 0, count: rowBytes)
-        out.withUnsafeMutableBufferPointer { dst in
-            bitmap.pixels.withUnsafeBufferPointer { src in
-                for y in 0..<target {
-                    for i in 0..<rowBytes { accumulator[i] = 0 }
-                    let start = table.start[y], w = table.weights[y]
-                    for k in 0..<w.count {
-                        let base = (start + k) * rowBytes, weight = w[k]
-                        for i in 0..<rowBytes { accumulator[i] += Float(src[base + i]) * weight }
-                    }
-                    for i in 0..<rowBytes { dst[y * rowBytes + i] = UInt8(max(0, min(255, accumulator[i].rounded()))) }
-                }
-            }
-        }
-        return out
     }
 
     // MARK: Rotate, index crop
 
     /// `rotate`: clockwise, by multiples of 90 degrees.
     public static func rotate(_ bitmap: Bitmap, degrees: Int) throws(ImageError) -> Bitmap {
+        try rotate(bitmap, degrees: degrees, budget: .unbounded)
+    }
+
+    static func rotate(_ bitmap: Bitmap, degrees: Int, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        let turns = try quarterTurns(degrees)
+        var out = bitmap
+        for _ in 0..<turns { out = try rotate90(out, budget: budget) }
+        return out
+    }
+
+    /// Clockwise quarter turns for `degrees`; other angles are not implemented locally.
+    static func quarterTurns(_ degrees: Int) throws(ImageError) -> Int {
         let turns = ((degrees % 360) + 360) % 360
         guard turns % 90 == 0 else {
             throw ImageError.notImplemented("The local kernels rotate by multiples of 90 degrees; \(degrees) was asked for.")
         }
-        var out = bitmap
-        for _ in 0..<(turns / 90) { out = rotate90(out) }
-        return out
+        return turns / 90
     }
 
-    static func rotate90(_ bitmap: Bitmap) -> Bitmap {
+    static func rotate90(_ bitmap: Bitmap, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         let w = bitmap.width, h = bitmap.height, c = bitmap.channels
+        try budget.checkpoint()
         var out = [UInt8](repeating: 0, count: bitmap.pixels.count)
         for y in 0..<h {
+            try budget.checkpoint()
             for x in 0..<w {
                 let s = (y * w + x) * c
                 let d = (x * h + (h - 1 - y)) * c
                 for k in 0..<c { out[d + k] = bitmap.pixels[s + k] }
             }
         }
-        return Bitmap(width: h, height: w, channels: c, pixels: out)
+        return Bitmap(trustedWidth: h, height: w, channels: c, pixels: out)
     }
 
-    static func flipHorizontal(_ bitmap: Bitmap) -> Bitmap {
+    static func flipHorizontal(_ bitmap: Bitmap, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        try budget.checkpoint()
         var out = bitmap
         let c = bitmap.channels
         for y in 0..<bitmap.height {
+            try budget.checkpoint()
             for x in 0..<bitmap.width {
                 let s = (y * bitmap.width + x) * c, d = (y * bitmap.width + bitmap.width - 1 - x) * c
                 for k in 0..<c { out.pixels[d + k] = bitmap.pixels[s + k] }
@@ -319,30 +213,47 @@ public enum ImageKernels {
 
     /// `indexcrop`: cut the image into slices of `length` along an axis and keep slice `index`
     /// (the original when the index is past the end, as OSS does).
-    public static func indexCrop(_ bitmap: Bitmap, axis: IndexCropAxis, length: Int, index: Int) -> Bitmap {
-        switch axis {
-        case .x:
-            let start = index * length
-            guard start < bitmap.width else { return bitmap }
-            return bitmap.cropped(x: start, y: 0, width: min(length, bitmap.width - start), height: bitmap.height)
-        case .y:
-            let start = index * length
-            guard start < bitmap.height else { return bitmap }
-            return bitmap.cropped(x: 0, y: start, width: bitmap.width, height: min(length, bitmap.height - start))
-        }
+    public static func indexCrop(_ bitmap: Bitmap, axis: IndexCropAxis, length: Int, index: Int) throws(ImageError) -> Bitmap {
+        guard let rect = try indexCropRect(axis: axis, length: length, index: index, width: bitmap.width, height: bitmap.height) else { return bitmap }
+        return bitmap.croppedInside(x: rect.x, y: rect.y, width: rect.width, height: rect.height)
+    }
+
+    /// The slice `indexcrop` keeps, or nil when the index is past the end (the image is kept).
+    static func indexCropRect(axis: IndexCropAxis, length: Int, index: Int, width: Int, height: Int) throws(ImageError) -> (x: Int, y: Int, width: Int, height: Int)? {
+        guard length >= 1 else { throw .invalidArgument("indexcrop parameter \(axis.rawValue): \(axis.rawValue)_\(length) must be at least 1.") }
+        guard index >= 0 else { throw .invalidArgument("indexcrop parameter i: i_\(index) must not be negative.") }
+        let extent = axis == .x ? width : height
+        // A start past Int is past the end too.
+        guard let start = Checked.product(index, length), start < extent else { return nil }
+        let size = min(length, extent - start)
+        return axis == .x ? (start, 0, size, height) : (0, start, width, size)
     }
 
     /// Applies an EXIF orientation (1...8) so the image shows upright.
-    public static func orient(_ bitmap: Bitmap, exifOrientation: Int) -> Bitmap {
+    public static func orient(_ bitmap: Bitmap, exifOrientation: Int) throws(ImageError) -> Bitmap {
+        try orient(bitmap, exifOrientation: exifOrientation, budget: .unbounded)
+    }
+
+    static func orient(_ bitmap: Bitmap, exifOrientation: Int, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        func turn(_ image: Bitmap, _ times: Int) throws(ImageError) -> Bitmap {
+            var out = image
+            for _ in 0..<times { out = try rotate90(out, budget: budget) }
+            return out
+        }
         switch exifOrientation {
-        case 2: return flipHorizontal(bitmap)
-        case 3: return rotate90(rotate90(bitmap))
-        case 4: return flipHorizontal(rotate90(rotate90(bitmap)))
-        case 5: return flipHorizontal(rotate90(bitmap))
-        case 6: return rotate90(bitmap)
-        case 7: return flipHorizontal(rotate90(rotate90(rotate90(bitmap))))
-        case 8: return rotate90(rotate90(rotate90(bitmap)))
+        case 2: return try flipHorizontal(bitmap, budget: budget)
+        case 3: return try turn(bitmap, 2)
+        case 4: return try flipHorizontal(turn(bitmap, 2), budget: budget)
+        case 5: return try flipHorizontal(turn(bitmap, 1), budget: budget)
+        case 6: return try turn(bitmap, 1)
+        case 7: return try flipHorizontal(turn(bitmap, 3), budget: budget)
+        case 8: return try turn(bitmap, 3)
         default: return bitmap
         }
+    }
+
+    /// The size an EXIF orientation gives a width × height image.
+    static func orientedSize(width: Int, height: Int, exifOrientation: Int) -> (width: Int, height: Int) {
+        (5...8).contains(exifOrientation) ? (height, width) : (width, height)
     }
 }

@@ -3,7 +3,12 @@
 /// (flat gradients compress far better than photos and would flatter every codec).
 public enum SyntheticPhoto {
     /// An RGB bitmap of the given size; the same seed always gives the same pixels.
-    public static func bitmap(width: Int, height: Int, seed: UInt64 = 1) -> Bitmap {
+    /// Sizes outside ``ImageLimits`` are refused.
+    public static func bitmap(width: Int, height: Int, seed: UInt64 = 1) throws(ImageError) -> Bitmap {
+        guard width >= 1, height >= 1, width <= ImageLimits.maximumSide, height <= ImageLimits.maximumSide,
+              width * height <= ImageLimits.maximumPixels else {
+            throw .invalidArgument("A \(width)x\(height) photo cannot be made: sides are 1 to \(ImageLimits.maximumSide) px, at most \(ImageLimits.maximumPixels) pixels in all.")
+        }
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
         func random() -> UInt64 {
@@ -45,11 +50,11 @@ public enum SyntheticPhoto {
                 }
             }
         }
-        return Bitmap(width: width, height: height, channels: 3, pixels: pixels)
+        return Bitmap(trustedWidth: width, height: height, channels: 3, pixels: pixels)
     }
 
     /// The same image as a JPEG.
     public static func jpeg(width: Int, height: Int, seed: UInt64 = 1, quality: Int = 90) throws(ImageError) -> [UInt8] {
-        try ImageCodecs.encode(bitmap(width: width, height: height, seed: seed), as: .jpg, options: ImageCodecs.EncodeOptions(quality: quality))
+        try ImageCodecs.encode(try bitmap(width: width, height: height, seed: seed), as: .jpg, options: ImageCodecs.EncodeOptions(quality: quality))
     }
 }

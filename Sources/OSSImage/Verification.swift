@@ -78,12 +78,17 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
 public enum ImageVerifier {
     /// Decodes `output`, runs the local kernel on `source`, and compares format, size, the shape's
     /// coverage and the pixels inside it, allowing for JPEG loss and a one-pixel edge band.
+    ///
+    /// `limits` and `cancellation` bound the whole verification (both kernel runs, the decodes and
+    /// the comparison) as they bound ``ImageProcessor/process(_:source:limits:cancellation:)-(ImageProcess,_,_,_)``.
     public static func verify(source: [UInt8], process: ImageProcess, output: [UInt8],
-                              thresholds: VerificationThresholds = VerificationThresholds()) throws(ImageError) -> VerificationReport {
-        let expected = try ImageProcessor.process(process, source: source)
+                              thresholds: VerificationThresholds = VerificationThresholds(),
+                              limits: ImageWorkLimits = .oss, cancellation: ImageCancellation? = nil) throws(ImageError) -> VerificationReport {
+        let budget = ImageWorkBudget(limits: limits, cancellation: cancellation)
+        let expected = try ImageProcessor.run(process, source: source, budget: budget)
         let actualFormat = ImageCodecs.detectFormat(output)
-        let (reference, _) = try ImageCodecs.decode(expected.bytes, channels: 4)
-        let (actual, _) = try ImageCodecs.decode(output, channels: 4)
+        let (reference, _) = try ImageCodecs.decode(expected.bytes, channels: 4, budget: budget)
+        let (actual, _) = try ImageCodecs.decode(output, channels: 4, budget: budget)
         var report = VerificationReport(expectedFormat: expected.format, actualFormat: actualFormat,
                                         expectedSize: (reference.width, reference.height), actualSize: (actual.width, actual.height),
                                         maskIoU: 0, backgroundMatch: 0, psnr: 0, failures: [])
@@ -100,11 +105,16 @@ public enum ImageVerifier {
         // kernel painted, which is known from the transparent version of the same process).
         var shapeProcess = process
         if jpegLike { shapeProcess.actions.append(.format(.png)) }
-        let (shapeBitmap, _) = jpegLike ? try ImageCodecs.decode(try ImageProcessor.process(shapeProcess, source: source).bytes, channels: 4) : (reference, .png)
+        let (shapeBitmap, _) = jpegLike
+            ? try ImageCodecs.decode(try ImageProcessor.run(shapeProcess, source: source, budget: budget).bytes, channels: 4, budget: budget)
+            : (reference, .png)
         func inside(_ bitmap: Bitmap, _ index: Int) -> Bool { bitmap.pixels[index * 4 + 3] >= 128 }
         var edge = [Bool](repeating: false, count: width * height)
-        let band = thresholds.edgeBand
+        // Past the image's size a wider band changes nothing (every neighbourhood already
+        // reaches outside); the bound keeps x + dx inside Int.
+        let band = min(thresholds.edgeBand, max(width, height))
         for y in 0..<height {
+            try budget.checkpoint()
             for x in 0..<width {
                 let here = inside(shapeBitmap, y * width + x)
                 var isEdge = false
@@ -123,6 +133,7 @@ public enum ImageVerifier {
         var intersection = 0, union = 0, backgroundTotal = 0, backgroundMatched = 0
         var squaredError = 0.0, samples = 0
         for index in 0..<(width * height) where !edge[index] {
+            if index % width == 0 { try budget.checkpoint() }
             let expectedInside = inside(shapeBitmap, index)
             let actualInside: Bool
             if jpegLike {

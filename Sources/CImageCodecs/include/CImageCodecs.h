@@ -2,50 +2,109 @@
 #define SWIFT_OSS_CIMAGECODECS_H
 // A thin C layer over libjpeg-turbo, libpng, libwebp and ISA-L. libjpeg reports errors by
 // longjmp; the jump never leaves these functions, which return 0 on success and fill `error`.
+//
+// Every size here comes from an untrusted file or from a caller that read one: each function
+// checks its dimensions and the products it allocates with before calling malloc or indexing.
 #include <stddef.h>
 #include <stdint.h>
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
-#include <webp/decode.h>
-#include <webp/encode.h>
 
 #define OSS_CODEC_ERROR_SIZE 200
 
-/// Reads a JPEG's size and component count without decoding pixels.
-int oss_jpeg_header(const uint8_t *data, size_t size, int *width, int *height, int *components, char *error);
+/// Returned (instead of -1) when `stop` asked the work to end: the caller knows why (time limit,
+/// cancellation) and says so; `error` then holds only "stopped".
+#define OSS_CODEC_STOPPED (-2)
+
+/// Lets long work end early. `should_stop(context)` is called between scanlines (and from
+/// libjpeg's progress monitor inside multi-scan decoding and encoding, and between blocks of
+/// compressed input); nonzero stops the work within a scanline or a few kilobytes of input. It may
+/// be called from several threads at once (band decoders, the transcode's encoder thread). A NULL
+/// `oss_stop *` never stops.
+typedef struct oss_stop {
+    int (*should_stop)(void *context);
+    void *context;
+} oss_stop;
+
+/// What a JPEG's header says, read without decoding pixels.
+typedef struct oss_jpeg_info {
+    int width;
+    int height;
+    int components;
+    /// CMYK or YCCK: not decoded here.
+    int cmyk;
+    /// Progressive or non-interleaved: libjpeg holds every coefficient of the image while decoding.
+    int multi_scan;
+    /// Arithmetic-coded: no lower bound on the bytes an image of this size needs.
+    int arithmetic;
+    /// Bytes of the whole-image coefficient buffer a multi-scan decode allocates.
+    size_t coefficient_bytes;
+    /// The fewest bytes of entropy-coded data a complete image of this size can have with Huffman
+    /// coding (at least one bit per 8×8 block for progressive, two for sequential); 0 when unknown.
+    size_t minimum_bytes;
+} oss_jpeg_info;
+
+/// Reads a JPEG's header.
+int oss_jpeg_inspect(const uint8_t *data, size_t size, oss_jpeg_info *info, char *error);
 
 /// Decodes the rectangle (x, y, w, h) as RGB (channels 3) or RGBA (channels 4) into `out`
-/// (w * h * channels bytes). Only the rows and iMCU columns the rectangle needs are decoded; decoding
-/// stops after its last row.
+/// (`out_size` >= w * h * channels bytes). Only the rows and iMCU columns the rectangle needs are
+/// decoded; decoding stops after its last row.
 int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w, int h, int channels,
-                           uint8_t *out, char *error);
+                           uint8_t *out, size_t out_size, const oss_stop *stop, char *error);
 
-/// Encodes RGB or RGBA (alpha ignored) pixels. `*out` is malloc'd; free it with free().
+/// Encodes RGB or RGBA (alpha ignored) pixels (`width * height * channels` bytes). `*out` is
+/// malloc'd; free it with oss_free().
 int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality, int progressive,
-                    uint8_t **out, size_t *out_size, char *error);
+                    const oss_stop *stop, uint8_t **out, size_t *out_size, char *error);
 
 /// Reads a PNG's size and whether it has alpha, without decoding pixels.
 int oss_png_header(const uint8_t *data, size_t size, int *width, int *height, int *has_alpha, char *error);
 
 /// Decodes a PNG to 8-bit RGBA (channels 4) or RGB (channels 3).
-int oss_png_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size, char *error);
+int oss_png_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
+                   const oss_stop *stop, char *error);
+
+/// What a WebP's header says.
+typedef struct oss_webp_info {
+    int width;
+    int height;
+    int has_alpha;
+    /// VP8L: the decoder holds a 32-bit pixel for every pixel of the image while decoding.
+    int lossless;
+} oss_webp_info;
+
+/// Reads a WebP's header.
+int oss_webp_inspect(const uint8_t *data, size_t size, oss_webp_info *info, char *error);
+
+/// Decodes a WebP to RGBA (channels 4) or RGB (channels 3), `width * channels` bytes a row, fed to
+/// libwebp's incremental decoder a block at a time so that `stop` is looked at between blocks.
+int oss_webp_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
+                    const oss_stop *stop, char *error);
+
+/// Encodes lossy WebP at `quality` as WebPEncodeRGB(A) does, with `stop` asked from libwebp's
+/// progress hook. `*out` is freed with oss_webp_free().
+int oss_webp_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
+                    const oss_stop *stop, uint8_t **out, size_t *out_size, char *error);
+
+void oss_webp_free(void *pointer);
 
 void oss_free(void *pointer);
-#ifndef SWIFT_OSS_TRANSCODE_DECLARED
-#define SWIFT_OSS_TRANSCODE_DECLARED
+
 /// JPEG to JPEG for a square region masked to row spans (the circle), streamed: one thread decodes
 /// rows of the region (only the rows and iMCU columns it needs, stopping after the last one) while
 /// another encodes them, through a small ring of rows, so the decoded image is never held whole.
-/// Row r keeps columns [left[r], right[r]) and is white elsewhere. `*out` is malloc'd.
+/// Row r keeps columns [left[r], right[r]) and is white elsewhere; both arrays have `side` entries
+/// with 0 <= left <= right <= side. `*out` is malloc'd.
 int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, int side,
                               const int32_t *left, const int32_t *right, int quality, int progressive,
-                              uint8_t **out, size_t *out_size, char *error);
-#endif
+                              const oss_stop *stop, uint8_t **out, size_t *out_size, char *error);
+
 /// The zlib stream of a PNG's IDAT: rows filtered (adaptive, libpng's heuristic scored on every
 /// fourth pixel) and compressed by ISA-L, in `parts` horizontal bands, each filtered and compressed by
 /// its own thread while its rows are in cache; bands are joined with full flushes and the Adler-32s
-/// combined. `*out` is malloc'd. Returns 0 on success.
+/// combined. `*out` is malloc'd. Returns 0 on success, OSS_CODEC_STOPPED when `stop` asked.
 int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp, int parts, int level,
-                          uint8_t **out, size_t *out_size);
+                          const oss_stop *stop, uint8_t **out, size_t *out_size);
 
 #endif

@@ -1,0 +1,119 @@
+// libwebp: header, incremental decode (so that a stop is seen between blocks), lossy encode with
+// a progress hook.
+#include "codecs_internal.h"
+#include <string.h>
+#include <webp/decode.h>
+#include <webp/encode.h>
+
+/// Compressed bytes handed to the incremental decoder between two looks at the stop.
+#define OSS_WEBP_BLOCK (16 << 10)
+
+int oss_webp_inspect(const uint8_t *data, size_t size, oss_webp_info *info, char *message) {
+    WebPBitstreamFeatures features;
+    memset(info, 0, sizeof *info);
+    if (size == 0 || WebPGetFeatures(data, size, &features) != VP8_STATUS_OK) {
+        OSS_FAIL(message, "invalid WebP header");
+        return -1;
+    }
+    info->width = features.width;
+    info->height = features.height;
+    info->has_alpha = features.has_alpha;
+    info->lossless = features.format == 2;
+    return 0;
+}
+
+int oss_webp_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
+                    const oss_stop *stop, char *message) {
+    WebPDecoderConfig config;
+    if (size == 0 || (channels != 3 && channels != 4) || !WebPInitDecoderConfig(&config)
+        || WebPGetFeatures(data, size, &config.input) != VP8_STATUS_OK) {
+        OSS_FAIL(message, "invalid WebP header");
+        return -1;
+    }
+    size_t stride = 0, needed = 0;
+    if (config.input.width <= 0 || config.input.height <= 0
+        || !oss_size_product((size_t)config.input.width, (size_t)channels, 1, &stride)
+        || !oss_size_product(stride, (size_t)config.input.height, 1, &needed) || needed > out_size || stride > INT32_MAX) {
+        OSS_FAIL(message, "WebP output buffer too small");
+        return -1;
+    }
+    // The same decoder and default options as WebPDecodeRGB(A)Into, writing into `out`.
+    config.output.colorspace = channels == 4 ? MODE_RGBA : MODE_RGB;
+    config.output.is_external_memory = 1;
+    config.output.u.RGBA.rgba = out;
+    config.output.u.RGBA.stride = (int)stride;
+    config.output.u.RGBA.size = needed;
+    WebPIDecoder *decoder = WebPIDecode(NULL, 0, &config);
+    if (!decoder) {
+        OSS_FAIL(message, "out of memory");
+        return -1;
+    }
+    VP8StatusCode status = VP8_STATUS_SUSPENDED;
+    size_t given = 0;
+    int stopped = 0;
+    while (status == VP8_STATUS_SUSPENDED && given < size) {
+        if (oss_should_stop(stop)) {
+            stopped = 1;
+            break;
+        }
+        given = size - given < OSS_WEBP_BLOCK ? size : given + OSS_WEBP_BLOCK;
+        // The data stays where it is; each call says how much of it is now available.
+        status = WebPIUpdate(decoder, data, given);
+    }
+    WebPIDelete(decoder);
+    WebPFreeDecBuffer(&config.output);
+    if (stopped) {
+        OSS_FAIL(message, "stopped");
+        return OSS_CODEC_STOPPED;
+    }
+    if (status != VP8_STATUS_OK) {
+        OSS_FAIL(message, status == VP8_STATUS_SUSPENDED ? "truncated WebP data" : "invalid WebP data");
+        return -1;
+    }
+    return 0;
+}
+
+static int oss_webp_progress(int percent, const WebPPicture *picture) {
+    (void)percent;
+    return !oss_should_stop((const oss_stop *)picture->user_data);
+}
+
+int oss_webp_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
+                    const oss_stop *stop, uint8_t **out, size_t *out_size, char *message) {
+    if (width <= 0 || height <= 0 || width > OSS_WEBP_MAX_SIDE || height > OSS_WEBP_MAX_SIDE || (channels != 3 && channels != 4)) {
+        OSS_FAIL(message, "a WebP is 1 to %d pixels a side", OSS_WEBP_MAX_SIDE);
+        return -1;
+    }
+    WebPConfig config;
+    WebPPicture picture;
+    WebPMemoryWriter writer;
+    // What WebPEncodeRGB(A) sets up: the default preset at this quality, lossy, YUV input.
+    if (!WebPConfigPreset(&config, WEBP_PRESET_DEFAULT, (float)quality) || !WebPPictureInit(&picture)) {
+        OSS_FAIL(message, "libwebp version mismatch");
+        return -1;
+    }
+    config.lossless = 0;
+    picture.use_argb = 0;
+    picture.width = width;
+    picture.height = height;
+    picture.writer = WebPMemoryWrite;
+    picture.custom_ptr = &writer;
+    picture.progress_hook = oss_webp_progress;
+    picture.user_data = (void *)stop;
+    WebPMemoryWriterInit(&writer);
+    int stride = width * channels;
+    int ok = (channels == 4 ? WebPPictureImportRGBA(&picture, pixels, stride) : WebPPictureImportRGB(&picture, pixels, stride))
+        && WebPEncode(&config, &picture);
+    int aborted = picture.error_code == VP8_ENC_ERROR_USER_ABORT;
+    WebPPictureFree(&picture);
+    if (!ok) {
+        WebPMemoryWriterClear(&writer);
+        OSS_FAIL(message, aborted ? "stopped" : "WebP encoding failed");
+        return aborted ? OSS_CODEC_STOPPED : -1;
+    }
+    *out = writer.mem;
+    *out_size = writer.size;
+    return 0;
+}
+
+void oss_webp_free(void *pointer) { WebPFree(pointer); }

@@ -1,0 +1,262 @@
+import OSSImageProcess
+
+extension ImageKernels {
+    // MARK: Resize
+
+    /// The output size of `resize` for a W×H source, and (for fill/pad) the intermediate size.
+    /// Sizes too large for any image (a percentage or a side far beyond the limits) come back as
+    /// 2^50 rather than trapping; ``ImageProcessor`` refuses them against ``ImageLimits``.
+    public static func resizePlan(_ resize: Resize, width W: Int, height H: Int) -> (scaledWidth: Int, scaledHeight: Int, finalWidth: Int, finalHeight: Int) {
+        func rounded(_ value: Double) -> Int { Checked.clampedSide(value.rounded()) }
+        func side(_ value: Double) -> Int { Checked.clampedSide(value) }
+        let W = max(1, W), H = max(1, H)
+        if let percent = resize.percent {
+            let scale = Double(percent) / 100
+            return (rounded(Double(W) * scale), rounded(Double(H) * scale), rounded(Double(W) * scale), rounded(Double(H) * scale))
+        }
+        // Target box from w/h, or from long/short sides.
+        var targetW = resize.width.map(Double.init)
+        var targetH = resize.height.map(Double.init)
+        if targetW == nil && targetH == nil {
+            let landscape = W >= H
+            if let long = resize.long { if landscape { targetW = Double(long) } else { targetH = Double(long) } }
+            if let short = resize.short { if landscape { targetH = Double(short) } else { targetW = Double(short) } }
+        }
+        guard targetW != nil || targetH != nil else { return (W, H, W, H) } // nothing asked: keep the size
+        let scaleW = targetW.map { $0 / Double(W) }, scaleH = targetH.map { $0 / Double(H) }
+        var scale: Double
+        switch resize.mode {
+        case .lfit, .pad:
+            scale = [scaleW, scaleH].compactMap { $0 }.min()!
+        case .mfit, .fill:
+            scale = [scaleW, scaleH].compactMap { $0 }.max()!
+        case .fixed:
+            let fw = targetW.map(side) ?? rounded(Double(W) * scaleH!)
+            let fh = targetH.map(side) ?? rounded(Double(H) * scaleW!)
+            if resize.limit && (fw > W || fh > H) { return (W, H, W, H) }
+            return (fw, fh, fw, fh)
+        }
+        if resize.limit && scale > 1 {
+            return (W, H, W, H)
+        }
+        let sw = rounded(Double(W) * scale), sh = rounded(Double(H) * scale)
+        switch resize.mode {
+        case .fill, .pad:
+            let fw = targetW.map(side) ?? sw, fh = targetH.map(side) ?? sh
+            return (sw, sh, fw, fh)
+        default:
+            return (sw, sh, sw, sh)
+        }
+    }
+
+    /// What `resize` computes for a W×H source: the scaled size, the window of it that is kept
+    /// (fill keeps the centre), and the canvas it lands on (pad), all from ``resizePlan(_:width:height:)``.
+    struct ResizeGeometry {
+        var scaledWidth: Int, scaledHeight: Int
+        /// The part of the scaled image that is computed: all of it, or fill's centre.
+        var window: (x: Int, y: Int, width: Int, height: Int)
+        /// Pad's canvas; nil when the window is the result.
+        var canvas: (width: Int, height: Int)?
+        /// Whether the source already has the scaled size (no resampling).
+        var unscaled: Bool
+
+        /// The result's size.
+        var finalSize: (width: Int, height: Int) { canvas ?? (window.width, window.height) }
+
+        init(_ resize: Resize, width: Int, height: Int) {
+            let plan = ImageKernels.resizePlan(resize, width: width, height: height)
+            scaledWidth = plan.scaledWidth
+            scaledHeight = plan.scaledHeight
+            unscaled = plan.scaledWidth == width && plan.scaledHeight == height
+            window = (0, 0, plan.scaledWidth, plan.scaledHeight)
+            canvas = nil
+            let differs = plan.finalWidth != plan.scaledWidth || plan.finalHeight != plan.scaledHeight
+            switch resize.mode {
+            case .fill where differs:
+                let w = min(plan.finalWidth, plan.scaledWidth), h = min(plan.finalHeight, plan.scaledHeight)
+                window = ((plan.scaledWidth - w) / 2, (plan.scaledHeight - h) / 2, w, h)
+            case .pad where differs:
+                canvas = (plan.finalWidth, plan.finalHeight)
+            default:
+                break
+            }
+        }
+    }
+
+    /// `resize` in all five modes: a separable triangle filter (area-weighted when shrinking).
+    /// Only the kept part of the scaled image is computed, so fill's cost follows its result, not
+    /// the cover size (a 16384×1 fill of a tall image never builds the 16384-wide cover).
+    public static func resize(_ bitmap: Bitmap, _ resize: Resize) throws(ImageError) -> Bitmap {
+        let geometry = ResizeGeometry(resize, width: bitmap.width, height: bitmap.height)
+        try checkResizeLimits(geometry, resize)
+        return try self.resize(bitmap, resize, geometry: geometry, budget: .unbounded)
+    }
+
+    /// OSS's limits on a resized image: 16,384 px a side, 250 MP.
+    static func checkResizeLimits(_ geometry: ResizeGeometry, _ resize: Resize) throws(ImageError) {
+        let (width, height) = geometry.finalSize
+        guard width <= ImageLimits.maximumResizedSide, height <= ImageLimits.maximumResizedSide,
+              Checked.saturating(width, height) <= ImageLimits.maximumResizedPixels else {
+            throw .invalidArgument("\(resize) would make a \(width)x\(height) image; a resized image is at most \(ImageLimits.maximumResizedSide) px a side and \(ImageLimits.maximumResizedPixels) pixels.", ec: "0040-00000007")
+        }
+    }
+
+    static func resize(_ bitmap: Bitmap, _ resize: Resize, geometry: ResizeGeometry, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        let window = geometry.window
+        var scaled: Bitmap
+        if geometry.unscaled {
+            let whole = window.x == 0 && window.y == 0 && window.width == bitmap.width && window.height == bitmap.height
+            try budget.checkpoint()
+            scaled = whole ? bitmap : bitmap.croppedInside(x: window.x, y: window.y, width: window.width, height: window.height)
+        } else {
+            scaled = try resample(bitmap, width: geometry.scaledWidth, height: geometry.scaledHeight, window: window, budget: budget)
+        }
+        if let canvasSize = geometry.canvas {
+            let color = hexColor(resize.color)
+            try budget.checkpoint()
+            var canvas = Bitmap(trustedWidth: canvasSize.width, height: canvasSize.height, channels: scaled.channels,
+                                fill: scaled.channels == 4 ? [color.0, color.1, color.2, 255] : [color.0, color.1, color.2],
+                                count: canvasSize.width * canvasSize.height * scaled.channels)
+            paste(scaled, into: &canvas, x: (canvasSize.width - scaled.width) / 2, y: (canvasSize.height - scaled.height) / 2)
+            scaled = canvas
+        }
+        return scaled
+    }
+
+    static func hexColor(_ hex: String) -> (UInt8, UInt8, UInt8) {
+        let value = UInt32(hex, radix: 16) ?? 0xFFFFFF
+        return (UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF))
+    }
+
+    static func paste(_ source: Bitmap, into canvas: inout Bitmap, x: Int, y: Int) {
+        // Pad centres an image that fits: a paste outside the canvas is a bug here.
+        precondition(x >= 0 && y >= 0 && x + source.width <= canvas.width && y + source.height <= canvas.height, "paste outside the canvas")
+        let channels = canvas.channels
+        for row in 0..<source.height {
+            let s = row * source.width * channels, d = ((y + row) * canvas.width + x) * channels
+            canvas.pixels.replaceSubrange(d..<(d + source.width * channels), with: source.pixels[s..<(s + source.width * channels)])
+        }
+    }
+
+    /// Separable resampling with a triangle kernel whose support widens with the shrink factor.
+    public static func resample(_ bitmap: Bitmap, width: Int, height: Int) throws(ImageError) -> Bitmap {
+        _ = try Bitmap.byteCount(width: width, height: height, channels: bitmap.channels)
+        guard Checked.saturating(width, height) <= ImageLimits.maximumPixels else {
+            throw .invalidArgument("A \(width)x\(height) image is over the \(ImageLimits.maximumPixels)-pixel limit.")
+        }
+        return try resample(bitmap, width: width, height: height, window: (0, 0, width, height), budget: .unbounded)
+    }
+
+    /// The window `[x, x + w) × [y, y + h)` of `bitmap` resampled to width × height. Each output
+    /// pixel is computed exactly as in the whole image; only the source rows the window's output
+    /// rows weigh go through the horizontal pass.
+    static func resample(_ bitmap: Bitmap, width: Int, height: Int, window: (x: Int, y: Int, width: Int, height: Int),
+                         budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        precondition(window.x >= 0 && window.y >= 0 && window.width > 0 && window.height > 0
+                     && window.x + window.width <= width && window.y + window.height <= height, "resample window outside the image")
+        let columns = weights(from: bitmap.width, to: width, range: window.x..<(window.x + window.width))
+        let rows = weights(from: bitmap.height, to: height, range: window.y..<(window.y + window.height))
+        let sourceRows = rows.sourceRange
+        try budget.checkpoint()
+        let horizontal = try resampleRows(bitmap, rows: sourceRows, table: columns, budget: budget)
+        try budget.checkpoint()
+        let vertical = try resampleColumns(horizontal, rowBytes: window.width * bitmap.channels, firstRow: sourceRows.lowerBound, table: rows, budget: budget)
+        return Bitmap(trustedWidth: window.width, height: window.height, channels: bitmap.channels, pixels: vertical)
+    }
+
+    /// Pixels of the horizontal pass's output (the vertical pass's input) for a window.
+    static func horizontalPassPixels(sourceHeight: Int, scaledHeight: Int, window: (x: Int, y: Int, width: Int, height: Int)) -> Int {
+        window.width * sourceRange(from: sourceHeight, to: scaledHeight, range: window.y..<(window.y + window.height)).count
+    }
+
+    struct Weights {
+        var start: [Int]
+        var weights: [[Float]]
+        /// The source samples any of these outputs weighs.
+        var sourceRange: Range<Int>
+    }
+
+    /// The source samples `lo...hi` that output `i` of a source → target resampling weighs.
+    @inline(__always)
+    static func support(of i: Int, from source: Int, to target: Int) -> (lo: Int, hi: Int, center: Double, support: Double) {
+        let scale = Double(target) / Double(source)
+        let support = scale < 1 ? 1 / scale : 1
+        let center = (Double(i) + 0.5) / scale - 0.5
+        let lo = max(0, Int((center - support).rounded(.up)))
+        let hi = min(source - 1, Int((center + support).rounded(.down)))
+        return (lo, max(lo, hi), center, support)
+    }
+
+    /// The source samples the outputs in `range` weigh (the supports grow with the output index).
+    static func sourceRange(from source: Int, to target: Int, range: Range<Int>) -> Range<Int> {
+        let first = support(of: range.lowerBound, from: source, to: target), last = support(of: range.upperBound - 1, from: source, to: target)
+        return first.lo..<(last.hi + 1)
+    }
+
+    static func weights(from source: Int, to target: Int, range: Range<Int>) -> Weights {
+        var starts: [Int] = []
+        var all: [[Float]] = []
+        starts.reserveCapacity(range.count)
+        all.reserveCapacity(range.count)
+        for i in range {
+            let (lo, hi, center, support) = support(of: i, from: source, to: target)
+            var w: [Float] = []
+            var total: Double = 0
+            for j in lo...hi {
+                let value = max(0, 1 - abs(Double(j) - center) / support)
+                w.append(Float(value))
+                total += value
+            }
+            if total <= 0 { w = [1]; total = 1 }
+            starts.append(lo)
+            all.append(w.map { $0 / Float(total) })
+        }
+        return Weights(start: starts, weights: all, sourceRange: sourceRange(from: source, to: target, range: range))
+    }
+
+    /// Rows `rows` of `bitmap`, each resampled horizontally by `table`: `rows.count` rows of
+    /// `table.start.count` pixels.
+    static func resampleRows(_ bitmap: Bitmap, rows: Range<Int>, table: Weights, budget: ImageWorkBudget) throws(ImageError) -> [UInt8] {
+        let channels = bitmap.channels, source = bitmap.width, target = table.start.count
+        var out = [UInt8](repeating: 0, count: rows.count * target * channels)
+        try out.withUnsafeMutableBufferPointer { (dst) throws(ImageError) in
+            try bitmap.pixels.withUnsafeBufferPointer { (src) throws(ImageError) in
+                for (index, row) in rows.enumerated() {
+                    try budget.checkpoint()
+                    let srcRow = row * source * channels, dstRow = index * target * channels
+                    for x in 0..<target {
+                        let start = table.start[x], w = table.weights[x]
+                        for c in 0..<channels {
+                            var sum: Float = 0
+                            for k in 0..<w.count { sum += Float(src[srcRow + (start + k) * channels + c]) * w[k] }
+                            dst[dstRow + x * channels + c] = UInt8(max(0, min(255, sum.rounded())))
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The vertical pass: output row y weighs the horizontal pass's rows `table.start[y] - firstRow ...`.
+    static func resampleColumns(_ pixels: [UInt8], rowBytes: Int, firstRow: Int, table: Weights, budget: ImageWorkBudget) throws(ImageError) -> [UInt8] {
+        let target = table.start.count
+        var out = [UInt8](repeating: 0, count: target * rowBytes)
+        var accumulator = [Float](repeating: 0, count: rowBytes)
+        try out.withUnsafeMutableBufferPointer { (dst) throws(ImageError) in
+            try pixels.withUnsafeBufferPointer { (src) throws(ImageError) in
+                for y in 0..<target {
+                    try budget.checkpoint()
+                    for i in 0..<rowBytes { accumulator[i] = 0 }
+                    let start = table.start[y] - firstRow, w = table.weights[y]
+                    for k in 0..<w.count {
+                        let base = (start + k) * rowBytes, weight = w[k]
+                        for i in 0..<rowBytes { accumulator[i] += Float(src[base + i]) * weight }
+                    }
+                    for i in 0..<rowBytes { dst[y * rowBytes + i] = UInt8(max(0, min(255, accumulator[i].rounded()))) }
+                }
+            }
+        }
+        return out
+    }
+}
