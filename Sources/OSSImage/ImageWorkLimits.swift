@@ -1,19 +1,19 @@
-import Synchronization
+import OSSLocking
 
 /// A flag that stops image work early: set when the client that asked for it has gone, or when
 /// the work's time is up. Kernels and decoders look at it between rows, so a cancelled job gives
 /// its core back within milliseconds instead of running to the end.
 public final class ImageCancellation: Sendable {
-    private let flag = Atomic<Bool>(false)
+    private let flag = LockedValue(false)
 
     /// A flag that is not set.
     public init() {}
 
     /// Asks the work to stop; safe from any thread, more than once.
-    public func cancel() { flag.store(true, ordering: .releasing) }
+    public func cancel() { flag.store(true) }
 
     /// Whether ``cancel()`` was called.
-    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
+    public var isCancelled: Bool { flag.load() }
 }
 
 /// What one image process may cost: the bounds that keep a single request from holding a core or

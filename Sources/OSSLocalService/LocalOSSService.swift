@@ -8,7 +8,7 @@ import OSSFileIO
 import OSSHTTP
 import OSSImageProcess
 import OSSSigner
-import Synchronization
+import OSSLocking
 
 /// How a local OSS is set up.
 public struct LocalOSSConfiguration: Sendable {
@@ -59,8 +59,8 @@ public final class LocalOSSService: Sendable {
     /// How this service was set up.
     public let configuration: LocalOSSConfiguration
     let store: ObjectStore
-    private let acceptedCredentials: Mutex<[ServiceCredentials]>
-    private let requestCounter = Atomic<UInt64>(0)
+    private let acceptedCredentials: LockedValue<[ServiceCredentials]>
+    private let requestCounter = LockedValue<UInt64>(0)
     private let requestIdPrefix: String
 
     /// The largest object a single PutObject accepts (5 GiB, as OSS).
@@ -72,7 +72,7 @@ public final class LocalOSSService: Sendable {
     public init(configuration: LocalOSSConfiguration) throws {
         self.configuration = configuration
         store = try ObjectStore(root: configuration.root)
-        acceptedCredentials = Mutex(configuration.credentials)
+        acceptedCredentials = LockedValue(configuration.credentials)
         requestIdPrefix = String(UInt32.random(in: .min ... .max), radix: 16, uppercase: true)
     }
 
@@ -106,7 +106,10 @@ public final class LocalOSSService: Sendable {
     }
 
     private func nextRequestId() -> String {
-        let n = requestCounter.add(1, ordering: .relaxed).newValue
+        let n = requestCounter.withLock { count in
+            count &+= 1
+            return count
+        }
         let hex = String(n, radix: 16, uppercase: true)
         return requestIdPrefix + String(repeating: "0", count: max(0, 24 - requestIdPrefix.count - hex.count)) + hex
     }
@@ -432,15 +435,15 @@ public final class LocalOSSService: Sendable {
     }
 
     static func fileChunks(_ file: POSIXFile, offset: Int64, length: Int64) -> ByteChunks {
-        let position = Atomic<Int64>(0)
+        let position = LockedValue<Int64>(0)
         let chunkSize: Int64 = 256 << 10
         return ByteChunks {
-            let done = position.load(ordering: .relaxed)
+            let done = position.load()
             guard done < length else { return nil }
             let count = Int(min(chunkSize, length - done))
             let chunk = try await BlockingIO.run { try file.read(at: offset + done, count: count) }
             guard !chunk.isEmpty else { throw FileIOError("read", path: file.path, code: 5) }
-            position.store(done + Int64(chunk.count), ordering: .relaxed)
+            position.store(done + Int64(chunk.count))
             return chunk
         }
     }
