@@ -9,7 +9,7 @@ internal import CLZMA
 ///
 /// Incremental, so a streamed upload or download is checked without holding it. On Linux it is
 /// liblzma's `lzma_crc64` (carry-less multiplication where the CPU has it); on Apple platforms and
-/// with the `SwiftCrypto` trait it is ``PureSwiftCRC64``, which gives the same values.
+/// with the `SwiftCrypto` trait it is the pure-Swift `PureSwiftCRC64`, which gives the same values.
 public struct CRC64: Sendable, Hashable {
     /// The checksum of everything fed so far.
     public private(set) var value: UInt64 = 0

@@ -16,7 +16,7 @@ struct LocalProcessTests {
     // The official SDKs' example.jpg stays out of the repository (../shared/fixtures): this runs
     // wherever that folder is, as in CI, and is reported as skipped, never passed, elsewhere.
     @Test("the SDKs' crop with r_1 gives 100x100, as the real service did",
-          .enabled(if: LocalProcessTests.example != nil, "skipped: needs ../shared/fixtures/oss-image/oss2-example.jpg"))
+          .enabled(if: LocalProcessTests.example != nil, "needs ../shared/fixtures/oss-image/oss2-example.jpg (the official SDKs' file, kept out of the repository)"))
     func cropWithUnknownParameter() throws {
         let source = try #require(Self.example, "the fixture ../shared/fixtures/oss-image/oss2-example.jpg is missing")
         let result = try ImageProcessor.process("image/crop,w_100,h_100,x_100,y_100,r_1", source: source)
