@@ -1,9 +1,21 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
+// 6.1 for package traits (SwiftCrypto).
 import PackageDescription
+
+/// Apple's platforms: the client uses CryptoKit, a pure-Swift CRC-64 and URLSession, and its
+/// closure holds no C target and links no C library (ManifestTests proves it).
+let applePlatforms: [Platform] = [.macOS, .macCatalyst, .iOS, .tvOS, .watchOS, .visionOS]
+/// Everywhere else: OpenSSL's libcrypto (or swift-crypto), liblzma's CRC-64 and libcurl.
+let otherPlatforms: [Platform] = [.linux, .android, .windows]
 
 let package = Package(
     name: "swift-oss",
-    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
+    // As low as the code allows: `Duration`, `ContinuousClock` and `Task.sleep(for:)`, which the
+    // public API uses for timeouts and limits, need macOS 13, iOS 16, tvOS 16 and watchOS 9.
+    // Nothing uses `Synchronization` (macOS 15): every module locks with `OSSLocking.LockedValue`.
+    // One API above these targets is fenced with `@available`: `LocalOSSServer.run()` needs a
+    // discarding task group (macOS 14), so `oss serve` needs macOS 14 on a Mac.
+    platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9), .visionOS(.v1)],
     products: [
         .library(name: "OSS", targets: ["OSS"]),
         .library(name: "OSSURLSessionTransport", targets: ["OSSURLSessionTransport"]),
@@ -14,22 +26,41 @@ let package = Package(
         .executable(name: "oss", targets: ["OSSCommand"]),
         .executable(name: "oss-benchmarks", targets: ["OSSBenchmarks"]),
     ],
+    traits: [
+        .default(enabledTraits: ["SystemCrypto"]),
+        .trait(
+            name: "SystemCrypto",
+            description: "Off Apple platforms: HMAC and digests from the system's OpenSSL libcrypto, CRC-64 from liblzma. The default; Apple platforms always use CryptoKit."),
+        .trait(
+            name: "SwiftCrypto",
+            description: "Off Apple platforms: HMAC and digests from swift-crypto (its own BoringSSL, no system libcrypto) and CRC-64 in pure Swift, the code path of Apple platforms. Enable it without the defaults: `--traits SwiftCrypto`, or `traits: [\"SwiftCrypto\"]`."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Only with the SwiftCrypto trait, and only off Apple platforms (its Crypto module has
+        // CryptoKit's API). 3.12.3 is the oldest release tested; 4.x has the same API.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
-        // OpenSSL libcrypto, found with pkg-config. Only HMAC and digests are used.
+        // The package's one lock (`LockedValue`, on pthreads). No dependencies; every module may use it.
+        .target(name: "OSSLocking"),
+        // OpenSSL libcrypto, found with pkg-config. Only HMAC and digests are used. Not on Apple platforms.
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // The tiny crypto interface (HMAC-SHA256, HMAC-SHA1, SHA-256, MD5) the rest of the package
-        // sees, so that a CommonCrypto path can replace OpenSSL on Apple platforms.
-        .target(name: "OSSCrypto", dependencies: ["COpenSSL", "CLZMA"]),
-        // liblzma, for its fast CRC-64/ECMA-182 (the checksum OSS returns as x-oss-hash-crc64ecma).
+        // The tiny crypto interface (HMAC-SHA256, HMAC-SHA1, SHA-256, MD5, CRC-64) the rest of the
+        // package sees. CryptoKit and pure-Swift CRC-64 on Apple platforms and with SwiftCrypto;
+        // OpenSSL and liblzma otherwise.
+        .target(name: "OSSCrypto", dependencies: [
+            .target(name: "COpenSSL", condition: .when(platforms: otherPlatforms, traits: ["SystemCrypto"])),
+            .target(name: "CLZMA", condition: .when(platforms: otherPlatforms, traits: ["SystemCrypto"])),
+            .product(name: "Crypto", package: "swift-crypto", condition: .when(platforms: otherPlatforms, traits: ["SwiftCrypto"])),
+        ]),
+        // liblzma, for its fast CRC-64/ECMA-182 (the checksum OSS returns as x-oss-hash-crc64ecma). Not on Apple platforms.
         .systemLibrary(
             name: "CLZMA",
             pkgConfig: "liblzma",
@@ -43,9 +74,9 @@ let package = Package(
         // libcurl with typed shims for its variadic setopt calls.
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
         // The default transport on Linux: libcurl's multi interface on a thread of its own.
-        .target(name: "OSSCurlTransport", dependencies: ["OSSHTTP", "CCurlShim"]),
+        .target(name: "OSSCurlTransport", dependencies: ["OSSHTTP", "CCurlShim", "OSSLocking"]),
         // URLSession: the default on Apple platforms, selectable on Linux.
-        .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP"]),
+        .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP", "OSSLocking"]),
         // The x-oss-process language for images: parse, validate, build. No codecs.
         .target(name: "OSSImageProcess"),
         // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp stays in C).
@@ -53,12 +84,12 @@ let package = Package(
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
-        .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs"]),
+        .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs", "OSSLocking"]),
         // The client: credentials, configuration, endpoints, validation, operations.
         .target(name: "OSS", dependencies: [
-            "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO", "OSSImageProcess",
-            .target(name: "OSSCurlTransport", condition: .when(platforms: [.linux, .android, .windows])),
-            .target(name: "OSSURLSessionTransport", condition: .when(platforms: [.macOS, .iOS, .tvOS, .watchOS, .visionOS])),
+            "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO", "OSSImageProcess", "OSSLocking",
+            .target(name: "OSSCurlTransport", condition: .when(platforms: otherPlatforms)),
+            .target(name: "OSSURLSessionTransport", condition: .when(platforms: applePlatforms)),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // openat2(2) for Swift: syscall() is variadic and Glibc does not declare struct open_how.
@@ -67,7 +98,7 @@ let package = Package(
         // directories whose files are opened without following symbolic links out of them.
         .target(name: "OSSFileIO", dependencies: ["CFileIOShim"]),
         // OSS semantics on a folder, transport-independent: request in, response out.
-        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSHTTP", "OSSImageProcess"]),
+        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSHTTP", "OSSImageProcess", "OSSLocking"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
             "OSSLocalService",
@@ -79,18 +110,26 @@ let package = Package(
         .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO"]),
         // The `oss` command-line tool.
         .executableTarget(name: "OSSCommand", dependencies: [
-            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage",
+            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSLocking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO",
+        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO", "OSSLocking",
                                                                       .product(name: "Logging", package: "swift-log")]),
         // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
-        .executableTarget(name: "OSSBenchmarks", dependencies: ["OSS", "OSSImage", "OSSImageProcess"]),
+        .executableTarget(name: "OSSBenchmarks", dependencies: [
+            "OSS", "OSSImage", "OSSImageProcess", "OSSCrypto",
+            // liblzma directly, to print its CRC-64 throughput beside the pure-Swift one.
+            .target(name: "CLZMA", condition: .when(platforms: otherPlatforms)),
+        ]),
         // Runs the built `oss` binary; imports the command module for the parts tested directly (the progress bar).
         .testTarget(name: "OSSCommandTests", dependencies: ["OSSCommand"]),
-        .testTarget(name: "OSSImageTests", dependencies: ["OSSImageProcess", "OSSImage"]),
-        .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSCrypto"]),
-        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSHTTP"]),
+        .testTarget(name: "OSSImageTests", dependencies: ["OSSImageProcess", "OSSImage", "OSSLocking"]),
+        .testTarget(name: "OSSSignerTests", dependencies: [
+            "OSSSigner", "OSSCrypto",
+            // liblzma directly, as the reference the pure-Swift CRC-64 is checked against.
+            .target(name: "CLZMA", condition: .when(platforms: otherPlatforms)),
+        ]),
+        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSHTTP", "OSSLocking"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,9 +3,11 @@ import OSS
 
 /// `oss-benchmarks transfer`: a large object through `oss serve`, our getObject(toFile:) beside
 /// `curl -o` on the same server in the same run, with throughput, the ratio, and peak memory of
-/// the client and of the server.
+/// the client and of the server; first, the CRC-64 implementations' throughput.
 enum TransferBenchmark {
     static func run(sizeMiB: Int, rounds: Int) async throws {
+        // The checksum every transfer below runs over every byte.
+        CRC64Benchmark.run()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("oss-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work + "/root", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }

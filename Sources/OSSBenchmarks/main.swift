@@ -2,6 +2,7 @@ import Foundation
 
 // oss-benchmarks: figures for the README and the closing notes, never run as tests.
 //   oss-benchmarks transfer [--size-mib N] [--rounds R]
+//   oss-benchmarks crc64 [--size-mib N] [--rounds R]
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, default value: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
@@ -18,9 +19,11 @@ case "circle":
     try await CircleBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 3))
 case "circle-rss":
     try CircleBenchmark.measurePeak(path: arguments[1])
+case "crc64":
+    CRC64Benchmark.run(sizeMiB: option("--size-mib", default: 256), rounds: option("--rounds", default: 5))
 case "transfer":
     try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
 default:
-    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | circle --python PATH [--runs N]")
+    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N]")
     exit(2)
 }

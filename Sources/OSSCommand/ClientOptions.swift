@@ -6,7 +6,7 @@ import Foundation
 #endif
 import OSS
 import OSSFileIO
-import Synchronization
+import OSSLocking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -115,7 +115,7 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
 /// A one-line progress bar on stderr, shown only when stderr is a terminal.
 final class ProgressBar: Sendable {
     private let enabled = isatty(2) == 1
-    private let lastDraw = Mutex(ContinuousClock.now - .seconds(1))
+    private let lastDraw = LockedValue(ContinuousClock.now - .seconds(1))
 
     func update(_ bytes: Int64, _ total: Int64?) {
         guard enabled else { return }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dispatch
-import Synchronization
+import OSSLocking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,7 +15,7 @@ import Darwin
 /// Ctrl-C left a `.NAME.tmp-…` file behind.
 enum Interruption {
     /// The signal that interrupted the command; 0 while none has.
-    static let received = Atomic<Int32>(0)
+    static let received = LockedValue<Int32>(0)
     /// How long cleanup may take after a signal before the process exits anyway (a task that does
     /// not notice cancellation must not make Ctrl-C useless).
     static let cleanupDeadline: DispatchTimeInterval = .seconds(5)
@@ -28,10 +28,13 @@ enum Interruption {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                let first = received.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent).exchanged
-                guard first else {
+                let earlier = received.withLock { received -> Int32 in
+                    defer { if received == 0 { received = number } }
+                    return received
+                }
+                guard earlier == 0 else {
                     // A second signal: the user insists.
-                    _exit(128 + received.load(ordering: .sequentiallyConsistent))
+                    _exit(128 + earlier)
                 }
                 task.cancel()
                 DispatchQueue.global().asyncAfter(deadline: .now() + cleanupDeadline) { _exit(128 + number) }
@@ -41,11 +44,11 @@ enum Interruption {
         }
         let result = await task.result
         sources.forEach { $0.cancel() }
-        let number = received.load(ordering: .sequentiallyConsistent)
+        let number = received.load()
         if number != 0 { throw ExitCode(128 + number) }
         try result.get()
     }
 
     /// True once a signal has asked the command to stop; its errors are then not reported.
-    static var interrupted: Bool { received.load(ordering: .sequentiallyConsistent) != 0 }
+    static var interrupted: Bool { received.load() != 0 }
 }

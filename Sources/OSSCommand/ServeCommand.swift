@@ -8,7 +8,7 @@ import Foundation
 import OSSLocalServer
 import OSSLocalService
 import OSSOffline
-import Synchronization
+import OSSLocking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -99,6 +99,9 @@ struct Serve: AsyncParsableCommand {
             source.resume()
             return source
         }
+        guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else {
+            throw ValidationError("oss serve needs macOS 14 or later")
+        }
         let server = try await LocalOSSServer.bind(service: service, host: host, port: port)
         shutdown.attach(server)
         print(server.baseURL)
@@ -110,7 +113,7 @@ struct Serve: AsyncParsableCommand {
 
 /// Closes the server on SIGINT/SIGTERM, including a signal that arrives before it is bound.
 final class ShutdownSignal: Sendable {
-    private let state = Mutex<(server: LocalOSSServer?, triggered: Bool)>((nil, false))
+    private let state = LockedValue<(server: LocalOSSServer?, triggered: Bool)>((nil, false))
 
     func trigger() {
         let server = state.withLock { state -> LocalOSSServer? in

@@ -1,18 +1,18 @@
-import COpenSSL
-
 /// The package's whole view of cryptography: two HMACs and two digests.
 ///
-/// Everything that signs or checks a request goes through here, so that the OpenSSL backend can be
-/// swapped for CommonCrypto on Apple platforms without touching the signer or the client.
+/// Everything that signs or checks a request goes through here, so the backend can differ by
+/// platform without touching the signer or the client: CryptoKit on Apple platforms, swift-crypto
+/// (the same API) with the `SwiftCrypto` trait, OpenSSL's libcrypto otherwise. The backends live
+/// in `CryptoBackend+*.swift`; exactly one of them is compiled.
 package enum Crypto {
     /// HMAC-SHA256, the primitive of OSS V4 signing and key derivation.
     package static func hmacSHA256(key: some Collection<UInt8>, data: some Collection<UInt8>) -> [UInt8] {
-        hmac(which: 256, key: key, data: data)
+        CryptoBackend.hmac(.sha256, key: Array(key), data: Array(data))
     }
 
     /// HMAC-SHA1, the primitive of OSS V1 signing.
     package static func hmacSHA1(key: some Collection<UInt8>, data: some Collection<UInt8>) -> [UInt8] {
-        hmac(which: 1, key: key, data: data)
+        CryptoBackend.hmac(.sha1, key: Array(key), data: Array(data))
     }
 
     /// SHA-256 of a whole buffer; V4 hashes the canonical request with it.
@@ -29,25 +29,19 @@ package enum Crypto {
         return hasher.finalize()
     }
 
-    private static func hmac(which: Int32, key: some Collection<UInt8>, data: some Collection<UInt8>) -> [UInt8] {
-        let keyBytes = Array(key)
-        let dataBytes = Array(data)
-        var out = [UInt8](repeating: 0, count: 64)
-        let length = keyBytes.withUnsafeBytes { k in
-            dataBytes.withUnsafeBytes { d in
-                out.withUnsafeMutableBufferPointer { o in
-                    swift_oss_hmac(which, k.baseAddress, k.count, d.baseAddress, d.count, o.baseAddress)
-                }
-            }
-        }
-        precondition(length > 0, "OpenSSL HMAC failed")
-        return Array(out.prefix(Int(length)))
-    }
+    /// The backend this build uses, for test and benchmark output.
+    package static var backendName: String { CryptoBackend.name }
+}
+
+/// The hash functions an HMAC is built on here.
+enum HMACHash {
+    case sha1
+    case sha256
 }
 
 /// An incremental MD5 or SHA-256, for bodies that are streamed rather than held in memory.
 ///
-/// A value type over an OpenSSL context that it owns; it is consumed by `finalize()`.
+/// Consumed by `finalize()`, so a finished digest cannot be fed again.
 package struct StreamingDigest: ~Copyable {
     /// The digests the OSS protocol needs.
     package enum Algorithm: Sendable {
@@ -55,43 +49,25 @@ package struct StreamingDigest: ~Copyable {
         case sha256
     }
 
-    private let context: OpaquePointer
+    private var state: CryptoBackend.Digest
 
     package init(_ algorithm: Algorithm) {
-        guard let ctx = swift_oss_digest_new(algorithm == .md5 ? 5 : 256) else {
-            fatalError("OpenSSL could not create a digest context")
-        }
-        context = ctx
+        state = CryptoBackend.Digest(algorithm)
     }
 
     package mutating func update(_ bytes: some Collection<UInt8>) {
-        let done: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
-            swift_oss_digest_update(context, buffer.baseAddress, buffer.count) == 1
-        }
-        if let done {
-            precondition(done, "OpenSSL digest update failed")
-        } else {
-            let copy = Array(bytes)
-            copy.withUnsafeBytes { buffer in
-                precondition(swift_oss_digest_update(context, buffer.baseAddress, buffer.count) == 1)
-            }
+        let done: Void? = bytes.withContiguousStorageIfAvailable { state.update(UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            Array(bytes).withUnsafeBytes { state.update($0) }
         }
     }
 
     package mutating func update(_ buffer: UnsafeRawBufferPointer) {
-        precondition(swift_oss_digest_update(context, buffer.baseAddress, buffer.count) == 1)
+        state.update(buffer)
     }
 
     package consuming func finalize() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 64)
-        let length = out.withUnsafeMutableBufferPointer { swift_oss_digest_final_free(context, $0.baseAddress) }
-        discard self
-        precondition(length > 0, "OpenSSL digest final failed")
-        return Array(out.prefix(Int(length)))
-    }
-
-    deinit {
-        swift_oss_digest_free(context)
+        state.finalize()
     }
 }
 

@@ -1,6 +1,6 @@
 import CCurlShim
 import OSSHTTP
-import Synchronization
+import OSSLocking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,7 +21,7 @@ final class CurlDriver: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
-    private let commands = Mutex<[Command]>([])
+    private let commands = LockedValue<[Command]>([])
     /// Transfers in the multi handle, by easy handle. Touched only on the driver thread.
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
 

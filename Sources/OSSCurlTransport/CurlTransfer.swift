@@ -1,6 +1,6 @@
 import CCurlShim
 import OSSHTTP
-import Synchronization
+import OSSLocking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,7 +45,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     private let uploadFile: Int32
     /// Upload position; touched only by curl callbacks on the driver thread.
     private var uploadPosition: Int64 = 0
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     var isCancelled: Bool { state.withLock { $0.cancelled } }
 

@@ -1,5 +1,5 @@
 import CImageCodecs
-import Synchronization
+import OSSLocking
 
 /// The running account of one image job: its limits, its deadline, its cancellation flag and the
 /// pixels produced so far. Kernels call ``checkpoint()`` before each image they allocate and
@@ -11,7 +11,7 @@ final class ImageWorkBudget: Sendable {
     let cancellation: ImageCancellation?
     /// nil: no time limit.
     let deadline: ContinuousClock.Instant?
-    private let produced = Atomic<Int>(0)
+    private let produced = LockedValue<Int>(0)
     /// What the C codecs call; its context is this budget, unretained (the budget outlives every
     /// call it is passed to). Written once in `init`, then only read.
     private nonisolated(unsafe) let callback: UnsafeMutablePointer<oss_stop>
@@ -67,15 +67,15 @@ final class ImageWorkBudget: Sendable {
 
     /// Counts pixels about to be produced; refuses them past ``ImageWorkLimits/maximumProducedPixels``.
     func chargeProduced(_ pixels: Int) throws(ImageError) {
-        var total = produced.load(ordering: .relaxed)
-        while true {
+        let limit = limits.maximumProducedPixels
+        let refused: Int? = produced.withLock { total in
             let next = Checked.sum(total, pixels)
-            guard next <= limits.maximumProducedPixels else {
-                throw .invalidArgument("The process would produce \(next == .max ? "too many" : String(next)) pixels in all; this server's limit is \(limits.maximumProducedPixels) produced pixels per request.")
-            }
-            let (exchanged, original) = produced.compareExchange(expected: total, desired: next, ordering: .relaxed)
-            if exchanged { return }
-            total = original
+            guard next <= limit else { return next }
+            total = next
+            return nil
+        }
+        if let next = refused {
+            throw .invalidArgument("The process would produce \(next == .max ? "too many" : String(next)) pixels in all; this server's limit is \(limit) produced pixels per request.")
         }
     }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import OSSLocking
 
 /// A flag that stops image work early: set when the client that asked for it has gone, or when
 /// the server is stopping. Kernels and decoders look at it between rows (the C codecs between
@@ -6,16 +6,16 @@ import Synchronization
 /// within milliseconds instead of running to the end; it then throws a 503
 /// `ProcessingCancelled` ``ImageError``.
 public final class ImageCancellation: Sendable {
-    private let flag = Atomic<Bool>(false)
+    private let flag = LockedValue(false)
 
     /// A flag that is not set.
     public init() {}
 
     /// Asks the work to stop; safe from any thread, more than once.
-    public func cancel() { flag.store(true, ordering: .releasing) }
+    public func cancel() { flag.store(true) }
 
     /// Whether ``cancel()`` was called.
-    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
+    public var isCancelled: Bool { flag.load() }
 }
 
 /// What one image process may cost: the bounds that keep a single request from holding a core or

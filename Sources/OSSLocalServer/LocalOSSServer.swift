@@ -49,6 +49,10 @@ public final class LocalOSSServer: Sendable {
     }
 
     /// Serves until the task is cancelled or ``close()`` is called.
+    ///
+    /// A discarding task group holds the connections (a plain one would keep every finished
+    /// connection's task until the server stops); it needs macOS 14 on a Mac.
+    @available(macOS 14, iOS 17, tvOS 17, watchOS 10, *)
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             try await serverChannel.executeThenClose { connections in

@@ -1,3 +1,5 @@
+import OSSLocking
+
 /// One scripted fault: which requests it hits and what happens to them.
 ///
 /// Deterministic: rules are checked in order, `skip` lets the first matching requests through,
@@ -79,32 +81,31 @@ public final class FaultInjector: Sendable {
         var applied = 0
     }
 
-    private let lock = Lock()
-    nonisolated(unsafe) private var entries: [Entry] = []
+    private let entries: LockedValue<[Entry]>
 
     /// An injector with rules, checked in order.
     public init(_ rules: [FaultRule] = []) {
-        entries = rules.map { Entry(rule: $0) }
+        entries = LockedValue(rules.map { Entry(rule: $0) })
     }
 
     /// Adds a rule after the existing ones.
     public func add(_ rule: FaultRule) {
-        lock.withLock { entries.append(Entry(rule: rule)) }
+        entries.withLock { $0.append(Entry(rule: rule)) }
     }
 
     /// Removes every rule.
     public func removeAll() {
-        lock.withLock { entries.removeAll() }
+        entries.withLock { $0.removeAll() }
     }
 
     /// How many requests each rule has hit so far, in rule order.
     public var appliedCounts: [Int] {
-        lock.withLock { entries.map(\.applied) }
+        entries.withLock { $0.map(\.applied) }
     }
 
     /// The rules that fire for this request (at most one of each kind), counting it against them.
     func faults(method: String, key: String?) -> [FaultRule] {
-        lock.withLock {
+        entries.withLock { entries in
             var fired: [FaultRule] = []
             for index in entries.indices where entries[index].rule.matches(method: method, key: key) {
                 let rule = entries[index].rule

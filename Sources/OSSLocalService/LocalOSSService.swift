@@ -8,7 +8,7 @@ import OSSFileIO
 import OSSHTTP
 import OSSImageProcess
 import OSSSigner
-import Synchronization
+import OSSLocking
 
 /// How a local OSS is set up.
 public struct LocalOSSConfiguration: Sendable {
@@ -59,8 +59,8 @@ public final class LocalOSSService: Sendable {
     /// How this service was set up.
     public let configuration: LocalOSSConfiguration
     let store: ObjectStore
-    private let acceptedCredentials: Mutex<[ServiceCredentials]>
-    private let requestCounter = Atomic<UInt64>(0)
+    private let acceptedCredentials: LockedValue<[ServiceCredentials]>
+    private let requestCounter = LockedValue<UInt64>(0)
     private let requestIdPrefix: String
 
     /// The largest object a single PutObject accepts (5 GiB, as OSS).
@@ -72,7 +72,7 @@ public final class LocalOSSService: Sendable {
     public init(configuration: LocalOSSConfiguration) throws {
         self.configuration = configuration
         store = try ObjectStore.open(root: configuration.root)
-        acceptedCredentials = Mutex(configuration.credentials)
+        acceptedCredentials = LockedValue(configuration.credentials)
         requestIdPrefix = String(UInt32.random(in: .min ... .max), radix: 16, uppercase: true)
     }
 
@@ -124,7 +124,10 @@ public final class LocalOSSService: Sendable {
     }
 
     private func nextRequestId() -> String {
-        let n = requestCounter.add(1, ordering: .relaxed).newValue
+        let n = requestCounter.withLock { count in
+            count &+= 1
+            return count
+        }
         let hex = String(n, radix: 16, uppercase: true)
         return requestIdPrefix + String(repeating: "0", count: max(0, 24 - requestIdPrefix.count - hex.count)) + hex
     }

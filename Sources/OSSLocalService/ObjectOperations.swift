@@ -3,7 +3,7 @@ import OSSFileIO
 import OSSHTTP
 import OSSImageProcess
 import OSSSigner
-import Synchronization
+import OSSLocking
 
 /// GetObject, HeadObject, PutObject and ProcessObject.
 extension LocalOSSService {
@@ -114,15 +114,15 @@ extension LocalOSSService {
 
     /// The bytes `offset..<offset+length` of an open object file, pulled in 256 KiB chunks.
     static func fileChunks(_ file: POSIXFile, offset: Int64, length: Int64) -> ByteChunks {
-        let position = Atomic<Int64>(0)
+        let position = LockedValue<Int64>(0)
         let chunkSize: Int64 = 256 << 10
         return ByteChunks {
-            let done = position.load(ordering: .relaxed)
+            let done = position.load()
             guard done < length else { return nil }
             let count = Int(min(chunkSize, length - done))
             let chunk = try await BlockingIO.run { try file.read(at: offset + done, count: count) }
             guard !chunk.isEmpty else { throw FileIOError("read", path: file.path, code: 5) }
-            position.store(done + Int64(chunk.count), ordering: .relaxed)
+            position.store(done + Int64(chunk.count))
             return chunk
         }
     }

@@ -5,7 +5,7 @@ import Foundation
 #endif
 import OSSCrypto
 import OSSFileIO
-import Synchronization
+import OSSLocking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -37,14 +37,14 @@ import Darwin
 final class ObjectStore: Sendable {
     /// The root, opened once: every name below is relative to it.
     let directory: ConfinedDirectory
-    private let buckets = Mutex<[String: BucketState]>([:])
+    private let buckets = LockedValue<[String: BucketState]>([:])
 
     static let temporaryFolder = ".oss/tmp"
     static let bucketsFolder = ".oss/buckets"
     /// The record folder of the layout before this one, read when its files are imported.
     static let legacyMetadataFolder = ".oss/meta"
 
-    private static let openStores = Mutex<[String: WeakStore]>([:])
+    private static let openStores = LockedValue<[String: WeakStore]>([:])
 
     /// The store of a root, shared by every service of this process that serves it, so that all
     /// of them see one index.
@@ -308,16 +308,16 @@ final class BucketState: Sendable {
         var ledger: [[UInt8]: FileIdentity] = [:]
     }
 
-    private let contents = Mutex(Contents())
+    private let contents = LockedValue(Contents())
     /// Serializes writes of the import ledger, so that an older snapshot never replaces a newer one.
-    private let ledgerWriting = Mutex(())
+    private let ledgerWriting = LockedValue()
 
     func withLock<T: Sendable>(_ body: (inout Contents) throws -> T) throws -> T {
         try contents.withLock { try body(&$0) }
     }
 
     func withLedgerWriting(_ body: () throws -> Void) throws {
-        try ledgerWriting.withLock { _ in try body() }
+        try ledgerWriting.withLock { try body() }
     }
 }
 

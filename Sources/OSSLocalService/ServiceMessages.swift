@@ -1,3 +1,5 @@
+import OSSLocking
+
 /// A body as a pull-based sequence of byte chunks.
 ///
 /// Both directions use it: the front door feeds a request body in as it arrives from the socket,
@@ -46,12 +48,11 @@ public struct BodyTooLarge: Error, Sendable {
     public var limit: Int
 }
 
-final class OneShot<T: Sendable>: @unchecked Sendable {
-    private var value: T?
-    private let lock = Lock()
-    init(_ value: T?) { self.value = value }
+final class OneShot<T: Sendable>: Sendable {
+    private let value: LockedValue<T?>
+    init(_ value: T?) { self.value = LockedValue(value) }
     func take() -> T? {
-        lock.withLock {
+        value.withLock { value in
             defer { value = nil }
             return value
         }

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import OSSHTTP
+import OSSLocking
 
 /// A transport on one long-lived `URLSession`: the default on Apple platforms, selectable on Linux.
 ///
@@ -82,15 +83,14 @@ public final class URLSessionTransport: Transport {
 
 /// Routes session callbacks to the state of each task.
 private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private let lock = NSLock()
-    private var states: [Int: TaskState] = [:]
+    private let states = LockedValue<[Int: TaskState]>([:])
 
     func register(_ state: TaskState, for task: URLSessionTask) {
-        lock.withLock { states[task.taskIdentifier] = state }
+        states.withLock { $0[task.taskIdentifier] = state }
     }
 
     private func state(_ task: URLSessionTask, remove: Bool = false) -> TaskState? {
-        lock.withLock { remove ? states.removeValue(forKey: task.taskIdentifier) : states[task.taskIdentifier] }
+        states.withLock { remove ? $0.removeValue(forKey: task.taskIdentifier) : $0[task.taskIdentifier] }
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
@@ -120,7 +120,8 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
         var headers: [(name: String, value: String)]
     }
 
-    private let lock = NSLock()
+    // Guards the fields below (NSLock's withLock needs macOS 14).
+    private let lock = LockedValue<Void>()
     private let task: URLSessionTask
     private var headContinuation: CheckedContinuation<Head, any Error>?
     private var head: Head?

@@ -8,7 +8,10 @@ struct ProcessCommandTests {
     static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/fixtures/oss-image/oss2-example.jpg").path
 
-    @Test("the issue's examples are sent; a documented error is refused with its action, parameter and EC")
+    // The official SDKs' example.jpg stays out of the repository (../shared/fixtures): this runs
+    // wherever that folder is, as in CI, and is reported as skipped, never passed, elsewhere.
+    @Test("the issue's examples are sent; a documented error is refused with its action, parameter and EC",
+          .enabled(if: FileManager.default.fileExists(atPath: ProcessCommandTests.example), "needs ../shared/fixtures/oss-image/oss2-example.jpg (the official SDKs' file, kept out of the repository)"))
     func getWithProcess() throws {
         let server = try CommandLineTests.Server()
         defer { _ = server.stop() }

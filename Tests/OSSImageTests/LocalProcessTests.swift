@@ -13,7 +13,10 @@ struct LocalProcessTests {
         return FileManager.default.contents(atPath: path).map { [UInt8]($0) }
     }()
 
-    @Test("the SDKs' crop with r_1 gives 100x100, as the real service did")
+    // The official SDKs' example.jpg stays out of the repository (../shared/fixtures): this runs
+    // wherever that folder is, as in CI, and is reported as skipped, never passed, elsewhere.
+    @Test("the SDKs' crop with r_1 gives 100x100, as the real service did",
+          .enabled(if: LocalProcessTests.example != nil, "needs ../shared/fixtures/oss-image/oss2-example.jpg (the official SDKs' file, kept out of the repository)"))
     func cropWithUnknownParameter() throws {
         let source = try #require(Self.example, "the fixture ../shared/fixtures/oss-image/oss2-example.jpg is missing")
         let result = try ImageProcessor.process("image/crop,w_100,h_100,x_100,y_100,r_1", source: source)

@@ -2,7 +2,7 @@ import CImageCodecs
 import Foundation
 import OSSImage
 import OSSImageProcess
-import Synchronization
+import OSSLocking
 import Testing
 
 /// The work limits, the cancellation flag, OSS's rotate/resize limits and the memory estimate.
@@ -88,18 +88,18 @@ struct WorkLimitsTests {
     func cancelWhileRunning(process: String) throws {
         let source = try SyntheticPhoto.jpeg(width: 1200, height: 900, seed: 2)
         let cancellation = ImageCancellation()
-        let go = Atomic<Int>(0)
+        let go = LockedValue<Int>(0)
         let ready = DispatchSemaphore(value: 0)
         // A thread of its own cancels the moment the work starts: the work must notice and stop,
         // whichever of decode, kernel or encode it is in. (The time limit is out of the way.)
         let canceller = Thread {
             ready.signal()
-            while go.load(ordering: .acquiring) == 0 {}
+            while go.load() == 0 {}
             cancellation.cancel()
         }
         canceller.start()
         ready.wait()
-        go.store(1, ordering: .releasing)
+        go.store(1)
         Self.expectError(ImageError.processingCancelledCode, status: 503, containing: "cancelled") {
             _ = try ImageProcessor.process(process, source: source, limits: ImageWorkLimits(timeLimit: .seconds(3600)), cancellation: cancellation)
         }
@@ -108,14 +108,14 @@ struct WorkLimitsTests {
     /// A C stop callback that says stop on its `limit`-th call, and counts the calls.
     final class CountingStop: Sendable {
         let limit: Int
-        let counted = Atomic<Int>(0)
-        var calls: Int { counted.load(ordering: .relaxed) }
+        let counted = LockedValue<Int>(0)
+        var calls: Int { counted.load() }
         init(limit: Int) { self.limit = limit }
 
         func withStop<R>(_ body: (UnsafePointer<oss_stop>) -> R) -> R {
             var stop = oss_stop(should_stop: { context in
                 let counter = Unmanaged<CountingStop>.fromOpaque(context!).takeUnretainedValue()
-                let calls = counter.counted.add(1, ordering: .relaxed).newValue
+                let calls = counter.counted.withLock { count -> Int in count += 1; return count }
                 return calls >= counter.limit ? 1 : 0
             }, context: Unmanaged.passUnretained(self).toOpaque())
             return withExtendedLifetime(self) { body(&stop) }

@@ -6,6 +6,7 @@ import OSS
 import OSSCrypto
 import OSSHTTP
 import OSSLocalService
+import OSSLocking
 import Testing
 
 /// The client against the local OSS, over real loopback sockets, with both transports.
@@ -213,12 +214,11 @@ struct ClientServerTests {
     }
 }
 
-final class ProgressRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [(Int64, Int64?)] = []
-    func record(_ bytes: Int64, _ total: Int64?) { lock.withLock { values.append((bytes, total)) } }
-    var count: Int { lock.withLock { values.count } }
-    var last: (Int64, Int64?)? { lock.withLock { values.last } }
+final class ProgressRecorder: Sendable {
+    private let values = LockedValue<[(Int64, Int64?)]>([])
+    func record(_ bytes: Int64, _ total: Int64?) { values.withLock { $0.append((bytes, total)) } }
+    var count: Int { values.withLock { $0.count } }
+    var last: (Int64, Int64?)? { values.withLock { $0.last } }
 }
 
 /// A plain HTTP GET with no header of ours, as a browser or an <img> tag would do it.

@@ -2,7 +2,7 @@ import Foundation
 import OSS
 import OSSCrypto
 import OSSHTTP
-import Synchronization
+import OSSLocking
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -45,14 +45,14 @@ struct CrashSafetyTests {
     }
 
     final class Ledger: Sendable {
-        let states = Mutex<[String: KeyState]>([:])
+        let states = LockedValue<[String: KeyState]>([:])
         func update(_ key: String, _ change: (inout KeyState) -> Void) {
             states.withLock { change(&$0[key, default: KeyState()]) }
         }
         func state(_ key: String) -> KeyState { states.withLock { $0[key] ?? KeyState() } }
         var acknowledgedCount: Int { states.withLock { $0.values.filter { $0.acknowledged != nil }.count } }
         /// PUTs answered 200, PUTs cut by the kill, and of those, the ones a restart showed committed.
-        let counts = Mutex((acknowledged: 0, cut: 0, committedUnanswered: 0))
+        let counts = LockedValue((acknowledged: 0, cut: 0, committedUnanswered: 0))
     }
 
     static func client(_ url: String) -> OSSClient {

@@ -2,7 +2,7 @@ import Foundation
 import OSS
 import OSSHTTP
 import OSSLocalService
-import Synchronization
+import OSSLocking
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -123,12 +123,12 @@ struct FullDiskTests {
 /// Counts the requests a client really sends, passing each to a real transport.
 final class CountingTransport: Transport {
     private let inner: any Transport
-    private let sent = Atomic<Int>(0)
+    private let sent = LockedValue<Int>(0)
     init(_ inner: any Transport) { self.inner = inner }
-    var count: Int { sent.load(ordering: .relaxed) }
-    func reset() { sent.store(0, ordering: .relaxed) }
+    var count: Int { sent.load() }
+    func reset() { sent.store(0) }
     func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        sent.add(1, ordering: .relaxed)
+        sent.withLock { $0 += 1 }
         return try await inner.send(request)
     }
 }

@@ -5,6 +5,9 @@ import OSSLocalServer
 import OSSLocalService
 import OSSURLSessionTransport
 
+/// The local OSS server needs macOS 14 on a Mac.
+struct ServerUnavailable: Error {}
+
 /// A local OSS on a fresh temporary folder, served over a real loopback socket, and a client
 /// pointed at it.
 final class LocalOSSFixture: @unchecked Sendable {
@@ -19,6 +22,9 @@ final class LocalOSSFixture: @unchecked Sendable {
 
     init(credentials: [ServiceCredentials] = [ServiceCredentials(accessKeyId: LocalOSSFixture.accessKeyId, accessKeySecret: LocalOSSFixture.accessKeySecret)],
          publicRead: Set<String> = [], clock: (@Sendable () -> SigningTime)? = nil, processor: (any ObjectProcessor)? = nil) async throws {
+        guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else {
+            throw ServerUnavailable()  // LocalOSSServer.run() needs a discarding task group
+        }
         root = FileManager.default.temporaryDirectory.appendingPathComponent("oss-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         var configuration = LocalOSSConfiguration(root: root, credentials: credentials, publicReadBuckets: publicRead)
@@ -29,7 +35,11 @@ final class LocalOSSFixture: @unchecked Sendable {
         try service.createBucket("public-bucket")
         server = try await LocalOSSServer.bind(service: service)
         let server = self.server
-        serving = Task { try await server.run() }
+        serving = Task {
+            // Checked at the top of init; the compiler needs it here too.
+            guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else { return }
+            try await server.run()
+        }
     }
 
     deinit {

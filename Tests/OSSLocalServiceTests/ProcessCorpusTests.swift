@@ -2,13 +2,13 @@ import Foundation
 import OSS
 import OSSHTTP
 import OSSLocalService
-import Synchronization
+import OSSLocking
 import Testing
 
 /// What the local OSS handed to its processor: `x-oss-process` exactly as the server decoded it
 /// from the request line (GET) or the form body (ProcessObject).
 final class RecordingProcessor: ObjectProcessor {
-    private let seen = Mutex<[String]>([])
+    private let seen = LockedValue<[String]>([])
 
     func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {
         seen.withLock { $0.append(process) }

@@ -1,7 +1,7 @@
 import Foundation
 import OSS
 import OSSCrypto
-import Synchronization
+import OSSLocking
 import Testing
 
 /// GETs racing PUTs of the same key see the old object or the new one, whole: its bytes, its
@@ -55,7 +55,7 @@ struct RaceTests {
 
 /// The versions readers saw.
 final class Seen: Sendable {
-    private let bytes = Mutex<Set<UInt8>>([])
+    private let bytes = LockedValue<Set<UInt8>>([])
     func insert(_ byte: UInt8) { _ = bytes.withLock { $0.insert(byte) } }
     var count: Int { bytes.withLock { $0.count } }
 }

@@ -3,7 +3,7 @@ import Logging
 import OSS
 import OSSHTTP
 import OSSLocalService
-import Synchronization
+import OSSLocking
 import Testing
 
 /// Fault injection through the local OSS: what retries recover, what fails cleanly, and what is
@@ -242,8 +242,7 @@ extension OSSError {
 
 /// Collects log lines with their metadata.
 final class LogSink: LogHandler, @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
+    private let stored = LockedValue<[String]>([])
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
 
@@ -254,16 +253,16 @@ final class LogSink: LogHandler, @unchecked Sendable {
 
     func log(event: LogEvent) {
         let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        lock.withLock { stored.append("\(event.level) \(event.message) \(fields)") }
+        stored.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
     }
 
-    var lines: [String] { lock.withLock { stored } }
+    var lines: [String] { stored.load() }
 }
 
 /// A shared integer for test closures.
 final class Counter: Sendable {
-    private let atomic: Atomic<Int64>
-    init(_ value: Int64) { atomic = Atomic(value) }
-    var value: Int64 { atomic.load(ordering: .relaxed) }
-    @discardableResult func add(_ delta: Int64) -> Int64 { atomic.add(delta, ordering: .relaxed).newValue }
+    private let stored: LockedValue<Int64>
+    init(_ value: Int64) { stored = LockedValue(value) }
+    var value: Int64 { stored.load() }
+    @discardableResult func add(_ delta: Int64) -> Int64 { stored.withLock { $0 += delta; return $0 } }
 }

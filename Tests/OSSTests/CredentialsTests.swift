@@ -1,6 +1,6 @@
 import OSS
 import OSSHTTP
-import Synchronization
+import OSSLocking
 import Testing
 
 @Suite("Credentials")
@@ -88,9 +88,9 @@ struct CredentialsTests {
 
     @Test("the closure provider is called on every request")
     func closure() async throws {
-        let calls = Atomic<Int>(0)
+        let calls = LockedValue<Int>(0)
         let provider = ClosureCredentialsProvider {
-            let n = calls.add(1, ordering: .relaxed).newValue
+            let n = calls.withLock { $0 += 1; return $0 }
             return Credentials(accessKeyId: "id\(n)", accessKeySecret: "s")
         }
         #expect(try await provider.credentials()?.accessKeyId == "id1")
@@ -99,13 +99,13 @@ struct CredentialsTests {
 
     @Test("100 concurrent callers of an expired refreshing provider cause exactly one fetch")
     func singleFlight() async throws {
-        let fetches = Atomic<Int>(0)
-        let now = Atomic<Int64>(1_000_000)
-        let provider = RefreshingCredentialsProvider(refreshMargin: 300, clock: { SigningTime(unixSeconds: now.load(ordering: .relaxed)) }) {
-            let n = fetches.add(1, ordering: .relaxed).newValue
+        let fetches = LockedValue<Int>(0)
+        let now = LockedValue<Int64>(1_000_000)
+        let provider = RefreshingCredentialsProvider(refreshMargin: 300, clock: { SigningTime(unixSeconds: now.load()) }) {
+            let n = fetches.withLock { $0 += 1; return $0 }
             try await Task.sleep(for: .milliseconds(50))
             return Credentials(accessKeyId: "sts\(n)", accessKeySecret: "s", securityToken: "t\(n)",
-                               expiration: SigningTime(unixSeconds: now.load(ordering: .relaxed) + 3600))
+                               expiration: SigningTime(unixSeconds: now.load() + 3600))
         }
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<100 {
@@ -113,34 +113,34 @@ struct CredentialsTests {
             }
             return try await group.reduce(into: [String]()) { $0.append($1) }
         }
-        #expect(fetches.load(ordering: .relaxed) == 1)
+        #expect(fetches.load() == 1)
         #expect(Set(ids) == ["sts1"])
 
         // Still fresh: no fetch.
-        now.store(1_000_000 + 3000, ordering: .relaxed)
+        now.store(1_000_000 + 3000)
         #expect(try await provider.credentials()?.accessKeyId == "sts1")
-        #expect(fetches.load(ordering: .relaxed) == 1)
+        #expect(fetches.load() == 1)
         // Inside the 5-minute margin: one refresh, again shared.
-        now.store(1_000_000 + 3400, ordering: .relaxed)
+        now.store(1_000_000 + 3400)
         let second = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<100 { group.addTask { try await provider.credentials()!.accessKeyId } }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
         }
-        #expect(fetches.load(ordering: .relaxed) == 2)
+        #expect(fetches.load() == 2)
         #expect(second == ["sts2"])
     }
 
     @Test("a failed refresh is reported and the next call tries again")
     func refreshFailure() async throws {
         struct STSDown: Error {}
-        let fetches = Atomic<Int>(0)
+        let fetches = LockedValue<Int>(0)
         let provider = RefreshingCredentialsProvider {
-            if fetches.add(1, ordering: .relaxed).newValue == 1 { throw STSDown() }
+            if fetches.withLock({ $0 += 1; return $0 }) == 1 { throw STSDown() }
             return Credentials(accessKeyId: "ok", accessKeySecret: "s")
         }
         await #expect(throws: STSDown.self) { _ = try await provider.credentials() }
         #expect(try await provider.credentials()?.accessKeyId == "ok")
-        #expect(fetches.load(ordering: .relaxed) == 2)
+        #expect(fetches.load() == 2)
     }
 }
 

@@ -2,17 +2,28 @@ import Foundation
 import OSS
 import Testing
 
-/// Replays the vectors generated with the official SDKs (`../shared/vectors/oss-signing.json`) and
-/// every file named in `OSS_EXTRA_VECTORS`, through the client's own request preparation: the URL
-/// and headers checked here are the ones the transport would send.
+/// Replays the vectors generated with the official SDKs (the project's copy in
+/// `Tests/OSSTests/Fixtures/oss-signing.json`, so a fresh clone has them), the shared copy in
+/// `../shared/vectors` when that folder is there, and every file named in `OSS_EXTRA_VECTORS`,
+/// through the client's own request preparation: the URL and headers checked here are the ones
+/// the transport would send.
 @Suite("Official SDK signing vectors")
 struct SigningVectorTests {
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// The vector file in the test bundle (a resource of this target).
+    static var bundledVectors: String {
+        Bundle.module.url(forResource: "oss-signing", withExtension: "json", subdirectory: "Fixtures")?.path
+            ?? "<Fixtures/oss-signing.json is not in the test bundle>"
+    }
+
     static var vectorFiles: [String] {
-        var files = [repositoryRoot.appendingPathComponent("../shared/vectors/oss-signing.json").standardizedFileURL.path]
+        var files = [bundledVectors]
+        // Newer vectors may land in the shared folder first; replay them too when it is there.
+        let shared = repositoryRoot.appendingPathComponent("../shared/vectors/oss-signing.json").standardizedFileURL.path
+        if FileManager.default.fileExists(atPath: shared) { files.append(shared) }
         if let extra = ProcessInfo.processInfo.environment["OSS_EXTRA_VECTORS"] {
             files += extra.split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
@@ -37,9 +48,9 @@ struct SigningVectorTests {
         }
     }
 
-    @Test("the shared vector file holds the 44 documented vectors of all four kinds")
-    func sharedFileShape() throws {
-        let data = try #require(FileManager.default.contents(atPath: Self.vectorFiles[0]))
+    @Test("the project's vector file holds the 44 documented vectors of all four kinds")
+    func bundledFileShape() throws {
+        let data = try #require(FileManager.default.contents(atPath: Self.bundledVectors), "missing: \(Self.bundledVectors)")
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let vectors = try #require(root["vectors"] as? [[String: Any]])
         #expect(vectors.count >= 44)

@@ -5,8 +5,10 @@ import Foundation
 #endif
 import Logging
 import OSSHTTP
-import Synchronization
-#if canImport(OSSCurlTransport)
+import OSSLocking
+// By platform, as Package.swift conditions the dependency: canImport would also see a curl
+// module that a Mac build compiled for another target.
+#if !canImport(Darwin)
 import OSSCurlTransport
 #else
 import OSSURLSessionTransport
@@ -59,7 +61,7 @@ public struct OSSClient: Sendable {
 
     /// libcurl where it is available, URLSession elsewhere.
     public static var defaultTransport: any Transport {
-        #if canImport(OSSCurlTransport)
+        #if !canImport(Darwin)
         CurlTransport.shared
         #else
         URLSessionTransport.shared
@@ -276,9 +278,9 @@ public struct OSSClient: Sendable {
 
 /// The correction to apply to the local clock, shared by copies of a client.
 final class ClockOffset: Sendable {
-    private let value = Atomic<Int64>(0)
+    private let value = LockedValue<Int64>(0)
     var seconds: Int64 {
-        get { value.load(ordering: .relaxed) }
-        set { value.store(newValue, ordering: .relaxed) }
+        get { value.load() }
+        set { value.store(newValue) }
     }
 }

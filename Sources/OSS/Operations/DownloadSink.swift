@@ -1,7 +1,7 @@
 import Dispatch
 import OSSCrypto
 import OSSFileIO
-import Synchronization
+import OSSLocking
 
 /// The last stage of a download: CRC-64 and file writes on a serial queue of their own, so that
 /// receiving, checksumming and writing overlap. At most ``maximumInFlight`` bytes wait for the
@@ -15,14 +15,14 @@ final class DownloadSink: @unchecked Sendable {
     private let queue = DispatchQueue(label: "swift-oss.download-sink")
     /// Background flushes run here, beside the writes, one at a time.
     private let flusher = DispatchQueue(label: "swift-oss.download-flush")
-    private let flushing = Atomic<Bool>(false)
+    private let flushing = LockedValue(false)
     private var flushedUpTo: Int64 = 0
     private struct State {
         var inFlight = 0
         var failure: (any Error)?
         var waiter: CheckedContinuation<Void, Never>?
     }
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     // Touched only on `queue`.
     private var crc = CRC64()
     private var written: Int64 = 0
@@ -63,11 +63,11 @@ final class DownloadSink: @unchecked Sendable {
                     try writer.write(bytes)
                     written += Int64(count)
                     if written - flushedUpTo >= Self.flushInterval,
-                       flushing.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+                       flushing.withLock({ busy in defer { busy = true }; return !busy }) {
                         flushedUpTo = written
                         flusher.async { [self] in
                             writer.flushWritten()
-                            flushing.store(false, ordering: .releasing)
+                            flushing.store(false)
                         }
                     }
                 } catch {
