@@ -20,7 +20,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a folder as an OSS-compatible endpoint (buckets are subfolders).",
         discussion: """
-        Prints its base URL (http://HOST:PORT) as the first line of stdout, then serves until SIGINT or SIGTERM.
+        Prints its base URL (http://HOST:PORT) as the first line of stdout, then serves until SIGINT or SIGTERM \
+        (requests in flight then get --shutdown-grace seconds to finish).
         Credentials come from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN unless given as options.
         """)
 
@@ -57,6 +58,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("virtual-host-suffix"), help: "Host suffix for virtual-hosted requests, besides localhost (repeatable).")
     var virtualHostSuffixes: [String] = []
 
+    @OptionGroup(title: "Limits")
+    var limits: ServeLimitOptions
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let id = accessKeyId ?? environment["OSS_ACCESS_KEY_ID"], !id.isEmpty,
@@ -78,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         let service = try LocalOSSService(configuration: LocalOSSConfiguration(
             root: root, credentials: [ServiceCredentials(accessKeyId: id, accessKeySecret: secret, securityToken: token)],
             region: region, publicReadBuckets: Set(publicReadBuckets), virtualHostSuffixes: virtualHostSuffixes,
-            hostId: host, processor: ImageObjectProcessor(), faults: FaultInjector(rules)))
+            hostId: host, processor: try limits.imageProcessor(), faults: FaultInjector(rules)))
         for bucket in buckets {
             try service.createBucket(bucket)
         }
@@ -92,7 +96,7 @@ struct Serve: AsyncParsableCommand {
             source.resume()
             return source
         }
-        let server = try await LocalOSSServer.bind(service: service, host: host, port: port)
+        let server = try await LocalOSSServer.bind(service: service, host: host, port: port, configuration: try limits.serverConfiguration())
         shutdown.attach(server)
         print(server.baseURL)
         fflush(nil)
