@@ -1,5 +1,10 @@
 import NIOCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Counts open connections against ``LocalOSSServer/Configuration/maximumConnections``.
 ///
@@ -54,15 +59,28 @@ final class ConnectionGate: Sendable {
 }
 
 /// On the listening channel: counts each accepted connection in as it is accepted (before the next
-/// accept is asked for) and holds back accepting while the gate is full.
+/// accept is asked for), stops accepting while the gate is full, and backs off when the process is
+/// out of descriptors.
+///
+/// Accepting is turned off with `autoRead`, not only by holding back `read()`: after an accept
+/// fails with `EMFILE`, SwiftNIO leaves that read registered, and a listening socket with
+/// connections waiting stays readable, so the event loop would wake at once, forever (SwiftNIO's
+/// own `AcceptBackoffHandler` only holds back later reads). Turning `autoRead` off unregisters
+/// the socket; it is turned back on when a connection closes (a descriptor is free again) or after
+/// a second (the shortage may have been another process's).
 final class AcceptPause: ChannelDuplexHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
     typealias OutboundIn = Any
 
+    /// How long accepting pauses after running out of descriptors, unless a connection closes first.
+    static let backOff = TimeAmount.seconds(1)
+
     private let gate: ConnectionGate
     private var context: ChannelHandlerContext?
     private var readPending = false
+    private var accepting = true
+    private var backingOff: Scheduled<Void>?
 
     init(_ gate: ConnectionGate) { self.gate = gate }
 
@@ -70,10 +88,12 @@ final class AcceptPause: ChannelDuplexHandler {
         self.context = context
         let paused = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        gate.setWake { eventLoop.execute { paused.value.resume() } }
+        gate.setWake { eventLoop.execute { paused.value.connectionClosed() } }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        backingOff?.cancel()
+        backingOff = nil
         self.context = nil
         gate.setWake(nil)
     }
@@ -86,19 +106,49 @@ final class AcceptPause: ChannelDuplexHandler {
             gate.refuse(child)
         }
         context.fireChannelRead(data)
+        reconsider()
     }
 
     func read(context: ChannelHandlerContext) {
-        if gate.isFull {
-            readPending = true
-        } else {
+        if shouldAccept {
             context.read()
+        } else {
+            readPending = true
         }
     }
 
-    private func resume() {
-        guard readPending, !gate.isFull, let context else { return }
-        readPending = false
-        context.read()
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? IOError, [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(error.errnoCode), backingOff == nil {
+            backingOff = context.eventLoop.assumeIsolated().scheduleTask(in: Self.backOff) { [self] in
+                backingOff = nil
+                reconsider()
+            }
+            reconsider()
+        }
+        context.fireErrorCaught(error)
+    }
+
+    private var shouldAccept: Bool { !gate.isFull && backingOff == nil }
+
+    /// A connection closed: a slot, and a descriptor, are free again.
+    private func connectionClosed() {
+        backingOff?.cancel()
+        backingOff = nil
+        reconsider()
+    }
+
+    /// Turns accepting on or off to match the gate and the back-off.
+    private func reconsider() {
+        guard let context else { return }
+        let accept = shouldAccept
+        if accept != accepting {
+            accepting = accept
+            // On: SwiftNIO registers for reads again (it reads at once). Off: it unregisters.
+            try? context.channel.syncOptions?.setOption(.autoRead, value: accept)
+        }
+        if accept, readPending {
+            readPending = false
+            context.read()
+        }
     }
 }
