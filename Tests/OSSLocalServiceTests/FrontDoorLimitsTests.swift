@@ -40,7 +40,7 @@ struct FrontDoorLimitsTests {
         let fixture = try await LocalOSSFixture(server: Self.settings(header: .milliseconds(300)))
         let port = fixture.server.port
         let closed = try await RawHTTPConnection.offPool {
-            try RawHTTPConnection(port: port, receiveTimeout: .seconds(30)).waitForEOF()
+            try RawHTTPConnection(port: port, receiveTimeout: .seconds(60)).waitForEOF()
         }
         #expect(closed)
     }
@@ -50,7 +50,7 @@ struct FrontDoorLimitsTests {
         let fixture = try await LocalOSSFixture(publicRead: ["public-bucket"], server: Self.settings(idle: .seconds(1)))
         let port = fixture.server.port
         let (first, second, closed) = try await RawHTTPConnection.offPool {
-            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
             let get = "GET /public-bucket/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             try connection.send(get)
             let first = try connection.receive(until: "</Error>\n")
@@ -71,14 +71,19 @@ struct FrontDoorLimitsTests {
         let head = try fixture.rawSignedHead(key: "stalled.bin", contentLength: 1000)
         let port = fixture.server.port
         let closed = try await RawHTTPConnection.offPool {
-            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
             try connection.send(head + String(repeating: "a", count: 10))
             return connection.waitForEOF()
         }
         #expect(closed)
-        try await Task.sleep(for: .milliseconds(200))
+        // The service removes its temporary file once the failed read reaches it.
+        var leftovers = ["?"]
+        for _ in 0..<1000 where !leftovers.isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+            leftovers = (try? FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.oss/tmp")) ?? []
+        }
+        #expect(leftovers.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: fixture.root + "/examplebucket/stalled.bin"))
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.oss/tmp")) ?? []).isEmpty)
     }
 
     @Test("an upload that keeps flowing is never cut by the body timeout")
@@ -87,7 +92,7 @@ struct FrontDoorLimitsTests {
         let head = try fixture.rawSignedHead(key: "flowing.bin", contentLength: 20)
         let port = fixture.server.port
         let reply = try await RawHTTPConnection.offPool {
-            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
             try connection.send(head)
             // 20 bytes over 2 s, longer than the 1 s body timeout; each gap is far shorter.
             for _ in 0..<20 {
@@ -105,7 +110,7 @@ struct FrontDoorLimitsTests {
         let fixture = try await LocalOSSFixture()
         let port = fixture.server.port
         let reply = try await RawHTTPConnection.offPool {
-            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
             try connection.send("THIS IS NOT HTTP\r\n\r\n")
             return try connection.receiveToEOF()
         }
@@ -121,7 +126,7 @@ struct FrontDoorLimitsTests {
         let get = "GET /public-bucket/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         let held = try await RawHTTPConnection.offPool { () -> [RawHTTPConnection] in
             try (0..<3).map { _ in
-                let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+                let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
                 try connection.send(get)
                 _ = try connection.receive(until: "</Error>\n")
                 return connection
@@ -134,6 +139,7 @@ struct FrontDoorLimitsTests {
             try extra.send(get)
             let waited = (try? extra.receive()) == nil
             held[0].close()
+            extra.setReceiveTimeout(.seconds(60))
             let reply = (try? extra.receive(until: "</Error>\n")) ?? []
             return (waited, reply)
         }
@@ -145,32 +151,38 @@ struct FrontDoorLimitsTests {
     @Test("close() ends idle connections at once, lets a request in flight finish within the grace period, then stops")
     func gracefulStop() async throws {
         var settings = LocalOSSServer.Configuration()
-        settings.shutdownGracePeriod = .seconds(3)
+        settings.shutdownGracePeriod = .seconds(10)
         let fixture = try await LocalOSSFixture(publicRead: ["public-bucket"], server: settings)
+        try await fixture.client().bucket("public-bucket").putObject("slow.txt", data: Array("slow".utf8))
+        // Its response waits a second before its first byte: it is in flight when close() comes.
+        fixture.service.faults.add(FaultRule(.stall, method: "GET", key: "slow.txt", milliseconds: 1000))
         let port = fixture.server.port
-        let head = try fixture.rawSignedHead(key: "late.bin", contentLength: 5)
-        let idle = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
-        let busy = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
-        let stalled = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+        let idle = try RawHTTPConnection(port: port)
+        let busy = try RawHTTPConnection(port: port)
+        let stalled = try RawHTTPConnection(port: port)
         try await RawHTTPConnection.offPool {
             try idle.send("GET /public-bucket/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             _ = try idle.receive(until: "</Error>\n")
-            try busy.send(head)
+            // Each 100 Continue shows the server has that request in flight.
+            try busy.send("GET /public-bucket/slow.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n")
+            _ = try busy.receive(until: "\r\n\r\n")
             // This upload never completes: only the end of the grace period frees it.
-            try stalled.send(try fixture.rawSignedHead(key: "never.bin", contentLength: 5))
+            try stalled.send(try fixture.rawSignedHead(key: "never.bin", contentLength: 5, expectContinue: true))
+            _ = try stalled.receive(until: "\r\n\r\n")
         }
-        try await Task.sleep(for: .milliseconds(200))
         await fixture.server.close()
         let (idleClosed, reply, stalledClosed) = try await RawHTTPConnection.offPool {
+            // Idle: closed at once, well before the grace is over.
+            idle.setReceiveTimeout(.seconds(5))
             let idleClosed = idle.waitForEOF()
-            // The request in flight still completes, told that the connection closes.
-            try busy.send("hello")
+            // The request in flight completes, told that the connection closes.
             let reply = try busy.receiveToEOF()
             return (idleClosed, reply, stalled.waitForEOF())
         }
         #expect(idleClosed)
         let response = RawHTTPResponse(reply)
         #expect(response?.status == 200)
+        #expect(response.map { String(decoding: $0.body, as: UTF8.self) } == "slow")
         #expect(response?.header("Connection") == "close")
         #expect(stalledClosed, "a request that never ends held the stop")
         #expect(!FileManager.default.fileExists(atPath: fixture.root + "/examplebucket/never.bin"))

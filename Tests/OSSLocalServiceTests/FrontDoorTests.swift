@@ -74,7 +74,7 @@ struct FrontDoorTests {
         let head = try expectingHead(fixture, key: "refused.bin", secret: "not-the-secret")
         let port = fixture.server.port
         let received = try await RawHTTPConnection.offPool {
-            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
             try connection.send(head)
             // The body is never sent: the server must answer and close on the head alone.
             return try connection.receiveToEOF()
@@ -89,7 +89,7 @@ struct FrontDoorTests {
         // Anonymous, on a private bucket: refused the same way.
         let anonymous = "PUT /examplebucket/anon.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
         let anonymousReply = try await RawHTTPConnection.offPool {
-            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
             try connection.send(anonymous)
             return try connection.receiveToEOF()
         }
@@ -103,7 +103,7 @@ struct FrontDoorTests {
         let head = try expectingHead(fixture, key: "accepted.bin", secret: LocalOSSFixture.accessKeySecret)
         let port = fixture.server.port
         let (interim, final) = try await RawHTTPConnection.offPool {
-            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(30))
+            let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
             try connection.send(head)
             let interim = try connection.receive(until: "\r\n\r\n")
             try connection.send("hello")

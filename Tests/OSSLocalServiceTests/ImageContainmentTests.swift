@@ -9,14 +9,14 @@ import Testing
 /// stopped when its client leaves, and never holds up small requests.
 @Suite("Local OSS image work: queued, refused past the queue, cancelled with its client")
 struct ImageContainmentTests {
-    /// Eight quarter turns of a 3-megapixel photo: seconds of work in a debug build, within every
+    /// Eight quarter turns of a 1.5-megapixel photo: seconds of work in a debug build, within every
     /// OSS limit.
     static let expensive = "image/" + Array(repeating: "rotate,90", count: 8).joined(separator: "/")
 
-    /// A fixture serving `photo.jpg` (2000x1500) from the public bucket through `processor`.
+    /// A fixture serving `photo.jpg` (1500x1000) from the public bucket through `processor`.
     func fixture(_ processor: ImageObjectProcessor) async throws -> LocalOSSFixture {
         let fixture = try await LocalOSSFixture(publicRead: ["public-bucket"], processor: processor)
-        let photo = try await RawHTTPConnection.offPool { try SyntheticPhoto.jpeg(width: 2000, height: 1500, seed: 3) }
+        let photo = try await RawHTTPConnection.offPool { try SyntheticPhoto.jpeg(width: 1500, height: 1000, seed: 3) }
         let bucket = fixture.client().bucket("public-bucket")
         try await bucket.putObject("photo.jpg", data: photo)
         try await bucket.putObject("tiny.txt", data: [0x21])

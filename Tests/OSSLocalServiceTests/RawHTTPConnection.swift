@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import OSS
 import OSSHTTP
@@ -26,7 +25,7 @@ final class RawHTTPConnection: @unchecked Sendable {
     }
 
     /// Connects to 127.0.0.1:`port`; reads give up after `receiveTimeout`.
-    init(port: Int, receiveTimeout: Duration = .seconds(30)) throws {
+    init(port: Int, receiveTimeout: Duration = .seconds(60)) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError(call: "socket", code: errno) }
         var address = sockaddr_in()
@@ -41,7 +40,12 @@ final class RawHTTPConnection: @unchecked Sendable {
             Glibc.close(fd)
             throw SocketError(call: "connect", code: code)
         }
-        let (seconds, attoseconds) = receiveTimeout.components
+        setReceiveTimeout(receiveTimeout)
+    }
+
+    /// How long a read waits before ``TimedOut``.
+    func setReceiveTimeout(_ limit: Duration) {
+        let (seconds, attoseconds) = limit.components
         var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
@@ -109,10 +113,12 @@ final class RawHTTPConnection: @unchecked Sendable {
         Glibc.close(fd)
     }
 
-    /// Runs blocking socket work on a Dispatch thread, off Swift's cooperative pool.
+    /// Runs blocking socket work on a thread of its own: off Swift's cooperative pool, and off
+    /// Dispatch's global queues too, whose few threads the server's file I/O needs (tests blocked
+    /// there in `recv` would starve the very server they wait for).
     static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
         }
     }
 }

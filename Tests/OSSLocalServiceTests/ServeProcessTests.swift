@@ -75,20 +75,25 @@ struct ServeProcessTests {
             return process.isRunning ? nil : process.terminationStatus
         }
 
-        deinit {
+        /// Kills the process if it still runs, and removes its folder. Called by each test, not
+        /// left to `deinit`: the last reference may go only after the test run has exited, which
+        /// would leave the server running.
+        func stop() {
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
             try? FileManager.default.removeItem(atPath: root)
         }
+
+        deinit { stop() }
     }
 
     @Test("SIGTERM stops the server within 5 s while an upload stalls and an image job runs")
     func sigtermWithWorkInFlight() async throws {
         let server = try await RawHTTPConnection.offPool { try Server(extra: ["--image-workers", "1"]) }
         let bucket = server.client().bucket("public-bucket")
-        let photo = try await RawHTTPConnection.offPool { try SyntheticPhoto.jpeg(width: 2000, height: 1500, seed: 4) }
+        let photo = try await RawHTTPConnection.offPool { try SyntheticPhoto.jpeg(width: 1500, height: 1000, seed: 4) }
         try await bucket.putObject("photo.jpg", data: photo)
 
         // An upload whose body never comes, signed so that the server starts it.
@@ -110,6 +115,7 @@ struct ServeProcessTests {
             let status = server.waitForExit(within: .seconds(5))
             return (status, stalled.waitForEOF())
         }
+        try await RawHTTPConnection.offPool { server.stop() }
         #expect(status == 0, "oss serve did not exit within 5 s of SIGTERM (status \(String(describing: status)))")
         #expect(stalledClosed)
         #expect(!FileManager.default.fileExists(atPath: server.root + "/public-bucket/never.bin"))
@@ -132,6 +138,7 @@ struct ServeProcessTests {
             for connection in held { connection.close() }
             let probe = try RawHTTPConnection(port: port)
             try probe.send("GET /public-bucket/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            defer { server.stop() }
             return (ticks, try probe.receive(until: "</Error>\n"))
         }
         // A coarse bound: an event loop woken without pause by the listening socket uses a whole
