@@ -101,13 +101,13 @@ let package = Package(
         .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSHTTP", "OSSImageProcess", "OSSLocking"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
-            "OSSLocalService",
+            "OSSLocalService", "OSSLocking",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // Offline mode: the local OSS and the image kernels in-process, behind the client's Transport.
-        .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO"]),
+        .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO", "OSSLocking"]),
         // The `oss` command-line tool.
         .executableTarget(name: "OSSCommand", dependencies: [
             "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSLocking",

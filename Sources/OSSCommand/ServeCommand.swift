@@ -20,7 +20,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a folder as an OSS-compatible endpoint (buckets are subfolders).",
         discussion: """
-        Prints its base URL (http://HOST:PORT) as the first line of stdout, then serves until SIGINT or SIGTERM.
+        Prints its base URL (http://HOST:PORT) as the first line of stdout, then serves until SIGINT or SIGTERM \
+        (requests in flight then get --shutdown-grace seconds to finish).
         Credentials come from the options, then --credentials-file, then OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and \
         OSS_SESSION_TOKEN. --access-key-secret and --session-token work but warn: ps shows a command line to every user.
         """)
@@ -63,6 +64,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("virtual-host-suffix"), help: "Host suffix for virtual-hosted requests, besides localhost (repeatable).")
     var virtualHostSuffixes: [String] = []
 
+    @OptionGroup(title: "Limits")
+    var limits: ServeLimitOptions
+
     func run() async throws {
         let credentials = try await CredentialSources.resolve(
             options: CredentialSources(accessKeyId: accessKeyId, accessKeySecret: accessKeySecret, sessionToken: sessionToken),
@@ -85,7 +89,7 @@ struct Serve: AsyncParsableCommand {
         let service = try LocalOSSService(configuration: LocalOSSConfiguration(
             root: root, credentials: [ServiceCredentials(accessKeyId: id, accessKeySecret: secret, securityToken: token)],
             region: region, publicReadBuckets: Set(publicReadBuckets), virtualHostSuffixes: virtualHostSuffixes,
-            hostId: host, processor: ImageObjectProcessor(), faults: FaultInjector(rules)))
+            hostId: host, processor: try limits.imageProcessor(), faults: FaultInjector(rules)))
         for bucket in buckets {
             try service.createBucket(bucket)
         }
@@ -102,7 +106,7 @@ struct Serve: AsyncParsableCommand {
         guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else {
             throw ValidationError("oss serve needs macOS 14 or later")
         }
-        let server = try await LocalOSSServer.bind(service: service, host: host, port: port)
+        let server = try await LocalOSSServer.bind(service: service, host: host, port: port, configuration: try limits.serverConfiguration())
         shutdown.attach(server)
         print(server.baseURL)
         fflush(nil)

@@ -16,12 +16,14 @@ final class LocalOSSFixture: @unchecked Sendable {
     let root: String
     let service: LocalOSSService
     let server: LocalOSSServer
-    private let serving: Task<Void, any Error>
+    /// The task running the server: it ends when the server stops.
+    let serving: Task<Void, any Error>
 
     var endpoint: String { server.baseURL }
 
     init(credentials: [ServiceCredentials] = [ServiceCredentials(accessKeyId: LocalOSSFixture.accessKeyId, accessKeySecret: LocalOSSFixture.accessKeySecret)],
-         publicRead: Set<String> = [], clock: (@Sendable () -> SigningTime)? = nil, processor: (any ObjectProcessor)? = nil) async throws {
+         publicRead: Set<String> = [], clock: (@Sendable () -> SigningTime)? = nil, processor: (any ObjectProcessor)? = nil,
+         server serverConfiguration: LocalOSSServer.Configuration = LocalOSSServer.Configuration()) async throws {
         guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else {
             throw ServerUnavailable()  // LocalOSSServer.run() needs a discarding task group
         }
@@ -33,7 +35,7 @@ final class LocalOSSFixture: @unchecked Sendable {
         service = try LocalOSSService(configuration: configuration)
         try service.createBucket("examplebucket")
         try service.createBucket("public-bucket")
-        server = try await LocalOSSServer.bind(service: service)
+        server = try await LocalOSSServer.bind(service: service, configuration: serverConfiguration)
         let server = self.server
         serving = Task {
             // Checked at the top of init; the compiler needs it here too.
