@@ -173,25 +173,28 @@ public enum ImageKernels {
 
     // MARK: Rotate, index crop
 
-    /// `rotate`: clockwise, by multiples of 90 degrees.
-    public static func rotate(_ bitmap: Bitmap, degrees: Int) throws(ImageError) -> Bitmap {
-        try rotate(bitmap, degrees: degrees, budget: .unbounded)
+    /// `rotate`: clockwise by `degrees` (taken modulo 360). Multiples of 90 move pixels exactly
+    /// and keep the channels; other angles resample onto the enlarged canvas of
+    /// ``RotationGeometry``, its corners transparent when `transparent` (the result has alpha),
+    /// white otherwise (see ``rotateAnyAngle(_:geometry:transparent:budget:)``).
+    public static func rotate(_ bitmap: Bitmap, degrees: Int, transparent: Bool = true) throws(ImageError) -> Bitmap {
+        try rotate(bitmap, degrees: degrees, transparent: transparent, budget: .unbounded)
     }
 
-    static func rotate(_ bitmap: Bitmap, degrees: Int, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
-        let turns = try quarterTurns(degrees)
+    static func rotate(_ bitmap: Bitmap, degrees: Int, transparent: Bool, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        guard let turns = quarterTurns(degrees) else {
+            let geometry = RotationGeometry(width: bitmap.width, height: bitmap.height, degrees: degrees)
+            return try rotateAnyAngle(bitmap, geometry: geometry, transparent: transparent, budget: budget)
+        }
         var out = bitmap
         for _ in 0..<turns { out = try rotate90(out, budget: budget) }
         return out
     }
 
-    /// Clockwise quarter turns for `degrees`; other angles are not implemented locally.
-    static func quarterTurns(_ degrees: Int) throws(ImageError) -> Int {
+    /// Clockwise quarter turns for `degrees`, nil when it is not a multiple of 90.
+    static func quarterTurns(_ degrees: Int) -> Int? {
         let turns = ((degrees % 360) + 360) % 360
-        guard turns % 90 == 0 else {
-            throw ImageError.notImplemented("The local kernels rotate by multiples of 90 degrees; \(degrees) was asked for.")
-        }
-        return turns / 90
+        return turns % 90 == 0 ? turns / 90 : nil
     }
 
     static func rotate90(_ bitmap: Bitmap, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {

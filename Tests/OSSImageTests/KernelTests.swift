@@ -152,7 +152,9 @@ struct KernelTests {
         #expect(rotated.width == 30 && rotated.height == 40)
         // Clockwise: the source's bottom-left pixel is the output's top-left.
         #expect(Array(rotated.pixels[0..<3]) == Array(original.pixels[(29 * 40) * 3..<(29 * 40) * 3 + 3]))
-        #expect(throws: ImageError.self) { try ImageProcessor.process("image/rotate,45", source: encoded) }
+        // Any other angle enlarges the canvas to the rotated image's bounding box.
+        let tilted = try ImageProcessor.process("image/rotate,45/format,png", source: encoded)
+        #expect(tilted.width == 50 && tilted.height == 50)
 
         let rounded = try ImageCodecs.decode(try ImageProcessor.process("image/rounded-corners,r_10", source: encoded).bytes, channels: 4).0
         #expect(rounded.pixels[3] == 0, "corner transparent")
