@@ -32,6 +32,12 @@ extension ProcessPlan {
     /// Whether the source's EXIF orientation is applied: only for `auto-orient,1`, and, as OSS
     /// documents, only when both sides of the source are below 4096 px; a larger source is left
     /// as stored (no error).
+    ///
+    /// Where it is written does not matter: the orientation is applied to the decoded source,
+    /// before every other action. OSS's own example writes `resize,w_100/auto-orient,1` and means
+    /// the upright image 100 px wide (OSS's older `@` syntax offered resize-then-rotate as a
+    /// separate option, which `x-oss-process` does not have). Without `auto-orient,1` the stored pixels are used as they
+    /// are (OSS documents no default rotation for `x-oss-process`).
     static func appliesOrientation(_ actions: [ImageAction], header: SourceHeader) -> Bool {
         actions.contains(.autoOrient(true)) && header.width < ImageLimits.maximumRotateSide && header.height < ImageLimits.maximumRotateSide
     }
