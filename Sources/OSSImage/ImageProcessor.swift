@@ -99,6 +99,7 @@ public enum ImageProcessor {
             bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
             assert(bitmap.width == step.output.width && bitmap.height == step.output.height, "plan and kernel disagree on \(step.action)")
         }
+        if plan.answersAverageHue { return try averageHueResult(bitmap, budget: budget) }
         let bytes = try ImageCodecs.encode(bitmap, as: output, options: plan.options, budget: budget)
         return ProcessedImage(bytes: bytes, contentType: output.contentType, format: output, width: bitmap.width, height: bitmap.height)
     }
@@ -121,11 +122,19 @@ public enum ImageProcessor {
             try budget.checkpoint()
             return try ImageKernels.indexCrop(bitmap, axis: axis, length: length, index: index)
         case let .rotate(degrees):
-            return try ImageKernels.rotate(bitmap, degrees: degrees, budget: budget)
+            return try ImageKernels.rotate(bitmap, degrees: degrees, transparent: transparent, budget: budget)
+        case let .blur(radius, sigma):
+            return try ImageKernels.blur(bitmap, radius: radius, sigma: sigma, budget: budget)
+        case let .sharpen(value):
+            return try ImageKernels.sharpen(bitmap, value, budget: budget)
+        case let .bright(value):
+            return try ImageKernels.bright(bitmap, value, budget: budget)
+        case let .contrast(value):
+            return try ImageKernels.contrast(bitmap, value, budget: budget)
         case .format, .quality, .interlace, .autoOrient, .info:
             return bitmap
-        case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue, .opaque:
-            // Refused while planning (ProcessPlan), so never reached.
+        case .watermark, .averageHue, .opaque:
+            // Refused while planning (ProcessPlan; average-hue is answered after the steps), so never reached.
             return bitmap
         }
     }

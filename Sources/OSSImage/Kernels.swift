@@ -125,61 +125,76 @@ public enum ImageKernels {
 
     // MARK: Crop
 
-    /// `crop`: the rectangle placed from its gravity, shifted by x/y into the image, clamped to the
-    /// edges. A start outside the image is an error, as in OSS.
+    /// `crop`: the rectangle OSS documents. Its start is the gravity's origin plus (x, y):
+    ///
+    /// | g | origin |
+    /// |---|---|
+    /// | nw, west, sw | x: 0 |
+    /// | north, center, south | x: `W/2 - w/2` |
+    /// | ne, east, se | x: `W - w` |
+    ///
+    /// and likewise for y with `H/2 - h/2` (west, center, east) and `H - h` (sw, south, se).
+    /// The halves are integer divisions, as in OSS's table; w and h are the requested sizes
+    /// (absent: the whole side). x and y move the start right and down from the origin for every
+    /// gravity (OSS's example: g_se with x_100,y_100 starts 100 px right of and below the
+    /// bottom-right origin, and is cut at the edges). From the start, the rectangle is cut at the
+    /// image's edges. A start at or past the right or bottom edge is OSS's 400 `BadRequest`
+    /// "Advance cut's position is out of image"; a start before the left or top edge (a rectangle
+    /// wider than the image, centred) begins at the edge (OSS does not say).
     public static func cropRect(_ crop: Crop, width W: Int, height H: Int) throws(ImageError) -> (x: Int, y: Int, width: Int, height: Int) {
         guard W > 0, H > 0 else { throw .invalidArgument("crop: the image is \(W)x\(H).") }
         if let width = crop.width, width < 1 { throw .invalidArgument("crop parameter w: w_\(width) must be at least 1.") }
         if let height = crop.height, height < 1 { throw .invalidArgument("crop parameter h: h_\(height) must be at least 1.") }
-        let w = min(crop.width ?? W, W), h = min(crop.height ?? H, H)
-        // Every offset at or past the far edge gives the answer the edge gives (outside for the
-        // near and centre gravities, 0 after clamping for the far ones), so clamping first keeps
-        // the arithmetic inside Int without changing a result. Negative offsets are refused by
-        // the parser; here they count as 0.
-        let offsetX = min(max(crop.x, 0), W), offsetY = min(max(crop.y, 0), H)
-        var x: Int, y: Int
-        switch crop.gravity {
-        case .northWest, .west, .southWest: x = offsetX
-        case .north, .center, .south: x = (W - w) / 2 + offsetX
-        case .northEast, .east, .southEast: x = W - w - offsetX
+        let w = crop.width ?? W, h = crop.height ?? H
+        // The origins lie in 1 - Int.max ... W; offsets are at least 0 (negative ones are refused
+        // by the parser and count as 0 here), so a sum can only overflow upwards, and saturating
+        // it keeps it outside the image, where it belongs.
+        let offsetX = max(crop.x, 0), offsetY = max(crop.y, 0)
+        let originX: Int = switch crop.gravity {
+        case .northWest, .west, .southWest: 0
+        case .north, .center, .south: W / 2 - w / 2
+        case .northEast, .east, .southEast: W - w
         }
-        switch crop.gravity {
-        case .northWest, .north, .northEast: y = offsetY
-        case .west, .center, .east: y = (H - h) / 2 + offsetY
-        case .southWest, .south, .southEast: y = H - h - offsetY
+        let originY: Int = switch crop.gravity {
+        case .northWest, .north, .northEast: 0
+        case .west, .center, .east: H / 2 - h / 2
+        case .southWest, .south, .southEast: H - h
         }
-        x = max(0, x)
-        y = max(0, y)
-        guard x < W else {
-            throw .invalidArgument("crop parameter x: x_\(crop.x) with gravity \(crop.gravity.rawValue) starts the crop at \(x), outside the \(W)x\(H) image.")
-        }
-        guard y < H else {
-            throw .invalidArgument("crop parameter y: y_\(crop.y) with gravity \(crop.gravity.rawValue) starts the crop at \(y), outside the \(W)x\(H) image.")
-        }
+        let x = max(0, Checked.sum(originX, offsetX)), y = max(0, Checked.sum(originY, offsetY))
+        guard x < W else { throw outOfImage("x", crop.x, start: x, gravity: crop.gravity, width: W, height: H) }
+        guard y < H else { throw outOfImage("y", crop.y, start: y, gravity: crop.gravity, width: W, height: H) }
         return (x, y, min(w, W - x), min(h, H - y))
+    }
+
+    /// OSS's error for a crop that starts outside the image (400 `BadRequest`, its message first).
+    static func outOfImage(_ axis: String, _ offset: Int, start: Int, gravity: Gravity, width: Int, height: Int) -> ImageError {
+        ImageError(code: "BadRequest", message: "Advance cut's position is out of image: crop parameter \(axis): \(axis)_\(offset) with gravity \(gravity.rawValue) starts the crop at \(start), outside the \(width)x\(height) image.")
     }
 
     // MARK: Rotate, index crop
 
-    /// `rotate`: clockwise, by multiples of 90 degrees.
-    public static func rotate(_ bitmap: Bitmap, degrees: Int) throws(ImageError) -> Bitmap {
-        try rotate(bitmap, degrees: degrees, budget: .unbounded)
+    /// `rotate`: clockwise by `degrees` (taken modulo 360). Multiples of 90 move pixels exactly
+    /// and keep the channels; other angles resample onto the enlarged canvas of
+    /// ``RotationGeometry``, its corners transparent when `transparent` (the result has alpha),
+    /// white otherwise (see ``rotateAnyAngle(_:geometry:transparent:budget:)``).
+    public static func rotate(_ bitmap: Bitmap, degrees: Int, transparent: Bool = true) throws(ImageError) -> Bitmap {
+        try rotate(bitmap, degrees: degrees, transparent: transparent, budget: .unbounded)
     }
 
-    static func rotate(_ bitmap: Bitmap, degrees: Int, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
-        let turns = try quarterTurns(degrees)
+    static func rotate(_ bitmap: Bitmap, degrees: Int, transparent: Bool, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        guard let turns = quarterTurns(degrees) else {
+            let geometry = RotationGeometry(width: bitmap.width, height: bitmap.height, degrees: degrees)
+            return try rotateAnyAngle(bitmap, geometry: geometry, transparent: transparent, budget: budget)
+        }
         var out = bitmap
         for _ in 0..<turns { out = try rotate90(out, budget: budget) }
         return out
     }
 
-    /// Clockwise quarter turns for `degrees`; other angles are not implemented locally.
-    static func quarterTurns(_ degrees: Int) throws(ImageError) -> Int {
+    /// Clockwise quarter turns for `degrees`, nil when it is not a multiple of 90.
+    static func quarterTurns(_ degrees: Int) -> Int? {
         let turns = ((degrees % 360) + 360) % 360
-        guard turns % 90 == 0 else {
-            throw ImageError.notImplemented("The local kernels rotate by multiples of 90 degrees; \(degrees) was asked for.")
-        }
-        return turns / 90
+        return turns % 90 == 0 ? turns / 90 : nil
     }
 
     static func rotate90(_ bitmap: Bitmap, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {

@@ -44,6 +44,8 @@ struct ProcessPlan {
     private(set) var output: ImageFormat?
     private(set) var options = ImageCodecs.EncodeOptions(quality: ImageProcessor.defaultQuality)
     private(set) var transparent = false
+    /// `average-hue`: the steps run, then the image's mean colour is the answer (no encode).
+    private(set) var answersAverageHue = false
     private(set) var steps: [Step] = []
     /// The image the encoder gets.
     private(set) var result: Shape
@@ -71,7 +73,7 @@ struct ProcessPlan {
         }
         for action in actions {
             switch action {
-            case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue:
+            case .watermark:
                 throw ImageError.notImplemented("The local kernels do not run \(action.name) yet.")
             case let .opaque(opaque):
                 if let problem = opaque.problem { throw ImageError(problem) }
@@ -96,27 +98,32 @@ struct ProcessPlan {
             }
             return
         }
+        if actions.contains(.averageHue) {
+            guard actions.last == .averageHue else { throw .invalidArgument("average-hue must be the last action.") }
+            answersAverageHue = true
+            actions.removeLast()
+        }
         let output = process.outputFormat(source: header.format)
-        guard [.jpg, .png, .webp, .bmp].contains(output) else {
+        guard answersAverageHue || [.jpg, .png, .webp, .bmp].contains(output) else {
             throw ImageError.notImplemented("The local kernels write jpg, png, webp and bmp, not \(output.rawValue).")
         }
         self.output = output
         for action in actions {
             switch action {
-            case let .quality(value, _): options.quality = value
             case let .interlace(on): options.interlace = on
             default: break
             }
         }
+        options.quality = JPEGQuality.resolve(actions, source: source, sourceFormat: header.format)
         transparent = output.supportsAlpha
         let profile = try DecodeProfile(source, header: header)
-        let orientation = actions.contains(.autoOrient(true)) && header.format == .jpg ? EXIF.orientation(source) : 1
+        let orientation = Self.appliesOrientation(actions, header: header) && header.format == .jpg ? EXIF.orientation(source) : 1
         var phases = PeakTracker()
 
         // The start: what is decoded, at what size.
         let decoded: Shape
         let decodeBands = profile.multiScanJPEG ? 1 : 4
-        if header.format == .jpg, output == .jpg, orientation == 1, case let .circle(radius)? = actions.first,
+        if !answersAverageHue, header.format == .jpg, output == .jpg, orientation == 1, case let .circle(radius)? = actions.first,
            actions.dropFirst().allSatisfy({ if case .format = $0 { true } else if case .quality = $0 { true } else if case .interlace = $0 { true } else { false } }) {
             let geometry = ImageKernels.CircleGeometry(width: header.width, height: header.height, requestedRadius: radius)
             start = .transcodeCircle(geometry)
@@ -165,7 +172,7 @@ struct ProcessPlan {
         if output == .webp, current.width > ImageLimits.maximumWebPSide || current.height > ImageLimits.maximumWebPSide {
             throw .invalidArgument("WebP is at most \(ImageLimits.maximumWebPSide) pixels a side; the image to convert is \(current.width)x\(current.height).")
         }
-        phases.phase(current.bytes, Self.encodeBytes(current, format: output, interlace: options.interlace))
+        if !answersAverageHue { phases.phase(current.bytes, Self.encodeBytes(current, format: output, interlace: options.interlace)) }
         peakBytes = Checked.sum(source.count, phases.peak)
     }
 
@@ -218,17 +225,17 @@ struct ProcessPlan {
             let out = Shape(width: rect.width, height: rect.height, channels: input.channels)
             return (out, Checked.sum(input.bytes, out.bytes), out.pixels)
         case let .rotate(degrees):
-            guard input.width <= ImageLimits.maximumRotateSide, input.height <= ImageLimits.maximumRotateSide else {
-                throw .invalidArgument("rotate: the image to rotate is \(input.width)x\(input.height); OSS rotates images of at most \(ImageLimits.maximumRotateSide)x\(ImageLimits.maximumRotateSide) px.", ec: "0040-00000006")
-            }
-            let turns = try ImageKernels.quarterTurns(degrees)
-            let out = turns % 2 == 1 ? Shape(width: input.height, height: input.width, channels: input.channels) : input
-            // Each turn makes a new image while the previous one is alive.
-            return (out, Checked.saturating(input.bytes, 1 + min(turns, 2)), Checked.saturating(input.pixels, turns))
+            return try planRotate(degrees, input: input, transparent: transparent)
+        case let .blur(radius, _):
+            return planGaussian(radius: radius.clamped(to: 1...50), input: input)
+        case .sharpen:
+            return planGaussian(radius: ImageKernels.sharpenRadius, input: input)
+        case .bright, .contrast:
+            return planTone(input: input)
         case .format, .quality, .interlace, .autoOrient, .info:
             return unchanged
-        case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue, .opaque:
-            // Refused in init before any action is planned.
+        case .watermark, .averageHue, .opaque:
+            // Refused in init before any action is planned (average-hue is taken off the end).
             return unchanged
         }
     }

@@ -3,50 +3,63 @@ import OSSImageProcess
 extension ImageKernels {
     // MARK: Resize
 
-    /// The output size of `resize` for a W×H source, and (for fill/pad) the intermediate size.
+    /// The output size of `resize` for a W×H source, and (for fill/pad) the intermediate size,
+    /// as OSS documents them:
+    ///
+    /// - The box: `w`/`h` when either is given (then `l`/`s` do not count); else `l` on the
+    ///   image's longer side and `s` on its shorter one.
+    /// - `p` alone scales both sides by p% (its documented example doubles an image, so `limit`
+    ///   does not hold it back). With sizes, `p` multiplies them: OSS documents
+    ///   `100w_100h_200p` as `200w_200h`.
+    /// - One side only: `lfit` and `mfit` scale by it; `fill`, `pad` and `fixed` make a square
+    ///   box of it (OSS: "in the fixed width-and-height modes, width and height are taken equal").
+    /// - `lfit`/`pad` scale by the smaller ratio, `mfit`/`fill` by the larger, sides rounded to
+    ///   the nearest integer (OSS: "四舍五入"); `fill` then cuts the box from the centre, `pad`
+    ///   centres the image on the box filled with `color`; `fixed` is the box.
+    /// - `limit_1` (the default): a resize that would enlarge (scale above 1; for `fixed`, either
+    ///   side above the source's) returns the source's size, uncropped and unpadded, as OSS
+    ///   "returns the image at the source's resolution".
+    ///
     /// Sizes too large for any image (a percentage or a side far beyond the limits) come back as
     /// 2^50 rather than trapping; ``ImageProcessor`` refuses them against ``ImageLimits``.
     public static func resizePlan(_ resize: Resize, width W: Int, height H: Int) -> (scaledWidth: Int, scaledHeight: Int, finalWidth: Int, finalHeight: Int) {
         func rounded(_ value: Double) -> Int { Checked.clampedSide(value.rounded()) }
-        func side(_ value: Double) -> Int { Checked.clampedSide(value) }
         let W = max(1, W), H = max(1, H)
-        if let percent = resize.percent {
-            let scale = Double(percent) / 100
-            return (rounded(Double(W) * scale), rounded(Double(H) * scale), rounded(Double(W) * scale), rounded(Double(H) * scale))
-        }
-        // Target box from w/h, or from long/short sides.
-        var targetW = resize.width.map(Double.init)
-        var targetH = resize.height.map(Double.init)
-        if targetW == nil && targetH == nil {
+        var boxW = resize.width.map(Double.init), boxH = resize.height.map(Double.init)
+        if boxW == nil && boxH == nil {
             let landscape = W >= H
-            if let long = resize.long { if landscape { targetW = Double(long) } else { targetH = Double(long) } }
-            if let short = resize.short { if landscape { targetH = Double(short) } else { targetW = Double(short) } }
+            if let long = resize.long { if landscape { boxW = Double(long) } else { boxH = Double(long) } }
+            if let short = resize.short { if landscape { boxH = Double(short) } else { boxW = Double(short) } }
         }
-        guard targetW != nil || targetH != nil else { return (W, H, W, H) } // nothing asked: keep the size
-        let scaleW = targetW.map { $0 / Double(W) }, scaleH = targetH.map { $0 / Double(H) }
-        var scale: Double
-        switch resize.mode {
-        case .lfit, .pad:
-            scale = [scaleW, scaleH].compactMap { $0 }.min()!
-        case .mfit, .fill:
-            scale = [scaleW, scaleH].compactMap { $0 }.max()!
-        case .fixed:
-            let fw = targetW.map(side) ?? rounded(Double(W) * scaleH!)
-            let fh = targetH.map(side) ?? rounded(Double(H) * scaleW!)
+        if let percent = resize.percent {
+            let factor = Double(percent) / 100
+            guard boxW != nil || boxH != nil else {
+                return (rounded(Double(W) * factor), rounded(Double(H) * factor), rounded(Double(W) * factor), rounded(Double(H) * factor))
+            }
+            boxW = boxW.map { ($0 * factor).rounded() }
+            boxH = boxH.map { ($0 * factor).rounded() }
+        }
+        // A size below 1 (a public Resize may hold one) is a size of 1.
+        boxW = boxW.map { max(1, $0) }
+        boxH = boxH.map { max(1, $0) }
+        guard boxW != nil || boxH != nil else { return (W, H, W, H) } // nothing asked: keep the size
+        if resize.mode == .fill || resize.mode == .pad || resize.mode == .fixed {
+            boxW = boxW ?? boxH
+            boxH = boxH ?? boxW
+        }
+        if resize.mode == .fixed, let boxW, let boxH {
+            let fw = rounded(boxW), fh = rounded(boxH)
             if resize.limit && (fw > W || fh > H) { return (W, H, W, H) }
             return (fw, fh, fw, fh)
         }
-        if resize.limit && scale > 1 {
-            return (W, H, W, H)
-        }
+        let ratios = [boxW.map { $0 / Double(W) }, boxH.map { $0 / Double(H) }].compactMap { $0 }
+        let scale = resize.mode == .lfit || resize.mode == .pad ? ratios.min()! : ratios.max()!
+        if resize.limit && scale > 1 { return (W, H, W, H) }
         let sw = rounded(Double(W) * scale), sh = rounded(Double(H) * scale)
-        switch resize.mode {
-        case .fill, .pad:
-            let fw = targetW.map(side) ?? sw, fh = targetH.map(side) ?? sh
-            return (sw, sh, fw, fh)
-        default:
-            return (sw, sh, sw, sh)
+        if resize.mode == .fill || resize.mode == .pad, let boxW, let boxH {
+            return (sw, sh, rounded(boxW), rounded(boxH))
         }
+        return (sw, sh, sw, sh)
     }
 
     /// What `resize` computes for a W×H source: the scaled size, the window of it that is kept

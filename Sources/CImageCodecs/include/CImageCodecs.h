@@ -107,4 +107,12 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
 int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp, int parts, int level,
                           const oss_stop *stop, uint8_t **out, size_t *out_size);
 
+// MARK: Filters (quality estimation)
+
+/// Copies the quantisation tables of a JPEG's first component (`luminance`, 64 entries) and, when
+/// there is one, of its second (`chrominance`, 64 entries), in natural order, from the header alone.
+/// `*found` gets bit 0 for the first table and bit 1 for the second. Returns 0, or -1 with `error`.
+int oss_jpeg_quant_tables(const uint8_t *data, size_t size, uint16_t *luminance, uint16_t *chrominance,
+                          int *found, char *error);
+
 #endif
