@@ -92,13 +92,15 @@ let package = Package(
             .target(name: "OSSURLSessionTransport", condition: .when(platforms: applePlatforms)),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Blocking file I/O kept off Swift's cooperative pool, and atomic temp-fsync-rename writes.
+        .target(name: "OSSFileIO"),
         // openat2(2) for Swift: syscall() is variadic and Glibc does not declare struct open_how.
         .target(name: "CFileIOShim"),
-        // Blocking file I/O kept off Swift's cooperative pool, atomic temp-fsync-rename writes, and
-        // directories whose files are opened without following symbolic links out of them.
-        .target(name: "OSSFileIO", dependencies: ["CFileIOShim"]),
+        // Directories whose files are opened without following symbolic links out of them: the
+        // local OSS's storage. Apart from OSSFileIO so that the client's closure holds no C.
+        .target(name: "OSSConfinedFiles", dependencies: ["OSSFileIO", "CFileIOShim"]),
         // OSS semantics on a folder, transport-independent: request in, response out.
-        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSHTTP", "OSSImageProcess", "OSSLocking"]),
+        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSHTTP", "OSSImageProcess", "OSSLocking"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
             "OSSLocalService", "OSSLocking",
@@ -113,7 +115,7 @@ let package = Package(
             "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSLocking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO", "OSSLocking",
+        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO", "OSSConfinedFiles", "OSSLocking",
                                                                       .product(name: "Logging", package: "swift-log")]),
         // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
         .executableTarget(name: "OSSBenchmarks", dependencies: [

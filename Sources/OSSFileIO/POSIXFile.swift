@@ -46,7 +46,7 @@ public final class POSIXFile: @unchecked Sendable {
         self.path = path
     }
 
-    init(descriptor: Int32, path: String) {
+    package init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
     }
@@ -116,7 +116,7 @@ public struct FileStatus: Sendable, Hashable {
     /// ``ConfinedDirectory/status(_:)``).
     public var isSymbolicLink: Bool
 
-    init(_ info: stat) {
+    package init(_ info: stat) {
         size = Int64(info.st_size)
         #if canImport(Darwin)
         modifiedNanoseconds = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import OSSCrypto
+import OSSConfinedFiles
 import OSSFileIO
 import OSSHTTP
 import OSSImageProcess

@@ -1,4 +1,5 @@
 import Foundation
+import OSSConfinedFiles
 import OSSFileIO
 import Testing
 #if canImport(Glibc)

@@ -88,15 +88,17 @@ struct ImageContainmentTests {
         #expect(body.contains("<Code>SlowDown</Code>"))
         #expect(body.contains("<EC>0040-00000503</EC>"))
         #expect(processor.statistics.refused == 1)
-        // The SDK retries it (after the Retry-After second), as it does OSS's own 503s.
+        // The SDK retries it (after the Retry-After second), as it does OSS's own 503s. On a
+        // loaded machine the running job may end while the SDK waits; then a retry succeeds,
+        // which still shows a refusal followed by another attempt.
         do {
             _ = try await fixture.client().bucket("public-bucket").getObjectData("photo.jpg", process: "image/rotate,90")
-            Issue.record("expected SlowDown")
+            #expect(processor.statistics.refused >= 1 + 1, "the SDK's call succeeded without ever being refused")
         } catch {
             guard case let .server(server) = error else { Issue.record("\(error)"); return }
             #expect(server.status == 503 && server.ec == "0040-00000503")
+            #expect(processor.statistics.refused == 1 + 3)
         }
-        #expect(processor.statistics.refused == 1 + 3)
         running.close()
         waiting.close()
     }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CFileIOShim
+import OSSFileIO
 
 /// A directory that file operations cannot leave: every path is resolved beneath it, and no
 /// symbolic link leads out of it.
