@@ -67,12 +67,27 @@ fi
 
 # The fuzz build: libFuzzer and AddressSanitizer, with OSS_FUZZ set so that the targets leave
 # `main` to libFuzzer. Its own scratch path keeps the ordinary build untouched.
+# `--sanitize=fuzzer` tells SwiftPM this is a libFuzzer build (it links libFuzzer's main instead of
+# the target's). The sanitizers themselves go in ONE -sanitize= list: swiftc keeps only the last
+# -sanitize= flag, and SwiftPM emits `--sanitize` values in no fixed order, so
+# `--sanitize=fuzzer --sanitize=address` gives coverage or ASan, whichever comes last. C shims get
+# ASan through -Xcc (clang adds -fsanitize lists up).
+FUZZ_BUILD=(--scratch-path .build-fuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address -Xswiftc -DOSS_FUZZ
+            -Xswiftc -gline-tables-only)
 if [[ $build == 1 ]]; then
+    mkdir -p .build-fuzz
     for target in "${targets[@]}"; do
-        swift build --scratch-path .build-fuzz --sanitize=fuzzer --sanitize=address -Xswiftc -DOSS_FUZZ \
-            --product "${MODULE[$target]}" 2>&1 | grep -v -e "Cannot export local symbol '__asan" -e '^\[[0-9]*/[0-9]*\]' || true
-        [[ -x .build-fuzz/debug/${MODULE[$target]} ]] || { echo "fuzz build of ${MODULE[$target]} failed" >&2; exit 1; }
+        if ! swift build "${FUZZ_BUILD[@]}" --product "${MODULE[$target]}" > .build-fuzz/build.log 2>&1; then
+            grep -v "Cannot export local symbol '__asan" .build-fuzz/build.log | tail -40 >&2
+            echo "fuzz build of ${MODULE[$target]} failed" >&2
+            exit 1
+        fi
     done
+    # Both instrumentations must be in the Swift code: ASan's checks and coverage counters.
+    object=.build-fuzz/debug/FuzzHarness.build/FuzzTarget.swift.o
+    # (counted, not grep -q: an early exit would fail the pipe under pipefail)
+    [[ $(nm "$object" | grep -c __asan_report) -gt 0 ]] || { echo "$object has no AddressSanitizer checks" >&2; exit 1; }
+    [[ $(objdump -h "$object" | grep -c __sancov_cntrs) -gt 0 ]] || { echo "$object has no coverage counters" >&2; exit 1; }
 fi
 
 # Swift's backtracer would catch the trap before libFuzzer could save the input.

@@ -15,9 +15,10 @@ package enum ProcessFuzzing: FuzzTarget {
     /// `ImageProcessor.process` takes work limits, pass small ones instead and drop this filter.
     static let largestResizeSide = 256
 
-    /// 40×30 with EXIF orientation 6, so `auto-orient` rotates.
+    /// 64×48 with EXIF orientation 6, so `auto-orient` rotates; wider than the seeds' crops, so
+    /// gravity arithmetic (`(W - w) / 2 + x`) is exercised with a non-zero first term.
     static let jpegSource: [UInt8] = {
-        let jpeg = (try? SeedImages.jpeg(width: 40, height: 30)) ?? []
+        let jpeg = (try? SeedImages.jpeg(width: 64, height: 48)) ?? []
         return SeedImages.withEXIF(jpeg, orientation: 6, littleEndian: false)
     }()
 
