@@ -14,6 +14,7 @@
 #   --replay-all  the same, and Fuzz/Crashes/TARGET (reproducers of open findings crash until fixed)
 #   --seeds       regenerate the seed files Fuzz/Corpus/TARGET/seed-* (ordinary build)
 #   --no-build    use the fuzz binaries already in .build-fuzz
+#   --build-only  build the fuzz binaries and stop
 # Environment: FUZZ_FLAGS adds libFuzzer flags (for example -jobs=2 -workers=2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,7 @@ while [[ $# -gt 0 && $1 == --* ]]; do
         --replay-all) mode=replay crashes_too=1 ;;
         --seeds) mode=seeds ;;
         --no-build) build=0 ;;
+        --build-only) mode=build ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -88,6 +90,10 @@ if [[ $build == 1 ]]; then
     # (counted, not grep -q: an early exit would fail the pipe under pipefail)
     [[ $(nm "$object" | grep -c __asan_report) -gt 0 ]] || { echo "$object has no AddressSanitizer checks" >&2; exit 1; }
     [[ $(objdump -h "$object" | grep -c __sancov_cntrs) -gt 0 ]] || { echo "$object has no coverage counters" >&2; exit 1; }
+fi
+if [[ $mode == build ]]; then
+    echo "fuzz: built ${targets[*]} in .build-fuzz"
+    exit 0
 fi
 
 # Swift's backtracer would catch the trap before libFuzzer could save the input.
