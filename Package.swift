@@ -135,3 +135,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (Fuzz/README.md). Each is an executable whose ordinary build replays its seed corpus
+// through the same function libFuzzer drives in a `scripts/fuzz.sh` build (-sanitize=fuzzer with
+// AddressSanitizer, -DOSS_FUZZ, scratch path .build-fuzz). No products: nothing here ships.
+// Image formats the local kernels learn later (GIF, TIFF, HEIC, AVIF) add a Fuzz<Format> here.
+let fuzzTargets = ["FuzzXML", "FuzzProcess", "FuzzService", "FuzzJPEG", "FuzzPNG", "FuzzWebP", "FuzzBMP"]
+package.targets.append(.target(name: "FuzzHarness", dependencies: [
+    "OSS", "OSSCrypto", "OSSHTTP", "OSSImage", "OSSImageProcess", "OSSLocalService", "OSSLocking", "OSSOffline", "OSSSigner",
+], path: "Fuzz/Harness"))
+for name in fuzzTargets {
+    package.targets.append(.executableTarget(name: name, dependencies: ["FuzzHarness"], path: "Fuzz/Targets/\(name)"))
+}
