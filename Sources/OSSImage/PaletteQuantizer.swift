@@ -35,11 +35,11 @@ enum PaletteQuantizer {
         if let exact = try exactPalette(bitmap, capacity: capacity, indices: &indices, budget: budget) {
             return finish(bitmap, palette: exact, indices: indices, transparent: transparentSeen)
         }
-        let palette = try medianCut(bitmap, capacity: capacity, budget: budget)
-        // Nearest palette entry for every histogram cell, from the cell's centre.
+        let (palette, counts) = try medianCut(bitmap, capacity: capacity, budget: budget)
+        // Nearest palette entry for every histogram cell that holds pixels, from the cell's centre.
         var table = [UInt8](repeating: 0, count: 1 << 15)
         let entries = palette.count / 3
-        for cell in 0..<(1 << 15) {
+        for cell in 0..<(1 << 15) where counts[cell] > 0 {
             let r = (cell >> 10) << 3 | 4, g = ((cell >> 5) & 31) << 3 | 4, b = (cell & 31) << 3 | 4
             var best = 0, bestDistance = Int.max
             for e in 0..<entries {
@@ -49,7 +49,8 @@ enum PaletteQuantizer {
             }
             table[cell] = UInt8(best)
         }
-        let transparentIndex = UInt8(entries)
+        // Only used when there is transparency, and then there are at most 255 colours.
+        let transparentIndex = UInt8(truncatingIfNeeded: entries)
         for row in 0..<bitmap.height {
             if row & 63 == 0 { try budget.checkpoint() }
             for x in 0..<bitmap.width {
@@ -116,7 +117,8 @@ enum PaletteQuantizer {
         var pixels: Int
     }
 
-    private static func medianCut(_ bitmap: Bitmap, capacity: Int, budget: ImageWorkBudget) throws(ImageError) -> [UInt8] {
+    /// The palette, and the histogram it was cut from.
+    private static func medianCut(_ bitmap: Bitmap, capacity: Int, budget: ImageWorkBudget) throws(ImageError) -> ([UInt8], [Int]) {
         var counts = [Int](repeating: 0, count: 1 << 15)
         var sums = [Int](repeating: 0, count: 3 << 15)
         let channels = bitmap.channels
@@ -198,7 +200,7 @@ enum PaletteQuantizer {
             }
             palette += [UInt8((r + box.pixels / 2) / box.pixels), UInt8((g + box.pixels / 2) / box.pixels), UInt8((b + box.pixels / 2) / box.pixels)]
         }
-        return palette
+        return (palette, counts)
     }
 }
 
