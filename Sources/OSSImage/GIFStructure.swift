@@ -13,6 +13,8 @@ struct GIFStructure: Sendable, Hashable {
     /// The sum of every frame's own width × height (a frame may claim up to 65535 × 65535 on a
     /// small screen; its rows are decoded even where they fall outside the canvas).
     var framePixels: Int
+    /// The first frame's own width × height (all a still decodes).
+    var firstFramePixels: Int
     /// The NETSCAPE2.0 loop count (0: forever), nil when the file has none (play once).
     var loopCount: Int?
     /// Whether any frame asks for "restore to previous" (the decoder then keeps a second canvas).
@@ -33,6 +35,7 @@ struct GIFStructure: Sendable, Hashable {
         if bytes[10] & 0x80 != 0 { at += 3 << (Int(bytes[10] & 7) + 1) }
         frames = 0
         framePixels = 0
+        firstFramePixels = 0
         loopCount = nil
         restoresPrevious = false
         firstFrameOpaque = false
@@ -75,6 +78,7 @@ struct GIFStructure: Sendable, Hashable {
                 let packed = bytes[at + 9]
                 guard w > 0, h > 0 else { throw ImageError.decode("GIF frame of \(w)x\(h) pixels") }
                 if frames == 0 {
+                    firstFramePixels = w * h
                     firstFrameOpaque = !transparent && left == 0 && top == 0 && w >= width && h >= height
                 }
                 frames += 1

@@ -114,6 +114,10 @@ struct ProcessPlan {
         let orientation = actions.contains(.autoOrient(true)) && header.format == .jpg ? EXIF.orientation(source) : 1
         var phases = PeakTracker()
 
+        if let gif = profile.gif, gif.firstFramePixels > limits.maximumDecodedPixels {
+            // Its rows are decoded even where they fall off the screen.
+            throw .invalidArgument("The GIF's first frame claims \(gif.firstFramePixels) pixels; this server's limit is \(limits.maximumDecodedPixels) decoded pixels per request.")
+        }
         if header.format == .gif, output == .gif, profile.frames > 1, GIFAnimation.keepsAnimation(actions) {
             let animation = try Self.planAnimation(actions, header: header, profile: profile, limits: limits, transparent: transparent)
             start = .gifFrames(loopCount: profile.gif?.loopCount)
