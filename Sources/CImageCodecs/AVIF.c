@@ -147,7 +147,7 @@ int oss_avif_encode(const void *pixels, int width, int height, int channels, int
     avifRGBImage rgb;
     avifRGBImageSetDefaults(&rgb, image);
     rgb.format = channels == 4 ? AVIF_RGB_FORMAT_RGBA : AVIF_RGB_FORMAT_RGB;
-    rgb.depth = depth == 8 ? 8 : 16;
+    rgb.depth = (uint32_t)depth;
     rgb.pixels = (uint8_t *)pixels;
     rgb.rowBytes = (uint32_t)width * (uint32_t)channels * (depth == 8 ? 1u : 2u);
     if (oss_avif_failed(avifImageRGBToYUV(image, &rgb), message, "AVIF colour conversion failed")) goto done;

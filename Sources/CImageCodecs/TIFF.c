@@ -62,7 +62,16 @@ static toff_t oss_tiff_seek(thandle_t handle, toff_t offset, int whence) {
 
 static int oss_tiff_close(thandle_t handle) { (void)handle; return 0; }
 static toff_t oss_tiff_size(thandle_t handle) { return ((struct oss_tiff_memory *)handle)->size; }
-static int oss_tiff_map(thandle_t handle, void **base, toff_t *size) { (void)handle; (void)base; (void)size; return 0; }
+/// Reading "maps" the caller's memory as it is: libtiff then takes strips and tiles straight from
+/// it, with no copy of the compressed data (and without libtiff 4.5's non-mapped path, which
+/// refuses valid uncompressed tiles read through TIFFRGBAImage).
+static int oss_tiff_map(thandle_t handle, void **base, toff_t *size) {
+    struct oss_tiff_memory *memory = (struct oss_tiff_memory *)handle;
+    if (!memory->data || memory->out) return 0;
+    *base = (void *)memory->data;
+    *size = memory->size;
+    return 1;
+}
 static void oss_tiff_unmap(thandle_t handle, void *base, toff_t size) { (void)handle; (void)base; (void)size; }
 
 /// Keeps libtiff's first error message for the caller; warnings are dropped.
@@ -88,7 +97,6 @@ static TIFF *oss_tiff_open(struct oss_tiff_memory *memory, const char *mode) {
     TIFFOpenOptionsSetErrorHandlerExtR(options, oss_tiff_error, memory);
     TIFFOpenOptionsSetWarningHandlerExtR(options, oss_tiff_warning, memory);
     TIFFOpenOptionsSetMaxSingleMemAlloc(options, OSS_TIFF_MAX_ALLOC);
-    // "m": no memory mapping (there is no file); reads go through oss_tiff_read.
     TIFF *tif = TIFFClientOpenExt("memory", mode, (thandle_t)memory, oss_tiff_read, oss_tiff_write, oss_tiff_seek,
                                   oss_tiff_close, oss_tiff_size, oss_tiff_map, oss_tiff_unmap, options);
     TIFFOpenOptionsFree(options);
@@ -107,7 +115,7 @@ int oss_tiff_inspect(const uint8_t *data, size_t size, oss_tiff_info *info, char
         return -1;
     }
     struct oss_tiff_memory memory = { data, size, 0, NULL, 0, 0, message };
-    TIFF *tif = oss_tiff_open(&memory, "rm");
+    TIFF *tif = oss_tiff_open(&memory, "r");
     if (!tif) {
         oss_tiff_fail(message, "invalid TIFF header");
         return -1;
@@ -169,7 +177,7 @@ int oss_tiff_decode(const uint8_t *data, size_t size, int channels, uint8_t *out
         return -1;
     }
     struct oss_tiff_memory memory = { data, size, 0, NULL, 0, 0, message };
-    TIFF *tif = oss_tiff_open(&memory, "rm");
+    TIFF *tif = oss_tiff_open(&memory, "r");
     if (!tif) {
         oss_tiff_fail(message, "invalid TIFF header");
         return -1;
@@ -304,7 +312,7 @@ int oss_tiff_encode(const uint8_t *samples, int width, int height, int spp, int 
                     int wide = width - tx < tile ? width - tx : tile;
                     memcpy(block + (size_t)y * tile_row, samples + (size_t)(ty + y) * row_bytes + (size_t)tx * pixel_bytes, (size_t)wide * pixel_bytes);
                 }
-                if (TIFFWriteTile(tif, block, (uint32_t)tx, (uint32_t)ty, 0, 0) < 0) {
+                if (TIFFWriteEncodedTile(tif, TIFFComputeTile(tif, (uint32_t)tx, (uint32_t)ty, 0, 0), block, (tmsize_t)tile_bytes) < 0) {
                     oss_tiff_fail(message, "cannot write a TIFF tile");
                     goto done;
                 }
