@@ -19,7 +19,7 @@ import OSSImageProcess
 ///     "YResolution": {"value": "1/1"}}
 /// ```
 ///
-/// `ResolutionUnit`, `XResolution` and `YResolution` come from EXIF when the file has them, else
+/// `ResolutionUnit`, `XResolution` and `YResolution` come from EXIF when the file has any of them, else
 /// from the format's own density: JFIF's units are EXIF's less one (JFIF 0, "no unit", is EXIF 1,
 /// which is what the fixture's `00 0001 0001` JFIF header gives above); a PNG's `pHYs` and a BMP's
 /// pixels per metre become EXIF unit 3 (centimetres) as `n/100`. OSS does not say what it writes
@@ -31,7 +31,7 @@ import OSSImageProcess
 enum ImageInfo {
     static func json(source: [UInt8], header: SourceHeader) -> [UInt8] {
         var fields = exif(source, format: header.format)
-        if fields["XResolution"] == nil || fields["YResolution"] == nil {
+        if fields["XResolution"] == nil, fields["YResolution"] == nil, fields["ResolutionUnit"] == nil {
             if let (unit, x, y) = density(source, format: header.format) {
                 fields["ResolutionUnit"] = unit
                 fields["XResolution"] = x
