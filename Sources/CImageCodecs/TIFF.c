@@ -153,6 +153,21 @@ int oss_tiff_inspect(const uint8_t *data, size_t size, oss_tiff_info *info, char
         tmsize_t strip = TIFFStripSize(tif);
         info->block_bytes = strip > 0 ? (size_t)strip * (info->planar_separate ? samples : 1) : 0;
     }
+    uint16_t compression = COMPRESSION_NONE;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+    info->compression = compression;
+    // What the strips or tiles hold in the file, and what they decode to.
+    uint32_t striles = TIFFNumberOfStrips(tif);
+    if (info->tiled) striles = TIFFNumberOfTiles(tif);
+    uint64_t stored = 0;
+    for (uint32_t i = 0; i < striles && stored < size; i++) {
+        uint64_t count = TIFFGetStrileByteCount(tif, i);
+        stored += count < size ? count : size;
+    }
+    info->data_bytes = stored < size ? (size_t)stored : size;
+    uint64_t blocks = info->tiled ? (uint64_t)TIFFNumberOfTiles(tif) : (uint64_t)TIFFNumberOfStrips(tif);
+    uint64_t block = info->tiled ? (uint64_t)TIFFTileSize64(tif) : (uint64_t)TIFFStripSize64(tif);
+    info->raw_bytes = block != 0 && blocks > UINT64_MAX / block ? SIZE_MAX : (size_t)(blocks * block);
     char why[1024] = { 0 };
     int ok = TIFFRGBAImageOK(tif, why);
     // Pages: the directory chain, walked by libtiff with its own loop detection.

@@ -120,6 +120,17 @@ struct DecodeProfile: Sendable, Hashable {
                     throw ImageError.decode("TIFF tiles of \(tw)x\(th) for a \(width)x\(height) image")
                 }
             }
+            // A file too short for what its strips declare is truncated: refused before a buffer
+            // of its size exists. Each compression has a largest ratio (PackBits 64:1, LZW's
+            // strings grow by one byte a code so about 1,400:1, deflate 1,032:1); the others
+            // (JPEG, fax, newer ones) are left to libtiff.
+            let ratios: [Int32: Int] = [1: 1, 32773: 64, 5: 1400, 8: 1032, 32946: 1032]
+            if let ratio = ratios[info.compression] {
+                let holds = Checked.sum(Checked.saturating(Int(clamping: info.data_bytes), ratio), 4096)
+                guard holds >= Int(clamping: info.raw_bytes) else {
+                    throw ImageError.decode("\(info.data_bytes) bytes of strip data cannot hold a \(width)x\(height) TIFF: the file is truncated")
+                }
+            }
             // libtiff's decoded strip or tile (and the raw one read from the file), and the RGBA
             // raster of one band, unless a whole-image band is decoded into the output in place.
             let band = min(max(Int(info.band_rows), 1), height)

@@ -165,6 +165,12 @@ typedef struct oss_tiff_info {
     size_t block_bytes;
     /// Rows decoded at a time: a strip's or a tile row's.
     int band_rows;
+    /// The first directory's COMPRESSION_* value.
+    int compression;
+    /// Bytes of strip or tile data the directory declares, each count capped at the file's size.
+    size_t data_bytes;
+    /// Bytes the decoded samples take (all strips or tiles, all planes).
+    size_t raw_bytes;
 } oss_tiff_info;
 
 /// Opens a TIFF's first directory and checks that libtiff can decode it.
