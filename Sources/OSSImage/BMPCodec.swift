@@ -78,9 +78,10 @@ enum BMPCodec {
         guard mask != 0 else { return 0 }
         let shift = mask.trailingZeroBitCount
         let width = (~(mask >> shift)).trailingZeroBitCount
-        let raw = (value & mask) >> shift
+        // The field's lowest run of ones: a mask with gaps (which no writer makes) keeps its first run.
+        let maximum = width >= 32 ? UInt32.max : (UInt32(1) << width) - 1
+        let raw = ((value & mask) >> shift) & maximum
         if width >= 8 { return UInt8(truncatingIfNeeded: raw >> (width - 8)) }
-        let maximum = (UInt32(1) << width) - 1
         return UInt8((raw * 255 + maximum / 2) / maximum)
     }
 
