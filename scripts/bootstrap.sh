@@ -14,6 +14,10 @@ PACKAGES=(
   libisal-dev           # ISA-L igzip: fast, parallelisable deflate for PNG encoding
   zlib1g-dev            # zlib: Adler-32 combination for PNG bands (and libpng's own inflate)
   libwebp-dev           # WebP
+  libgif-dev            # giflib: GIF frames in and out
+  libtiff-dev           # libtiff: TIFF strips and tiles, every photometric
+  libheif-dev           # libheif: HEIC (Debian's libheif1 brings libde265 to decode and x265 to encode)
+  libavif-dev           # libavif: AVIF (Debian's libavif15 brings dav1d to decode and aom to encode)
   curl                  # the demo fetches a presigned URL with plain curl
 )
 

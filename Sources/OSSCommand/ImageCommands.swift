@@ -77,7 +77,7 @@ func writingLocalFiles(_ body: @escaping @Sendable () async throws -> Void) asyn
 struct Image: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply an image process to a local file, as OSS would.")
 
-    @Argument(help: "Source image (jpg, png, webp, bmp).") var source: String
+    @Argument(help: "Source image (jpg, png, webp, bmp, gif, tiff, heic, avif).") var source: String
     @Argument(help: "Destination file (missing, a regular file, or a symlink to one).") var destination: String
     @Option(help: "The process, such as image/circle,r_100/format,png.") var process: String
 

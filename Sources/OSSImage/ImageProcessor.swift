@@ -69,7 +69,7 @@ public enum ImageProcessor {
         try budget.checkpoint()
         let plan = try ProcessPlan(process, source: source, limits: budget.limits)
         guard let output = plan.output else {
-            return info(source: source, width: plan.header.width, height: plan.header.height, format: plan.header.format)
+            return info(source: source, header: plan.header)
         }
         try budget.chargeProduced(plan.producedPixels)
         try budget.checkpoint()
@@ -77,7 +77,10 @@ public enum ImageProcessor {
         var bitmap: Bitmap
         switch plan.start {
         case .info:
-            return info(source: source, width: plan.header.width, height: plan.header.height, format: plan.header.format)
+            return info(source: source, header: plan.header)
+        case .gifFrames(let loopCount):
+            let bytes = try animate(plan, source: source, loopCount: loopCount, budget: budget)
+            return ProcessedImage(bytes: bytes, contentType: output.contentType, format: .gif, width: plan.result.width, height: plan.result.height)
         case let .transcodeCircle(geometry):
             // JPEG to JPEG circle with nothing else to do: stream rows from decoder to encoder.
             let bytes = try ImageCodecs.transcodeJPEGCircle(source, geometry: geometry, options: plan.options, budget: budget)
@@ -139,12 +142,24 @@ public enum ImageProcessor {
         }
     }
 
-    /// `info`: OSS's JSON description of the source.
-    static func info(source: [UInt8], width: Int, height: Int, format: ImageFormat) -> ProcessedImage {
-        var fields = [("FileSize", String(source.count)), ("Format", format.rawValue),
-                      ("ImageHeight", String(height)), ("ImageWidth", String(width))]
-        if format == .jpg { fields.append(("Orientation", String(EXIF.orientation(source)))) }
-        let json = "{" + fields.map { "\"\($0.0)\": {\"value\": \"\($0.1)\"}" }.joined(separator: ", ") + "}"
-        return ProcessedImage(bytes: Array(json.utf8), contentType: "application/json", format: nil, width: width, height: height)
+    /// `info`: OSS's JSON description of the source (``ImageInfo``).
+    static func info(source: [UInt8], header: SourceHeader) -> ProcessedImage {
+        ProcessedImage(bytes: ImageInfo.json(source: source, header: header), contentType: "application/json", format: nil,
+                       width: header.width, height: header.height)
+    }
+
+    /// A kept animation: each frame decoded onto the canvas, run through the plan's steps and
+    /// written, one at a time (see ``GIFAnimation``).
+    static func animate(_ plan: ProcessPlan, source: [UInt8], loopCount: Int?, budget: ImageWorkBudget) throws(ImageError) -> [UInt8] {
+        let writer = try GIFWriter(width: plan.result.width, height: plan.result.height, loopCount: loopCount)
+        try GIFCodec.forEachFrame(source, channels: 4, firstOnly: false, budget: budget) { frame throws(ImageError) in
+            var bitmap = frame.bitmap
+            for step in plan.steps {
+                try budget.checkpoint()
+                bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
+            }
+            try writer.add(bitmap, delay: frame.delay, budget: budget)
+        }
+        return try writer.finish()
     }
 }
