@@ -48,9 +48,18 @@ let package = Package(
         .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP"]),
         // The x-oss-process language for images: parse, validate, build. No codecs.
         .target(name: "OSSImageProcess"),
-        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp stays in C).
-        .target(name: "CImageCodecs", linkerSettings: [
+        // FreeType and HarfBuzz for watermark text, found with pkg-config (harfbuzz's flags name
+        // FreeType's headers too). Only CImageCodecs's Text.c uses them.
+        .systemLibrary(
+            name: "CFreeType",
+            pkgConfig: "harfbuzz",
+            providers: [.apt(["libharfbuzz-dev", "libfreetype-dev"])]
+        ),
+        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp
+        // stays in C); FreeType and HarfBuzz render watermark text.
+        .target(name: "CImageCodecs", dependencies: ["CFreeType"], linkerSettings: [
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
+            .linkedLibrary("freetype"), .linkedLibrary("harfbuzz"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
         .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs"]),

@@ -65,9 +65,10 @@ public enum ImageProcessor {
     }
 
     /// Runs a process under a budget shared with the caller (the verifier runs two).
-    static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget) throws(ImageError) -> ProcessedImage {
+    static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget,
+                    watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> ProcessedImage {
         try budget.checkpoint()
-        let plan = try ProcessPlan(process, source: source, limits: budget.limits)
+        let plan = try ProcessPlan(process, source: source, limits: budget.limits, watermarkImages: watermarkImages)
         guard let output = plan.output else {
             return info(source: source, width: plan.header.width, height: plan.header.height, format: plan.header.format)
         }
@@ -96,14 +97,15 @@ public enum ImageProcessor {
 
         for step in plan.steps {
             try budget.checkpoint()
-            bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
+            bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget, watermarkImages: plan.watermarkImages)
             assert(bitmap.width == step.output.width && bitmap.height == step.output.height, "plan and kernel disagree on \(step.action)")
         }
         let bytes = try ImageCodecs.encode(bitmap, as: output, options: plan.options, budget: budget)
         return ProcessedImage(bytes: bytes, contentType: output.contentType, format: output, width: bitmap.width, height: bitmap.height)
     }
 
-    static func apply(_ action: ImageAction, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+    static func apply(_ action: ImageAction, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget,
+                      watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> Bitmap {
         switch action {
         case let .circle(radius):
             return try ImageKernels.circle(bitmap, radius: radius, transparent: transparent, budget: budget)
@@ -124,7 +126,9 @@ public enum ImageProcessor {
             return try ImageKernels.rotate(bitmap, degrees: degrees, budget: budget)
         case .format, .quality, .interlace, .autoOrient, .info:
             return bitmap
-        case .blur, .bright, .contrast, .sharpen, .watermark, .averageHue, .opaque:
+        case let .watermark(watermark):
+            return try ImageKernels.watermark(bitmap, watermark, images: watermarkImages, budget: budget)
+        case .blur, .bright, .contrast, .sharpen, .averageHue, .opaque:
             // Refused while planning (ProcessPlan), so never reached.
             return bitmap
         }
