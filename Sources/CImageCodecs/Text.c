@@ -135,14 +135,23 @@ static int sticks_to_previous(hb_unicode_funcs_t *unicode, uint32_t cp) {
     return 0;
 }
 
-/// The font a character is drawn with: the first of the chain that has it; a space stays in the
-/// current run when that font has one; nothing has it: the current run's font (its .notdef,
-/// which is not drawn).
-static int font_for(const oss_text *text, hb_unicode_funcs_t *unicode, uint32_t cp, int current) {
-    if (current >= 0 && hb_unicode_general_category(unicode, cp) == HB_UNICODE_GENERAL_CATEGORY_SPACE_SEPARATOR &&
-        FT_Get_Char_Index(text->faces[current], cp) != 0) return current;
+/// The most code points of a cluster whose coverage is checked (more are shaped all the same).
+#define OSS_CLUSTER_CHECK 16
+
+/// The font a cluster (a character and the marks, joiners and selectors after it) is drawn with:
+/// the first of the chain that has all of it, else the first that has its character; a space
+/// stays in the current run when that font has one; nothing has it: the current run's font (its
+/// .notdef, which is not drawn).
+static int font_for(const oss_text *text, hb_unicode_funcs_t *unicode, const uint32_t *cluster, int count, int current) {
+    if (current >= 0 && count == 1 && hb_unicode_general_category(unicode, cluster[0]) == HB_UNICODE_GENERAL_CATEGORY_SPACE_SEPARATOR &&
+        FT_Get_Char_Index(text->faces[current], cluster[0]) != 0) return current;
     for (int i = 0; i < text->font_count; i++) {
-        if (FT_Get_Char_Index(text->faces[i], cp) != 0) return i;
+        int all = 1;
+        for (int k = 0; k < count && all; k++) all = FT_Get_Char_Index(text->faces[i], cluster[k]) != 0;
+        if (all) return i;
+    }
+    for (int i = 0; i < text->font_count; i++) {
+        if (FT_Get_Char_Index(text->faces[i], cluster[0]) != 0) return i;
     }
     return current >= 0 ? current : 0;
 }
@@ -228,12 +237,23 @@ int oss_text_shape(const oss_font_source *fonts, int font_count, const char *utf
     const unsigned char *bytes = (const unsigned char *)utf8;
     int64_t pen_x = 0, pen_y = 0;
     size_t run_start = 0, index = 0;
-    int run_font = -1, after_joiner = 0;
+    int run_font = -1;
     while (status == 0 && index < length) {
         size_t at = index;
+        uint32_t cluster[OSS_CLUSTER_CHECK];
+        int count = 0;
         uint32_t cp = next_code_point(bytes, length, &index);
-        int font = (run_font >= 0 && (after_joiner || sticks_to_previous(unicode, cp))) ? run_font : font_for(text, unicode, cp, run_font);
-        after_joiner = cp == 0x200D;
+        cluster[count++] = cp;
+        int joined = cp == 0x200D;
+        while (index < length) {
+            size_t peek = index;
+            uint32_t follower = next_code_point(bytes, length, &peek);
+            if (!joined && !sticks_to_previous(unicode, follower)) break;
+            if (count < OSS_CLUSTER_CHECK) cluster[count++] = follower;
+            joined = follower == 0x200D;
+            index = peek;
+        }
+        int font = font_for(text, unicode, cluster, count, run_font);
         if (run_font >= 0 && font != run_font) {
             status = append_run(text, buffer, shapers[run_font], run_font, utf8, length, run_start, at, max_glyphs, &pen_x, &pen_y, error);
             run_start = at;

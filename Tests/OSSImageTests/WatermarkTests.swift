@@ -194,6 +194,9 @@ struct TextWatermarkTests {
         let plain = try ShapedText("e", font: "wqy-zenhei", size: 60), accented = try ShapedText("e\u{301}", font: "wqy-zenhei", size: 60)
         #expect(accented.inkHeight > plain.inkHeight + 5, "the acute sits above the e")
         #expect(abs(accented.inkWidth - plain.inkWidth) <= 4, "and does not advance")
+        // A mark the requested font lacks takes its letter to a font that has both (DejaVu Sans).
+        let x = try ShapedText("x", font: "wqy-zenhei", size: 60), marked = try ShapedText("x\u{308}\u{301}", font: "wqy-zenhei", size: 60)
+        #expect(marked.glyphCounts.missing == 0 && marked.inkHeight > x.inkHeight + 10, "\(marked.glyphCounts)")
         let missing = try ShapedText("A\u{1FAE0}B", font: "wqy-zenhei", size: 40)
         #expect(missing.glyphCounts.missing == 1 && missing.inkWidth > 30, "U+1FAE0 is in no font: a gap, and A and B drawn")
         let out = try P.run("image/watermark,text_\(P.b64("Hi 😀 مرحبا"))/format,png", on: Self.white)
@@ -212,6 +215,12 @@ struct TextWatermarkTests {
         let long = error("image/watermark,text_\(P.b64(String(repeating: "字", count: 65)))")
         #expect(long?.status == 400 && long?.message.contains("64") == true, "\(String(describing: long))")
         #expect(error("image/watermark,text_\(P.b64(String(repeating: "字", count: 64)))") == nil)
+        // Combining marks piled on one letter (DejaVu Sans stacks them) under a wide line: the ink
+        // would grow with every mark, so it is refused.
+        let pile = String(repeating: "W", count: 32) + "a" + String(repeating: "\u{301}", count: 31)
+        let stacked = error("image/watermark,text_\(P.b64(pile)),size_1000")
+        #expect(stacked?.status == 400 && stacked?.message.contains("stacked") == true, "\(String(describing: stacked))")
+        #expect(error("image/watermark,text_\(P.b64("Tiếng Việt ệ ẫ"))") == nil, "a few marks a letter are ordinary text")
     }
 
     @Test("alpha: a transparent PNG keeps its transparency around the ink; JPEG flattens onto white after compositing")

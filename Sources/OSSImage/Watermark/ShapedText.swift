@@ -39,7 +39,16 @@ final class ShapedText {
         text = pointer
         inkWidth = Int(width)
         inkHeight = Int(height)
+        // Letters of any script, marks included, take about an em each, a few ems at most for
+        // the deepest stacks; marks piled on one base grow the ink without bound instead.
+        let allowed = Checked.saturating(Checked.saturating(Self.maximumInkEms, max(1, scalars)), Checked.saturating(size, size))
+        guard Checked.saturating(inkWidth, inkHeight) <= allowed else {
+            throw .invalidArgument("watermark parameter text: the text's ink is \(inkWidth)x\(inkHeight) px, more than \(Self.maximumInkEms) square ems a character; its marks are stacked too deep.")
+        }
     }
+
+    /// The ink a text may cover, in square ems (size²) per character.
+    static let maximumInkEms = 2
 
     deinit { oss_text_free(text) }
 
