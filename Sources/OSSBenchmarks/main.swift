@@ -18,9 +18,11 @@ case "circle":
     try await CircleBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 3))
 case "circle-rss":
     try CircleBenchmark.measurePeak(path: arguments[1])
+case "watermark":
+    try WatermarkBenchmark.run(runs: option("--runs", default: 3))
 case "transfer":
     try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
 default:
-    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | circle --python PATH [--runs N]")
+    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N]")
     exit(2)
 }
