@@ -377,3 +377,51 @@ struct ImageWatermarkTests {
         #expect(text > 0)
     }
 }
+
+@Suite("Watermarks on hostile input")
+struct WatermarkHostileTests {
+    typealias P = WatermarkProbe
+
+    @Test("random texts from every plane, sizes, angles and fill: a result or a 400, never a crash")
+    func randomTexts() throws {
+        let source = try P.png(P.flat(120, 80))
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random(_ bound: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0x300...0x36F, 0x590...0x6FF, 0xE00...0xE7F, 0x1100...0x11FF, 0x200B...0x200F,
+                                             0x4E00...0x9FFF, 0xFE00...0xFE0F, 0x1F300...0x1FAFF, 0xE0000...0xE007F, 0xF0000...0xF00FF, 0x10FFF0...0x10FFFF]
+        for _ in 0..<120 {
+            var text = ""
+            for _ in 0..<(1 + random(70)) {
+                let range = ranges[random(ranges.count)]
+                if let scalar = Unicode.Scalar(range.lowerBound + UInt32(random(Int(range.upperBound - range.lowerBound) + 1))) { text.unicodeScalars.append(scalar) }
+            }
+            let process = "image/watermark,text_\(P.b64(text)),size_\(1 + random(300)),rotate_\(random(361)),fill_\(random(2)),shadow_\(random(101)),g_center/format,png"
+            do {
+                let result = try ImageProcessor.process(process, source: source)
+                #expect(result.width == 120 && result.height == 80)
+            } catch {
+                #expect(error.status == 400, "\(error)")
+            }
+        }
+    }
+
+    @Test("a long fill stops at its next row or tile when the job is cancelled")
+    func cancelledFill() throws {
+        let bitmap = try P.flat(2000, 2000)
+        let cancellation = ImageCancellation()
+        let budget = ImageWorkBudget(limits: .oss, cancellation: cancellation)
+        let watermark = try #require(ImageProcess(parsing: "image/watermark,text_Lg,size_1,fill_1").actions.first.flatMap { action -> Watermark? in
+            if case let .watermark(watermark) = action { watermark } else { nil }
+        })
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { cancellation.cancel() }
+        do {
+            _ = try ImageKernels.watermark(bitmap, watermark, images: [:], budget: budget)
+            Issue.record("the fill ran to its end after the cancellation")
+        } catch {
+            #expect(error.code == ImageError.processingCancelledCode, "\(error)")
+        }
+    }
+}
