@@ -79,11 +79,20 @@ let package = Package(
         .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP", "OSSLocking"]),
         // The x-oss-process language for images: parse, validate, build. No codecs.
         .target(name: "OSSImageProcess"),
-        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp stays in C),
-        // and giflib, libtiff, libheif (x265 for HEVC) and libavif (aom for AV1).
-        .target(name: "CImageCodecs", linkerSettings: [
+        // FreeType and HarfBuzz for watermark text, found with pkg-config (harfbuzz's flags name
+        // FreeType's headers too). Only CImageCodecs's Text.c uses them.
+        .systemLibrary(
+            name: "CFreeType",
+            pkgConfig: "harfbuzz",
+            providers: [.apt(["libharfbuzz-dev", "libfreetype-dev"])]
+        ),
+        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp
+        // stays in C); giflib, libtiff, libheif (x265 for HEVC) and libavif (aom for AV1); FreeType
+        // and HarfBuzz render watermark text.
+        .target(name: "CImageCodecs", dependencies: ["CFreeType"], linkerSettings: [
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
             .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"), .linkedLibrary("avif"),
+            .linkedLibrary("freetype"), .linkedLibrary("harfbuzz"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
         .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs", "OSSLocking"]),
@@ -114,7 +123,7 @@ let package = Package(
         .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO", "OSSLocking"]),
         // The `oss` command-line tool.
         .executableTarget(name: "OSSCommand", dependencies: [
-            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSLocking",
+            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSConfinedFiles", "OSSLocking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO", "OSSConfinedFiles", "OSSLocking",

@@ -184,11 +184,11 @@ package enum ServiceFuzzing: FuzzTarget {
     /// The local image kernels, but refusing processes that only measure the cost budget (see
     /// ``ProcessFuzzing/isAffordable(_:)``).
     struct BoundedImageProcessor: ObjectProcessor {
-        func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {
+        func process(_ process: String, source: [UInt8], sourceContentType: String, bucketObjects: BucketObjectLoader) async throws -> ProcessedObject {
             if let parsed = try? ImageProcess(parsing: process), !ProcessFuzzing.isAffordable(parsed) {
                 throw ServiceError(status: 400, code: "InvalidArgument", message: "Larger than the fuzz target runs.", ec: "")
             }
-            return try await ImageObjectProcessor().process(process, source: source, sourceContentType: sourceContentType)
+            return try await ImageObjectProcessor().process(process, source: source, sourceContentType: sourceContentType, bucketObjects: bucketObjects)
         }
     }
 }

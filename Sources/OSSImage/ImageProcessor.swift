@@ -65,9 +65,10 @@ public enum ImageProcessor {
     }
 
     /// Runs a process under a budget shared with the caller (the verifier runs two).
-    static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget) throws(ImageError) -> ProcessedImage {
+    static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget,
+                    watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> ProcessedImage {
         try budget.checkpoint()
-        let plan = try ProcessPlan(process, source: source, limits: budget.limits)
+        let plan = try ProcessPlan(process, source: source, limits: budget.limits, watermarkImages: watermarkImages)
         guard let output = plan.output else {
             return info(source: source, header: plan.header)
         }
@@ -99,7 +100,7 @@ public enum ImageProcessor {
 
         for step in plan.steps {
             try budget.checkpoint()
-            bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
+            bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget, watermarkImages: plan.watermarkImages)
             assert(bitmap.width == step.output.width && bitmap.height == step.output.height, "plan and kernel disagree on \(step.action)")
         }
         if plan.answersAverageHue { return try averageHueResult(bitmap, budget: budget) }
@@ -107,7 +108,8 @@ public enum ImageProcessor {
         return ProcessedImage(bytes: bytes, contentType: output.contentType, format: output, width: bitmap.width, height: bitmap.height)
     }
 
-    static func apply(_ action: ImageAction, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+    static func apply(_ action: ImageAction, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget,
+                      watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> Bitmap {
         switch action {
         case let .circle(radius):
             return try ImageKernels.circle(bitmap, radius: radius, transparent: transparent, budget: budget)
@@ -136,7 +138,9 @@ public enum ImageProcessor {
             return try ImageKernels.contrast(bitmap, value, budget: budget)
         case .format, .quality, .interlace, .autoOrient, .info:
             return bitmap
-        case .watermark, .averageHue, .opaque:
+        case let .watermark(watermark):
+            return try ImageKernels.watermark(bitmap, watermark, images: watermarkImages, budget: budget)
+        case .averageHue, .opaque:
             // Refused while planning (ProcessPlan; average-hue is answered after the steps), so never reached.
             return bitmap
         }

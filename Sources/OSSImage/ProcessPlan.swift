@@ -58,10 +58,13 @@ struct ProcessPlan {
     private(set) var peakBytes: Int
     /// Frames processed: a kept animation's, else 1.
     private(set) var frames = 1
+    /// The objects of the bucket that image watermarks name, by key.
+    private(set) var watermarkImages: [String: [UInt8]] = [:]
 
     /// Plans `process` on `source`; throws every error that the sizes alone can tell, naming the
     /// parameter or limit, before anything is allocated.
-    init(_ process: ImageProcess, source: [UInt8], limits: ImageWorkLimits) throws(ImageError) {
+    init(_ process: ImageProcess, source: [UInt8], limits: ImageWorkLimits, watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) {
+        self.watermarkImages = watermarkImages
         do { try process.validate() } catch { throw ImageError(error) }
         if let style = process.style {
             throw ImageError(code: "NoSuchStyle", message: "The style '\(style)' does not exist here: styles belong to a bucket on OSS.", status: 404)
@@ -75,10 +78,9 @@ struct ProcessPlan {
         guard actions.count <= limits.maximumActions else {
             throw .invalidArgument("The process has \(actions.count) actions; this server runs at most \(limits.maximumActions) actions per process.")
         }
+        try Self.checkWatermarks(actions)
         for action in actions {
             switch action {
-            case .watermark:
-                throw ImageError.notImplemented("The local kernels do not run \(action.name) yet.")
             case let .opaque(opaque):
                 if let problem = opaque.problem { throw ImageError(problem) }
                 throw ImageError.notImplemented("'\(opaque.name)' is not an image action the local kernels run.")
@@ -178,7 +180,7 @@ struct ProcessPlan {
         // The actions, in order, each from the image the previous one made.
         var current = decoded
         for action in actions {
-            let (next, peak, produced) = try Self.plan(action, input: current, transparent: transparent)
+            let (next, peak, produced) = try Self.plan(action, input: current, transparent: transparent, watermarkImages: watermarkImages, limits: limits)
             phases.phase(peak)
             producedPixels = Checked.sum(producedPixels, produced)
             steps.append(Step(action: action, output: next))
@@ -221,7 +223,8 @@ struct ProcessPlan {
 
     /// One action on an image of `input`'s size: the image it makes, the bytes held while it runs
     /// (its input included) and the pixels it produces.
-    static func plan(_ action: ImageAction, input: Shape, transparent: Bool) throws(ImageError) -> (Shape, peak: Int, produced: Int) {
+    static func plan(_ action: ImageAction, input: Shape, transparent: Bool, watermarkImages: [String: [UInt8]] = [:],
+                     limits: ImageWorkLimits = .oss) throws(ImageError) -> (Shape, peak: Int, produced: Int) {
         let unchanged = (input, input.bytes, 0)
         switch action {
         case let .circle(radius):
@@ -271,7 +274,9 @@ struct ProcessPlan {
             return planTone(input: input)
         case .format, .quality, .interlace, .autoOrient, .info:
             return unchanged
-        case .watermark, .averageHue, .opaque:
+        case let .watermark(watermark):
+            return try planWatermark(watermark, input: input, images: watermarkImages, limits: limits)
+        case .averageHue, .opaque:
             // Refused in init before any action is planned (average-hue is taken off the end).
             return unchanged
         }

@@ -266,5 +266,42 @@ const char *oss_avif_encoder_name(void);
 int oss_jpeg_encode_cmyk(const uint8_t *cmyk, int width, int height, int quality, int ycck, int adobe,
                          uint8_t **out, size_t *out_size, char *error);
 
+// MARK: Text (FreeType, HarfBuzz): watermark text
+//
+// Text is shaped by HarfBuzz (ligatures, kerning, combining marks, CJK) with per-character font
+// fallback along a chain of fonts, and its glyphs are rasterised, anti-aliased, by FreeType into
+// an 8-bit coverage mask. Each oss_text owns its FreeType library and faces, so texts may be
+// shaped and rendered on several threads at once; the font bytes they read are shared.
+
+/// Maps a font file read-only into memory for the life of the process (never unmapped: fonts are
+/// cached once per process). Only regular files up to 256 MiB are mapped.
+int oss_font_map(const char *path, const uint8_t **data, size_t *size, char *error);
+
+/// One font of a fallback chain: its file's bytes and the face's index in a collection.
+typedef struct oss_font_source {
+    const uint8_t *data;
+    size_t size;
+    int face_index;
+} oss_font_source;
+
+/// Shaped text: glyphs, their positions and their ink's bounding box.
+typedef struct oss_text oss_text;
+
+/// Shapes `length` bytes of UTF-8 at `pixel_size` px (the em) with the fonts of `fonts` (the
+/// first is the requested one; each character takes the first font that has it; combining marks,
+/// joiners and variation selectors stay with the character before them). On success `*text`
+/// holds the result, and `ink_width` x `ink_height` is the size of its ink (0 x 0 for text with
+/// no visible glyph). At most `max_glyphs` glyphs are accepted.
+int oss_text_shape(const oss_font_source *fonts, int font_count, const char *utf8, size_t length, int pixel_size,
+                   int max_glyphs, oss_text **text, int32_t *ink_width, int32_t *ink_height, char *error);
+
+/// Renders the ink into `mask` (`width * height` bytes, zeroed by the caller, width and height
+/// the ink size from oss_text_shape): the ink box's top-left corner is the mask's (0, 0).
+int oss_text_render(const oss_text *text, uint8_t *mask, int32_t width, int32_t height, const oss_stop *stop, char *error);
+
+/// Glyphs in the shaped text, and how many of them no font of the chain had (.notdef).
+void oss_text_glyph_counts(const oss_text *text, int *glyphs, int *missing);
+
+void oss_text_free(oss_text *text);
 
 #endif
