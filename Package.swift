@@ -151,7 +151,7 @@ let package = Package(
 // through the same function libFuzzer drives in a `scripts/fuzz.sh` build (-sanitize=fuzzer with
 // AddressSanitizer, -DOSS_FUZZ, scratch path .build-fuzz). No products: nothing here ships.
 // Image formats the local kernels learn later (GIF, TIFF, HEIC, AVIF) add a Fuzz<Format> here.
-let fuzzTargets = ["FuzzXML", "FuzzProcess", "FuzzService", "FuzzJPEG", "FuzzPNG", "FuzzWebP", "FuzzBMP"]
+let fuzzTargets = ["FuzzXML", "FuzzProcess", "FuzzService", "FuzzJPEG", "FuzzPNG", "FuzzWebP", "FuzzBMP", "FuzzGIF", "FuzzTIFF", "FuzzHEIC", "FuzzAVIF"]
 package.targets.append(.target(name: "FuzzHarness", dependencies: [
     "OSS", "OSSCrypto", "OSSHTTP", "OSSImage", "OSSImageProcess", "OSSLocalService", "OSSLocking", "OSSOffline", "OSSSigner",
 ], path: "Fuzz/Harness"))

@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [OPTIONS] [TARGET|all] [SECONDS]
 #
-# TARGET is one of: xml process service jpeg png webp bmp (default: all). Each runs SECONDS
+# TARGET is one of: xml process service jpeg png webp bmp gif tiff heic avif (default: all). Each runs SECONDS
 # (default 60) from its working corpus (.build-fuzz/corpus/TARGET) and its seeds (Fuzz/Corpus/TARGET).
 # A crash, timeout or out-of-memory input lands in Fuzz/Crashes/TARGET/ with a .report beside it
 # (the input replayed, with the stack); the script then exits 1.
@@ -19,10 +19,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(xml process service jpeg png webp bmp)
-declare -A MODULE=([xml]=FuzzXML [process]=FuzzProcess [service]=FuzzService [jpeg]=FuzzJPEG [png]=FuzzPNG [webp]=FuzzWebP [bmp]=FuzzBMP)
+ALL=(xml process service jpeg png webp bmp gif tiff heic avif)
+declare -A MODULE=([xml]=FuzzXML [process]=FuzzProcess [service]=FuzzService [jpeg]=FuzzJPEG [png]=FuzzPNG [webp]=FuzzWebP [bmp]=FuzzBMP [gif]=FuzzGIF [tiff]=FuzzTIFF [heic]=FuzzHEIC [avif]=FuzzAVIF)
 # Inputs longer than this teach little and run slowly.
-declare -A MAXLEN=([xml]=16384 [process]=512 [service]=8192 [jpeg]=32768 [png]=32768 [webp]=32768 [bmp]=16384)
+declare -A MAXLEN=([xml]=16384 [process]=512 [service]=8192 [jpeg]=32768 [png]=32768 [webp]=32768 [bmp]=16384 [gif]=16384 [tiff]=32768 [heic]=32768 [avif]=32768)
 
 mode=fuzz keep_going=0 build=1 crashes_too=0
 while [[ $# -gt 0 && $1 == --* ]]; do

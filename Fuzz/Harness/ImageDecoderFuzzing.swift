@@ -5,7 +5,7 @@ import OSSImageProcess
 /// (EXIF for JPEG), and for JPEG the paths that read EXIF orientation, decode a region and
 /// transcode a circle row by row.
 ///
-/// Adding a format (GIF, TIFF, HEIC, AVIF when the local kernels read them): an enum here with
+/// Adding a format: an enum here with
 /// its seeds, an executable in Fuzz/Targets, a line in Package.swift's fuzz list and in
 /// scripts/fuzz.sh's TARGETS. See Fuzz/README.md.
 package protocol ImageDecoderTarget: FuzzTarget {
@@ -115,6 +115,56 @@ package enum BMPFuzzing: ImageDecoderTarget {
             ("seed-bottom-up-24.bmp", SeedImages.bmp(width: 6, height: 4, bitsPerPixel: 24, topDown: false)),
             ("seed-top-down-32.bmp", SeedImages.bmp(width: 3, height: 3, bitsPerPixel: 32, topDown: true)),
             ("seed-one-pixel.bmp", SeedImages.bmp(width: 1, height: 1, bitsPerPixel: 24, topDown: false)),
+        ]
+    }
+}
+
+package enum GIFFuzzing: ImageDecoderTarget {
+    package static let name = "gif"
+    package static let format = ImageFormat.gif
+
+    package static func seeds() throws -> [(name: String, bytes: [UInt8])] {
+        [
+            ("seed-still.gif", try SeedImages.encoded(.gif, width: 12, height: 9)),
+            ("seed-alpha.gif", try SeedImages.encoded(.gif, width: 7, height: 5, alpha: true)),
+            ("seed-animated.gif", try ImageCodecs.encodeAnimatedGIFForTools(
+                [try SeedImages.bitmap(width: 6, height: 4, seed: 1), try SeedImages.bitmap(width: 6, height: 4, seed: 2)], delay: 10)),
+        ]
+    }
+}
+
+package enum TIFFFuzzing: ImageDecoderTarget {
+    package static let name = "tiff"
+    package static let format = ImageFormat.tiff
+
+    package static func seeds() throws -> [(name: String, bytes: [UInt8])] {
+        [
+            ("seed-rgb.tiff", try SeedImages.encoded(.tiff, width: 10, height: 7)),
+            ("seed-rgba.tiff", try SeedImages.encoded(.tiff, width: 5, height: 9, alpha: true)),
+        ]
+    }
+}
+
+package enum HEICFuzzing: ImageDecoderTarget {
+    package static let name = "heic"
+    package static let format = ImageFormat.heic
+
+    package static func seeds() throws -> [(name: String, bytes: [UInt8])] {
+        [
+            ("seed-rgb.heic", try SeedImages.encoded(.heic, width: 16, height: 12, quality: 40)),
+            ("seed-rgba.heic", try SeedImages.encoded(.heic, width: 8, height: 8, alpha: true, quality: 40)),
+        ]
+    }
+}
+
+package enum AVIFFuzzing: ImageDecoderTarget {
+    package static let name = "avif"
+    package static let format = ImageFormat.avif
+
+    package static func seeds() throws -> [(name: String, bytes: [UInt8])] {
+        [
+            ("seed-rgb.avif", try SeedImages.encoded(.avif, width: 16, height: 12, quality: 40)),
+            ("seed-rgba.avif", try SeedImages.encoded(.avif, width: 8, height: 8, alpha: true, quality: 40)),
         ]
     }
 }
