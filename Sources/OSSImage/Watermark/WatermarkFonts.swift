@@ -1,5 +1,5 @@
 import CImageCodecs
-import Synchronization
+import OSSLocking
 
 /// The fonts of OSS's text watermarks (`type_`), mapped to files of Debian's font packages, which
 /// `scripts/bootstrap.sh` installs.
@@ -91,7 +91,7 @@ struct MappedFont: @unchecked Sendable {
     let data: UnsafePointer<UInt8>
     let size: Int
 
-    private static let cache = Mutex<[String: MappedFont]>([:])
+    private static let cache = LockedValue<[String: MappedFont]>([:])
 
     /// The mapped file, from the cache or mapped now (once per process and path).
     static func load(_ font: WatermarkFonts.Font) throws(ImageError) -> MappedFont {
