@@ -30,6 +30,23 @@ struct ErrorKindTests {
         }
     }
 
+    @Test("an upload whose file cannot be read is an I/O error naming the file, found before sending")
+    func unreadableUpload() async {
+        let configuration = Configuration(region: "cn-hangzhou", endpoint: "http://127.0.0.1:9",
+                                          credentialsProvider: StaticCredentialsProvider(accessKeyId: "ak", accessKeySecret: "sk"))
+        let bucket = OSSClient(configuration: configuration, retryPolicy: .none).bucket("examplebucket")
+        let path = "/nonexistent-\(UUID().uuidString)/in.bin"
+        do {
+            try await bucket.putObject("a.bin", fromFile: path)
+            Issue.record("uploaded a file that does not exist")
+        } catch {
+            #expect(error.kind == .io, "\(error)")
+            #expect(error.fileError?.path == path, "\(error)")
+            #expect(error.fileError?.operation == "reading", "\(error)")
+            #expect(error.transportError == nil, "nothing was sent: \(error)")
+        }
+    }
+
     @Test("kinds, accessors and equality")
     func kindsAndAccessors() {
         let argument = OSSError.invalidArgument(parameter: "key", reason: "empty")
