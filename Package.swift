@@ -46,6 +46,10 @@ let package = Package(
     targets: [
         // The package's one lock (`LockedValue`, on pthreads). No dependencies; every module may use it.
         .target(name: "OSSLocking"),
+        // The bottom of the client: the request and header model, the one base64, percent-encoding,
+        // signing times, the bucket and key naming rules, the MIME table. Depends on nothing and links
+        // nothing (ManifestTests proves it), so every module, on every platform, can share it.
+        .target(name: "OSSCore"),
         // OpenSSL libcrypto, found with pkg-config. Only HMAC and digests are used. Not on Apple platforms.
         .systemLibrary(
             name: "COpenSSL",
@@ -68,9 +72,9 @@ let package = Package(
         ),
         // Pure V4/V1 request signing. Depends only on the crypto interface, so the local OSS can
         // verify signatures without depending on the client.
-        .target(name: "OSSSigner", dependencies: ["OSSCrypto"]),
-        // The transport abstraction: requests, streamed responses, transport errors. No dependencies.
-        .target(name: "OSSHTTP"),
+        .target(name: "OSSSigner", dependencies: ["OSSCore", "OSSCrypto"]),
+        // The transport contract: requests, streamed responses, transport errors. Only the core below it.
+        .target(name: "OSSHTTP", dependencies: ["OSSCore"]),
         // libcurl with typed shims for its variadic setopt calls.
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
         // The default transport on Linux: libcurl's multi interface on a thread of its own.
@@ -78,7 +82,7 @@ let package = Package(
         // URLSession: the default on Apple platforms, selectable on Linux.
         .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP", "OSSLocking"]),
         // The x-oss-process language for images: parse, validate, build. No codecs.
-        .target(name: "OSSImageProcess"),
+        .target(name: "OSSImageProcess", dependencies: ["OSSCore"]),
         // FreeType and HarfBuzz for watermark text, found with pkg-config (harfbuzz's flags name
         // FreeType's headers too). Only CImageCodecs's Text.c uses them.
         .systemLibrary(
@@ -98,7 +102,7 @@ let package = Package(
         .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs", "OSSLocking"]),
         // The client: credentials, configuration, endpoints, validation, operations.
         .target(name: "OSS", dependencies: [
-            "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO", "OSSImageProcess", "OSSLocking",
+            "OSSCore", "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO", "OSSImageProcess", "OSSLocking",
             .target(name: "OSSCurlTransport", condition: .when(platforms: otherPlatforms)),
             .target(name: "OSSURLSessionTransport", condition: .when(platforms: applePlatforms)),
             .product(name: "Logging", package: "swift-log"),
@@ -111,7 +115,7 @@ let package = Package(
         // local OSS's storage. Apart from OSSFileIO so that the client's closure holds no C.
         .target(name: "OSSConfinedFiles", dependencies: ["OSSFileIO", "CFileIOShim"]),
         // OSS semantics on a folder, transport-independent: request in, response out.
-        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSHTTP", "OSSImageProcess", "OSSLocking"]),
+        .target(name: "OSSLocalService", dependencies: ["OSSCore", "OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSLocking"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
             "OSSLocalService", "OSSLocking",
@@ -137,12 +141,13 @@ let package = Package(
         // Runs the built `oss` binary; imports the command module for the parts tested directly (the progress bar).
         .testTarget(name: "OSSCommandTests", dependencies: ["OSSCommand"]),
         .testTarget(name: "OSSImageTests", dependencies: ["OSSImageProcess", "OSSImage", "OSSLocking"]),
+        .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore"]),
         .testTarget(name: "OSSSignerTests", dependencies: [
-            "OSSSigner", "OSSCrypto",
+            "OSSCore", "OSSSigner", "OSSCrypto",
             // liblzma directly, as the reference the pure-Swift CRC-64 is checked against.
             .target(name: "CLZMA", condition: .when(platforms: otherPlatforms)),
         ]),
-        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSHTTP", "OSSLocking"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSCore", "OSSHTTP", "OSSLocking"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
@@ -153,7 +158,7 @@ let package = Package(
 // Image formats the local kernels learn later (GIF, TIFF, HEIC, AVIF) add a Fuzz<Format> here.
 let fuzzTargets = ["FuzzXML", "FuzzProcess", "FuzzService", "FuzzJPEG", "FuzzPNG", "FuzzWebP", "FuzzBMP", "FuzzGIF", "FuzzTIFF", "FuzzHEIC", "FuzzAVIF"]
 package.targets.append(.target(name: "FuzzHarness", dependencies: [
-    "OSS", "OSSCrypto", "OSSHTTP", "OSSImage", "OSSImageProcess", "OSSLocalService", "OSSLocking", "OSSOffline", "OSSSigner",
+    "OSS", "OSSCore", "OSSCrypto", "OSSHTTP", "OSSImage", "OSSImageProcess", "OSSLocalService", "OSSLocking", "OSSOffline", "OSSSigner",
 ], path: "Fuzz/Harness"))
 for name in fuzzTargets {
     package.targets.append(.executableTarget(name: name, dependencies: ["FuzzHarness"], path: "Fuzz/Targets/\(name)"))

@@ -108,7 +108,9 @@ for target in "${targets[@]}"; do
     crashes=Fuzz/Crashes/$target
     mkdir -p "$work" "$crashes"
     before=$(ls "$crashes" | grep -v '\.report$' | sort || true)
-    flags=(-max_total_time="$seconds" -max_len="${MAXLEN[$target]}" -timeout=20 -rss_limit_mb=4096
+    # A unit slower than the timeout is a finding (timeout-*); libFuzzer's own "slow unit" report
+    # (10 s by default) would otherwise save inputs that are merely slow on a loaded machine.
+    flags=(-max_total_time="$seconds" -max_len="${MAXLEN[$target]}" -timeout=20 -report_slow_units=20 -rss_limit_mb=4096
            -artifact_prefix="$crashes/" -print_final_stats=1)
     [[ -f Fuzz/Dictionaries/$target.dict ]] && flags+=(-dict=Fuzz/Dictionaries/"$target".dict)
     [[ $keep_going == 1 ]] && flags+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)

@@ -1,3 +1,4 @@
+import OSSCore
 import OSSCrypto
 import OSSImageProcess
 import OSSLocalService
@@ -31,7 +32,7 @@ extension ServiceFuzzing {
             ("virtual-host", RawHTTPRequest(method: "GET", target: "/photo.jpg", headers: [("Host", "\(publicBucket).localhost:9000")])),
             ("put", RawHTTPRequest(method: "PUT", target: "/\(publicBucket)/new%2Fkey.txt",
                                    headers: [("Host", host), ("Content-Length", "\(note.count)"), ("Content-Type", "text/plain"),
-                                             ("Content-MD5", base64(Crypto.md5(note))), ("x-oss-meta-a", "b"), ("Cache-Control", "no-cache")],
+                                             ("Content-MD5", Base64.encode(Crypto.md5(note))), ("x-oss-meta-a", "b"), ("Cache-Control", "no-cache")],
                                    body: note)),
             ("put-expect", RawHTTPRequest(method: "PUT", target: "/\(publicBucket)/e.txt",
                                           headers: [("Host", host), ("Expect", "100-continue"), ("Content-Length", "\(note.count)")], body: note)),

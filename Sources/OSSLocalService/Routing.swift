@@ -127,7 +127,7 @@ enum SubResources {
             operation = .getObject
         case (.object, "POST") where selectors == ["x-oss-process"]: operation = .processObject
         case (.object, "PUT") where selectors.isEmpty:
-            if headers.contains(where: { $0.name.lowercased() == "x-oss-copy-source" }) {
+            if headers.containsHeader("x-oss-copy-source") {
                 throw ServiceError.notImplemented("CopyObject (PUT with x-oss-copy-source) is not implemented by this local OSS; nothing was changed.")
             }
             operation = .putObject

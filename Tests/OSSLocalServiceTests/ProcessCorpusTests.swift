@@ -53,7 +53,7 @@ struct ProcessCorpusTests {
             let typed = try await bucket.presign("example.jpg", process: try ImageProcess(parsing: text), expiresIn: 300)
             #expect(Self.same(Self.processInQuery(typed.url), text), "typed \(text)")
             // Fetched as a browser would, with no header of ours.
-            let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: "GET", url: presigned.url, headers: []))
+            let response = try await OSSClient.defaultTransport.send(TransportRequest(method: "GET", url: presigned.url, headers: []))
             _ = try await response.body.collect(upTo: 1 << 16)
             #expect(response.status == 200, "\(text)")
             let seen = processor.take()
@@ -100,7 +100,7 @@ struct ProcessCorpusTests {
                     try await operation()
                     Issue.record("\(text) was sent")
                 } catch {
-                    guard case let .invalidProcess(refusal) = error else { Issue.record("\(text): \(error)"); return }
+                    guard let refusal = error.processError else { Issue.record("\(text): \(error)"); return }
                     #expect(refusal.action == action && refusal.parameter == parameter && refusal.ec == ec, "\(text): \(refusal)")
                     #expect("\(error)".contains(ec ?? action), "\(text): \(error)")
                 }

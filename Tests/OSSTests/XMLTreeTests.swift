@@ -161,8 +161,8 @@ struct XMLTreeTests {
     struct CannedTransport: Transport {
         let status: Int
         let body: [UInt8]
-        func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-            HTTPResponse(status: status, headers: [("Content-Type", "application/xml")], body: HTTPResponseBody(bytes: body))
+        func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
+            TransportResponse(status: status, headers: [HTTPHeaderField("Content-Type", "application/xml")], body: HTTPResponseBody(bytes: body))
         }
     }
 
@@ -178,7 +178,7 @@ struct XMLTreeTests {
             _ = try await client(CannedTransport(status: 403, body: deep)).bucket("examplebucket").headObject("a.jpg")
             Issue.record("expected an error")
         } catch {
-            guard case let .server(server) = error else { Issue.record("wrong error \(error)"); return }
+            guard let server = error.serverError else { Issue.record("wrong error \(error)"); return }
             #expect(server.status == 403)
             #expect(server.code.rawValue == "AccessDenied")
         }
@@ -186,7 +186,7 @@ struct XMLTreeTests {
             _ = try await client(CannedTransport(status: 403, body: Array(Self.errorBody.utf8))).bucket("examplebucket").deleteObject("a.jpg")
             Issue.record("expected an error")
         } catch {
-            guard case let .server(server) = error else { Issue.record("wrong error \(error)"); return }
+            guard let server = error.serverError else { Issue.record("wrong error \(error)"); return }
             #expect(server.code.rawValue == "SignatureDoesNotMatch")
             #expect(server.ec == "0002-00000040")
         }
