@@ -23,27 +23,25 @@ enum Interruption {
     /// Runs `body` in a task that the three signals cancel; rethrows its error unless a signal
     /// came, in which case it exits with `128 + signal`.
     static func run(_ body: @escaping @Sendable () async throws -> Void) async throws {
-        let task = Task { try await body() }
-        let sources = [SIGINT, SIGTERM, SIGHUP].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                let earlier = received.withLock { received -> Int32 in
-                    defer { if received == 0 { received = number } }
-                    return received
-                }
-                guard earlier == 0 else {
-                    // A second signal: the user insists.
-                    _exit(128 + earlier)
-                }
-                task.cancel()
-                DispatchQueue.global().asyncAfter(deadline: .now() + cleanupDeadline) { _exit(128 + number) }
+        // The sources are in place before the work starts, so no signal falls between the two.
+        let task = LockedValue<Task<Void, any Error>?>(nil)
+        let sources = SignalSources.install([SIGINT, SIGTERM, SIGHUP]) { number in
+            let earlier = received.withLock { received -> Int32 in
+                defer { if received == 0 { received = number } }
+                return received
             }
-            source.resume()
-            return source
+            guard earlier == 0 else {
+                // A second signal: the user insists.
+                _exit(128 + earlier)
+            }
+            task.load()?.cancel()
+            DispatchQueue.global().asyncAfter(deadline: .now() + cleanupDeadline) { _exit(128 + number) }
         }
-        let result = await task.result
-        sources.forEach { $0.cancel() }
+        let work = Task { try await body() }
+        task.withLock { $0 = work }
+        if received.load() != 0 { work.cancel() }
+        let result = await work.result
+        sources.cancel()
         let number = received.load()
         if number != 0 { throw ExitCode(128 + number) }
         try result.get()

@@ -96,13 +96,7 @@ struct Serve: AsyncParsableCommand {
         // Signals are caught before the URL is printed, so a supervisor that stops the server as
         // soon as it has read the URL still gets a clean exit.
         let shutdown = ShutdownSignal()
-        let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { shutdown.trigger() }
-            source.resume()
-            return source
-        }
+        let signals = SignalSources.install([SIGINT, SIGTERM]) { _ in shutdown.trigger() }
         guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else {
             throw ValidationError("oss serve needs macOS 14 or later")
         }
@@ -111,7 +105,7 @@ struct Serve: AsyncParsableCommand {
         print(server.baseURL)
         fflush(nil)
         try await server.run()
-        signals.forEach { $0.cancel() }
+        signals.cancel()
     }
 }
 

@@ -106,6 +106,26 @@ struct CommandLineTests {
         #expect(server.stop() == 0)
     }
 
+    @Test("oss serve stopped the moment it has printed its URL still exits cleanly, every time")
+    func serveStoppedAtOnce() throws {
+        // A signal source registers asynchronously; a SIGTERM sent between `signal(SIG_IGN)` and
+        // the registration was ignored, and the server never stopped (seen as a hung test run).
+        for round in 1...12 {
+            let server = try Server()
+            server.process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while server.process.isRunning && Date() < deadline { usleep(20_000) }
+            if server.process.isRunning {
+                kill(server.process.processIdentifier, SIGKILL)
+                server.process.waitUntilExit()
+                Issue.record("round \(round): oss serve ignored a SIGTERM sent right after its URL")
+                return
+            }
+            #expect(server.process.terminationStatus == 0, "round \(round)")
+            try? FileManager.default.removeItem(atPath: server.root)
+        }
+    }
+
     @Test("put, ls, head, get (file and stdout), presign, rm, and errors with exit codes")
     func objectCommands() throws {
         let server = try Server()

@@ -75,10 +75,19 @@ struct ImageContainmentTests {
     func slowDownPastTheQueue() async throws {
         let processor = ImageObjectProcessor(workers: 1, maximumQueued: 1)
         let fixture = try await fixture(processor)
-        let running = try await startProcessing(fixture, Self.expensive)
+        // The only worker and the only queue place are held by jobs that end when the test says,
+        // so the refusal does not depend on how fast this machine rotates photos.
+        let release = DispatchSemaphore(value: 0)
+        func held() -> Task<Void, any Error> {
+            Task { try await processor.pool.run(cost: 0, cancellation: ImageCancellation()) { release.wait() } }
+        }
+        let running = held()
         try await eventually("the first job runs") { processor.statistics.running == 1 }
-        let waiting = try await startProcessing(fixture, Self.expensive)
+        let waiting = held()
         try await eventually("the second job waits") { processor.statistics.queued == 1 }
+        var released = false
+        defer { if !released { release.signal(); release.signal() } }
+
         let refused = try await startProcessing(fixture, "image/rotate,90")
         let reply = try await RawHTTPConnection.offPool { try refused.receive(until: "</Error>\n") }
         let response = try #require(RawHTTPResponse(reply))
@@ -88,18 +97,21 @@ struct ImageContainmentTests {
         #expect(body.contains("<Code>SlowDown</Code>"))
         #expect(body.contains("<EC>0040-00000503</EC>"))
         #expect(processor.statistics.refused == 1)
-        // The SDK retries it (after the Retry-After second), as it does OSS's own 503s. On a
-        // loaded machine the running job may end while the SDK waits; then a retry succeeds,
-        // which still shows a refusal followed by another attempt.
+        // The SDK retries it after each Retry-After second, as it does OSS's own 503s, and gives
+        // up with OSS's error once its attempts are spent.
         do {
             _ = try await fixture.client().bucket("public-bucket").getObjectData("photo.jpg", process: "image/rotate,90")
-            #expect(processor.statistics.refused >= 1 + 1, "the SDK's call succeeded without ever being refused")
+            Issue.record("the SDK's call succeeded while the queue was full")
         } catch {
             guard let server = error.serverError else { Issue.record("\(error)"); return }
             #expect(server.status == 503 && server.ec == "0040-00000503")
             #expect(processor.statistics.refused == 1 + 3)
         }
-        running.close()
-        waiting.close()
+        released = true
+        release.signal()
+        release.signal()
+        try await running.value
+        try await waiting.value
+        refused.close()
     }
 }
