@@ -1,0 +1,151 @@
+import OSSImageProcess
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `bright` and `contrast`: the output's change of tone must be the kernel's.
+///
+/// The change is measured from the same process without the action (same geometry, same other
+/// actions), over the meaningful area: the mean luma moves by the brightness step, the spread
+/// (standard deviation) scales with the contrast. OSS does not document either curve, so the
+/// output may differ from ours by ``VerificationThresholds/toneTolerance`` of the change; a
+/// flipped sign, a half step or a missing step is further off than that.
+enum ToneCheck {
+    static func check(_ action: ImageAction, at index: Int, context: VerificationContext) throws(ImageError) -> VerificationCheck {
+        let spelling = context.spelling(index)
+        guard let without = try context.pictureWithout(index) else {
+            return VerificationCheck(name: "tone", action: spelling, measured: "not measured", threshold: "-", passed: true,
+                                     explanation: "the process without this action makes another size, so its change cannot be isolated; the pixel check stands")
+        }
+        let t = context.thresholds, budget = context.budget
+        let base = try Measures.lumaStatistics(without, offset: .zero, mask: context.meaningful, budget: budget)
+        let ours = try Measures.lumaStatistics(context.reference, offset: .zero, mask: context.meaningful, budget: budget)
+        let theirs = try Measures.lumaStatistics(context.actual, offset: context.offset, mask: context.meaningful, budget: budget)
+        let expectedShift = ours.mean - base.mean, actualShift = theirs.mean - base.mean
+        // Spread ratios in logs (+1 keeps a flat image finite).
+        let expectedScale = log((ours.spread + 1) / (base.spread + 1)), actualScale = log((theirs.spread + 1) / (base.spread + 1))
+        let meanBar = max(t.toneTolerance * abs(expectedShift), t.toneMeanFloor)
+        let spreadBar = max(t.toneTolerance * abs(expectedScale), t.toneSpreadFloor)
+        let meanOK = abs(actualShift - expectedShift) <= meanBar
+        let spreadOK = abs(actualScale - expectedScale) <= spreadBar
+        func ratio(_ logValue: Double) -> String { "×" + VerificationReport.fixed(exp(logValue), decimals: 2) }
+        let measured = "mean \(VerificationReport.signed(actualShift)), spread \(ratio(actualScale))"
+        let threshold = "mean \(VerificationReport.signed(expectedShift)) ± \(VerificationReport.fixed(meanBar, decimals: 1)), spread \(ratio(expectedScale)) ± \(VerificationReport.fixed(spreadBar, decimals: 2)) in log"
+        var problems: [String] = []
+        if !meanOK {
+            problems.append(expectedShift.sign != actualShift.sign && abs(expectedShift) > t.toneMeanFloor
+                            ? "the brightness moved the other way" : "the brightness moved \(VerificationReport.signed(actualShift)) where ours moved \(VerificationReport.signed(expectedShift))")
+        }
+        if !spreadOK {
+            problems.append(expectedScale.sign != actualScale.sign && abs(expectedScale) > t.toneSpreadFloor
+                            ? "the contrast changed the other way" : "the contrast scaled \(ratio(actualScale)) where ours scaled \(ratio(expectedScale))")
+        }
+        let explanation = problems.isEmpty
+            ? "luma against the same process without \(action.name): the same change as ours"
+            : problems.joined(separator: "; ")
+        return VerificationCheck(name: "tone", action: spelling, measured: measured, value: actualShift, threshold: threshold,
+                                 passed: meanOK && spreadOK, explanation: explanation)
+    }
+}
+
+/// `blur` and `sharpen`: the output's change of sharpness must be the kernel's.
+///
+/// Sharpness is the mean luma gradient over the meaningful area, measured in the output, in
+/// ours, and in the same process without the action. The change is compared in logs, as a share
+/// of ours (``VerificationThresholds/sharpnessShare``): a blur must be blurrier than its input and
+/// about as blurry as ours (none, or far too much, fails); a sharpen the reverse.
+enum SharpnessCheck {
+    static func check(_ action: ImageAction, at index: Int, context: VerificationContext) throws(ImageError) -> VerificationCheck {
+        let spelling = context.spelling(index)
+        guard let without = try context.pictureWithout(index) else {
+            return VerificationCheck(name: "sharpness", action: spelling, measured: "not measured", threshold: "-", passed: true,
+                                     explanation: "the process without this action makes another size, so its change cannot be isolated; the pixel check stands")
+        }
+        let budget = context.budget, range = context.thresholds.sharpnessShare
+        let base = try Measures.sharpness(without, offset: .zero, mask: context.meaningful, budget: budget)
+        let ours = try Measures.sharpness(context.reference, offset: .zero, mask: context.meaningful, budget: budget)
+        let theirs = try Measures.sharpness(context.actual, offset: context.offset, mask: context.meaningful, budget: budget)
+        let expectedChange = log((ours + 0.01) / (base + 0.01)), actualChange = log((theirs + 0.01) / (base + 0.01))
+        let verb = action.name == "blur" ? "blurs" : "sharpens"
+        let threshold = "\(VerificationReport.fixed(range.lowerBound, decimals: 2))...\(VerificationReport.fixed(range.upperBound, decimals: 2)) of ours (gradient ×\(VerificationReport.fixed(exp(expectedChange), decimals: 2)))"
+        // An input with no detail (a flat image) shows no change: then only "no change" is right.
+        guard abs(expectedChange) >= 0.02 else {
+            let passed = abs(actualChange) < 0.05
+            return VerificationCheck(name: "sharpness", action: spelling, measured: "gradient ×\(VerificationReport.fixed(exp(actualChange), decimals: 2))",
+                                     value: actualChange, threshold: "about ×1.00 (the input has no detail to change)", passed: passed,
+                                     explanation: passed ? "no detail to \(action.name), and none changed" : "the input has no detail, yet the output's changed")
+        }
+        let share = actualChange / expectedChange
+        let passed = range.contains(share)
+        let explanation: String
+        if passed {
+            explanation = "mean luma gradient \(VerificationReport.fixed(theirs, decimals: 2)) against ours \(VerificationReport.fixed(ours, decimals: 2)) and \(VerificationReport.fixed(base, decimals: 2)) without \(action.name): \(verb) as ours does"
+        } else if share <= 0.1 {
+            explanation = "gradient \(VerificationReport.fixed(theirs, decimals: 2)) against \(VerificationReport.fixed(base, decimals: 2)) without \(action.name): the output does not \(action.name)"
+        } else if share < range.lowerBound {
+            explanation = "gradient \(VerificationReport.fixed(theirs, decimals: 2)) against ours \(VerificationReport.fixed(ours, decimals: 2)): far less than ours"
+        } else {
+            explanation = "gradient \(VerificationReport.fixed(theirs, decimals: 2)) against ours \(VerificationReport.fixed(ours, decimals: 2)): far more than ours"
+        }
+        return VerificationCheck(name: "sharpness", action: spelling, measured: "\(VerificationReport.fixed(share, decimals: 2)) of ours (gradient ×\(VerificationReport.fixed(exp(actualChange), decimals: 2)))",
+                                 value: share, threshold: threshold, passed: passed, explanation: explanation)
+    }
+}
+
+/// `resize,m_pad`'s fill: the area the pad colour covers in ours must be that colour in the output.
+///
+/// The area is found by running the process again with every pad colour changed: the pixels that
+/// change are the pad's, wherever later actions moved them. Its edge band is left out (the image
+/// on it may sit a pixel away).
+enum FillCheck {
+    static func check(context: VerificationContext) throws(ImageError) -> VerificationCheck {
+        let budget = context.budget, t = context.thresholds
+        let changed = context.actions.map { action -> ImageAction in
+            guard case var .resize(resize) = action, resize.mode == .pad else { return action }
+            let (r, g, b) = ImageKernels.hexColor(resize.color)
+            resize.color = hex(r ^ 0x80) + hex(g ^ 0x80) + hex(b ^ 0x80)
+            return .resize(resize)
+        }
+        let plain = try ImageVerifier.kernelPicture(context.process, actions: context.actions + [.format(.png)], source: context.source, channels: 4, budget: budget)
+        let other = try ImageVerifier.kernelPicture(context.process, actions: changed + [.format(.png)], source: context.source, channels: 4, budget: budget)
+        let width = context.reference.width, height = context.reference.height
+        guard plain.width == width, plain.height == height, other.width == width, other.height == height else {
+            return VerificationCheck(name: "fill", measured: "not measured", threshold: "-", passed: true, explanation: "the pad's area could not be isolated")
+        }
+        var fill = Mask(width: width, height: height, value: false)
+        for i in 0..<fill.bits.count {
+            var differs = false
+            for c in 0..<3 where abs(Int(plain.rgb[i * 3 + c]) - Int(other.rgb[i * 3 + c])) > 64 { differs = true }
+            fill.bits[i] = differs
+        }
+        fill = try fill.eroded(by: context.band, budget: budget)
+        var total = 0, matched = 0
+        for i in 0..<fill.bits.count where fill.bits[i] {
+            total += 1
+            var close = true
+            for c in 0..<3 where abs(Int(plain.rgb[i * 3 + c]) - Int(context.actual.rgb[i * 3 + c])) > t.fillTolerance { close = false }
+            if close { matched += 1 }
+        }
+        let colour = context.actions.compactMap { action -> String? in
+            if case let .resize(resize) = action, resize.mode == .pad { return resize.color } else { return nil }
+        }.last ?? "FFFFFF"
+        guard total > 0 else {
+            return VerificationCheck(name: "fill", measured: "no pad area", threshold: "-", passed: true,
+                                     explanation: "the image fills the pad's box: there is no colour to check")
+        }
+        let share = Double(matched) / Double(total)
+        let passed = share >= t.minimumFillMatch
+        return VerificationCheck(name: "fill", measured: VerificationReport.fixed(share * 100, decimals: 1) + "% #\(colour.uppercased())", value: share,
+                                 threshold: ">= \(VerificationReport.fixed(t.minimumFillMatch * 100, decimals: 0))% within \(t.fillTolerance) levels",
+                                 passed: passed,
+                                 explanation: passed ? "the pad area (\(total) pixels off its edge) is the colour asked for"
+                                     : "the pad area (\(total) pixels off its edge) is not #\(colour.uppercased()): wrong pad colour")
+    }
+
+    static func hex(_ value: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(value >> 4)], digits[Int(value & 15)]])
+    }
+}
