@@ -79,9 +79,20 @@ let package = Package(
         .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP", "OSSLocking"]),
         // The x-oss-process language for images: parse, validate, build. No codecs.
         .target(name: "OSSImageProcess"),
-        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp stays in C).
-        .target(name: "CImageCodecs", linkerSettings: [
+        // FreeType and HarfBuzz for watermark text, found with pkg-config (harfbuzz's flags name
+        // FreeType's headers too). Only CImageCodecs's Text.c uses them.
+        .systemLibrary(
+            name: "CFreeType",
+            pkgConfig: "harfbuzz",
+            providers: [.apt(["libharfbuzz-dev", "libfreetype-dev"])]
+        ),
+        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp
+        // stays in C); giflib, libtiff, libheif (x265 for HEVC) and libavif (aom for AV1); FreeType
+        // and HarfBuzz render watermark text.
+        .target(name: "CImageCodecs", dependencies: ["CFreeType"], linkerSettings: [
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
+            .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"), .linkedLibrary("avif"),
+            .linkedLibrary("freetype"), .linkedLibrary("harfbuzz"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
         .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs", "OSSLocking"]),
@@ -112,7 +123,7 @@ let package = Package(
         .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO", "OSSLocking"]),
         // The `oss` command-line tool.
         .executableTarget(name: "OSSCommand", dependencies: [
-            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSLocking",
+            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSConfinedFiles", "OSSLocking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO", "OSSConfinedFiles", "OSSLocking",
@@ -135,3 +146,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (Fuzz/README.md). Each is an executable whose ordinary build replays its seed corpus
+// through the same function libFuzzer drives in a `scripts/fuzz.sh` build (-sanitize=fuzzer with
+// AddressSanitizer, -DOSS_FUZZ, scratch path .build-fuzz). No products: nothing here ships.
+// Image formats the local kernels learn later (GIF, TIFF, HEIC, AVIF) add a Fuzz<Format> here.
+let fuzzTargets = ["FuzzXML", "FuzzProcess", "FuzzService", "FuzzJPEG", "FuzzPNG", "FuzzWebP", "FuzzBMP"]
+package.targets.append(.target(name: "FuzzHarness", dependencies: [
+    "OSS", "OSSCrypto", "OSSHTTP", "OSSImage", "OSSImageProcess", "OSSLocalService", "OSSLocking", "OSSOffline", "OSSSigner",
+], path: "Fuzz/Harness"))
+for name in fuzzTargets {
+    package.targets.append(.executableTarget(name: name, dependencies: ["FuzzHarness"], path: "Fuzz/Targets/\(name)"))
+}

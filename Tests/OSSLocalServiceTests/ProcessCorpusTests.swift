@@ -10,7 +10,7 @@ import Testing
 final class RecordingProcessor: ObjectProcessor {
     private let seen = LockedValue<[String]>([])
 
-    func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {
+    func process(_ process: String, source: [UInt8], sourceContentType: String, bucketObjects: BucketObjectLoader) async throws -> ProcessedObject {
         seen.withLock { $0.append(process) }
         return ProcessedObject(bytes: Array("processed".utf8), contentType: "text/plain")
     }
