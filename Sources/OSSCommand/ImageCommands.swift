@@ -154,7 +154,8 @@ struct Verify: AsyncParsableCommand {
             Runs the process on the source locally and compares the server's output with the result, \
             check by check: format, size (within 1 px where OSS leaves rounding open), placement, \
             shape and background, pad colour, pixel agreement, and each action's own check (tone, \
-            sharpness, quality, interlace; info and average-hue as OSS's JSON). It prints a line \
+            sharpness, the watermark's ink, place and colour, quality, interlace; info and average-hue \
+            as OSS's JSON). It prints a line \
             per check, or with --json one JSON object with every figure.
             Exit status 0 on a match, 1 on a mismatch, 2 on bad input (a file that cannot be read, \
             a process the local kernels refuse, an output that is not an image).
@@ -164,17 +165,23 @@ struct Verify: AsyncParsableCommand {
     @Option(help: "The process the server applied.") var process: String
     @Argument(help: "What the server returned.") var output: String
     @Flag(help: "Print the report as JSON (every check with its figures) instead of text.") var json = false
+    @Option(help: "The folder that plays the bucket for image watermarks: image_ names a file in it (the source's folder by default).")
+    var objects: String?
 
     func run() async throws {
         let (source, process, output, json) = (self.source, self.process, self.output, self.json)
+        let objects = self.objects ?? Image.folder(of: source)
         let report: VerificationReport
         do {
             let parsed: ImageProcess
             do { parsed = try ImageProcess(parsing: process) } catch { throw ImageError(error) }
             let sourceBytes = try await Self.read(source)
             let outputBytes = try await Self.read(output)
+            let images = try await BlockingIO.run { try Image.watermarkImages(process, in: objects) }
             // Image work stays off Swift's cooperative pool.
-            report = try await BlockingIO.run { try ImageVerifier.verify(source: sourceBytes, process: parsed, output: outputBytes) }
+            report = try await BlockingIO.run {
+                try ImageVerifier.verify(source: sourceBytes, process: parsed, output: outputBytes, watermarkImages: images)
+            }
         } catch let error as ImageError {
             writeStandardError("oss: \(error)\n")
             throw ExitCode(2)

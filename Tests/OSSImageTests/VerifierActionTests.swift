@@ -27,6 +27,9 @@ struct VerifierActionTests {
     static let processes: [(String, [String])] = [
         ("image/resize,w_200", ["format", "size", "placement", "pixels"]),
         ("image/resize,m_fixed,w_100,h_100", ["size", "pixels"]),
+        ("image/resize,m_lfit,w_150,h_150", ["size", "pixels"]),
+        ("image/resize,m_mfit,w_150,h_150", ["size", "pixels"]),
+        ("image/resize,h_600,limit_0", ["size", "pixels"]),
         ("image/resize,m_fill,w_150,h_150", ["size", "pixels"]),
         ("image/resize,m_pad,w_300,h_300,color_FF0000", ["size", "fill", "pixels"]),
         ("image/resize,m_pad,w_300,h_300,color_00FF00/format,png", ["fill"]),
@@ -89,6 +92,9 @@ struct VerifierActionTests {
         // Geometry beyond the allowance.
         ("image/resize,w_200", "image/resize,w_203", ["size"]),
         ("image/resize,m_fixed,w_100,h_100", "image/resize,m_fixed,w_101,h_100", ["size"]),
+        ("image/resize,m_mfit,w_150,h_150", "image/resize,m_lfit,w_150,h_150", ["size"]),
+        // limit_1 (the default) keeps an image smaller than the box as it is.
+        ("image/resize,h_600", "image/resize,h_600,limit_0", ["size"]),
         ("image/rotate,30/format,png", "image/rotate,30/resize,w_486,limit_0/format,png", ["size"]),
         // Squashed instead of cut: same size, other pixels.
         ("image/resize,m_fill,w_150,h_150", "image/resize,m_fixed,w_150,h_150", ["pixels"]),
@@ -105,6 +111,11 @@ struct VerifierActionTests {
         // Wrong radius (size), the circle's centre moved.
         ("image/circle,r_100/format,png", "image/circle,r_90/format,png", ["size"]),
         ("image/circle,r_100/format,png", "image/crop,x_40,w_360/circle,r_100/format,png", ["pixels"]),
+        // Corners of another radius: same size, other shape.
+        ("image/rounded-corners,r_60/format,png", "image/rounded-corners,r_10/format,png", ["shape"]),
+        ("image/rounded-corners,r_60", "image/rounded-corners,r_10", ["shape"]),
+        // A free angle turned the other way, or by another angle, on a canvas of the same size.
+        ("image/rotate,45/format,png", "image/rotate,135/format,png", ["pixels"]),
         // Counter-clockwise instead of clockwise.
         ("image/rotate,90", "image/rotate,270", ["pixels"]),
         ("image/rotate,30/format,png", "image/rotate,330/format,png", ["pixels"]),

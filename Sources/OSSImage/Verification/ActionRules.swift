@@ -37,11 +37,11 @@ enum ActionRules {
             .resampled
         case .bright, .contrast:
             .toned
-        case .watermark:
-            // WATERMARK (wired by the lead after merging): the mark is drawn by OSS's own font
-            // renderer; outside the mark's box the pixels are a copy of the image below. Until
-            // the watermark's own check exists, count the whole image as resampled.
-            .resampled
+        case let .watermark(watermark):
+            // A text mark's box is left out of the pixel check (OSS's fonts are not Debian's);
+            // outside it the pixels are a copy. An image mark is the watermark object through
+            // its own process, resampled by OSS's resampler.
+            watermark.image == nil ? .copy : .resampled
         }
     }
 
@@ -59,7 +59,7 @@ enum ActionRules {
              .averageHue, .info, .format, .quality, .interlace, .opaque:
             return 0
         case .watermark:
-            // WATERMARK (lead): a watermark keeps the image's size.
+            // A watermark keeps the image's size.
             return 0
         }
     }
@@ -102,15 +102,8 @@ enum ActionRules {
         case .resize, .crop, .circle, .roundedCorners, .indexCrop, .rotate, .autoOrient, .format:
             // Size, placement, shape, background, fill and pixels: the checks of the whole output.
             return []
-        case .watermark:
-            // WATERMARK (wired by the lead after merging the watermark branch): add a
-            // `WatermarkCheck` here that (1) finds the mark's box from the kernel run with and
-            // without this action (the pixels that differ), (2) asks that box to differ from the
-            // image below in the output as much as in ours (a missing mark fails), and (3) searches
-            // the mark's placement within ±placementSearch px of ours (a misplaced g, x, y or
-            // voffset fails), leaving pixel agreement inside the box to a loose bar, since OSS's
-            // fonts (FangZheng) are not the ones Debian has.
-            return []
+        case let .watermark(watermark):
+            return try WatermarkCheck.checks(watermark, at: index, context: context)
         case .averageHue, .info, .opaque:
             // Answered as JSON (AnswerChecks) or empty segments.
             return []
@@ -125,9 +118,8 @@ enum FormatRules {
         switch format {
         case .jpg?, .webp?: true
         case .png?, .bmp?, .tiff?: false
-        // FORMATS (wired by the lead after merging the formats branch): HEIC and AVIF are lossy;
-        // GIF is lossless but quantised to 256 colours, which costs photographs about as much as
-        // a lossy encoding, so it takes the lossy bars too.
+        // HEIC and AVIF are lossy. GIF is lossless but quantised to 256 colours, which costs a
+        // photograph about as much as a lossy encoding, so it takes the lossy bars too.
         case .gif?, .heic?, .avif?: true
         case nil: true
         }
@@ -135,8 +127,8 @@ enum FormatRules {
 
     /// Whether `quality` can be measured in the encoded bytes.
     static func measuresQuality(_ format: ImageFormat?) -> Bool {
-        // FORMATS (lead): WebP, HEIC and AVIF keep their quantiser in the bitstream, not in a
-        // table libjpeg's scaling explains; their quality is not measured (the check says so).
+        // WebP, HEIC and AVIF keep their quantiser in the bitstream, not in a table libjpeg's
+        // scaling explains; their quality is not measured (the check says so).
         format == .jpg
     }
 }

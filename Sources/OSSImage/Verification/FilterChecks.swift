@@ -108,8 +108,8 @@ enum FillCheck {
             resize.color = hex(r ^ 0x80) + hex(g ^ 0x80) + hex(b ^ 0x80)
             return .resize(resize)
         }
-        let plain = try ImageVerifier.kernelPicture(context.process, actions: context.actions + [.format(.png)], source: context.source, channels: 4, budget: budget)
-        let other = try ImageVerifier.kernelPicture(context.process, actions: changed + [.format(.png)], source: context.source, channels: 4, budget: budget)
+        let plain = try context.kernel.picture(context.actions + [.format(.png)], channels: 4)
+        let other = try context.kernel.picture(changed + [.format(.png)], channels: 4)
         let width = context.reference.width, height = context.reference.height
         guard plain.width == width, plain.height == height, other.width == width, other.height == height else {
             return VerificationCheck(name: "fill", measured: "not measured", threshold: "-", passed: true, explanation: "the pad's area could not be isolated")

@@ -17,11 +17,17 @@ public enum ImageVerifier {
     /// the comparisons) as they bound ``ImageProcessor/process(_:source:limits:cancellation:)-(ImageProcess,_,_,_)``.
     /// A process the kernels refuse, or an output that is not an image (for an image answer),
     /// throws; a mismatch is a report whose ``VerificationReport/matches`` is false.
+    ///
+    /// `watermarkImages` are the objects the process's image watermarks name (`image_`), by key,
+    /// as ``ImageProcessor/process(_:source:watermarkImages:limits:cancellation:)-(ImageProcess,_,_,_,_)``
+    /// takes them.
     public static func verify(source: [UInt8], process: ImageProcess, output: [UInt8],
+                              watermarkImages: [String: [UInt8]] = [:],
                               thresholds: VerificationThresholds = VerificationThresholds(),
                               limits: ImageWorkLimits = .oss, cancellation: ImageCancellation? = nil) throws(ImageError) -> VerificationReport {
         let budget = ImageWorkBudget(limits: limits, cancellation: cancellation)
-        let expected = try ImageProcessor.run(process, source: source, budget: budget)
+        let kernel = KernelRunner(process: process, source: source, watermarkImages: watermarkImages, budget: budget)
+        let expected = try ImageProcessor.run(process, source: source, budget: budget, watermarkImages: watermarkImages)
         guard let expectedFormat = expected.format else {
             return try AnswerChecks.verify(source: source, process: process, expected: expected, output: output, thresholds: thresholds)
         }
@@ -54,7 +60,7 @@ public enum ImageVerifier {
         // written as PNG, whose background is transparent where the JPEG's is white.
         let makesShape = actions.contains(where: ActionRules.makesShape)
         let shape: Picture? = transparent ? reference
-            : makesShape ? try kernelPicture(process, actions: actions + [.format(.png)], source: source, channels: 4, budget: budget) : nil
+            : makesShape ? try kernel.picture(actions + [.format(.png)], channels: 4) : nil
         let width = reference.width, height = reference.height
         var inside = Mask(width: width, height: height, value: true)
         if let shape, shape.width == width, shape.height == height {
@@ -64,6 +70,14 @@ public enum ImageVerifier {
         let edge = try inside.edge(band: band, budget: budget)
         var meaningful = inside
         for i in 0..<meaningful.bits.count where edge.bits[i] { meaningful.bits[i] = false }
+        // A text mark is drawn by OSS's fonts, not Debian's: its box is the watermark check's
+        // (WatermarkCheck), not the pixel check's.
+        let marks = try MarkInk.find(actions: actions, reference: reference, kernel: kernel, transparent: transparent, thresholds: thresholds)
+        for (index, mark) in marks {
+            guard case let .watermark(watermark) = actions[index], watermark.text != nil, let box = mark.box else { continue }
+            let grown = box.expanded(by: mark.slack + band, width: width, height: height)
+            for y in grown.minY...grown.maxY { for x in grown.minX...grown.maxX { meaningful.bits[y * width + x] = false } }
+        }
 
         if !inside.inverted.isEmpty {
             let (shapeCheck, backgroundCheck, iou, background) = try shapeChecks(reference: reference, actual: actual, inside: inside, edge: edge,
@@ -84,9 +98,9 @@ public enum ImageVerifier {
         report.checks.append(pixelCheck(psnr: psnr, pixels: pixels, class: pixelClass, lossy: lossy, shaped: !inside.inverted.isEmpty,
                                         band: band, thresholds: thresholds))
 
-        let context = VerificationContext(source: source, process: process, actions: actions, output: output, expected: expected,
+        let context = VerificationContext(kernel: kernel, actions: actions, output: output, expected: expected,
                                           thresholds: thresholds, budget: budget, reference: reference, actual: actual,
-                                          meaningful: meaningful, offset: offset, transparent: transparent, band: band)
+                                          meaningful: meaningful, offset: offset, transparent: transparent, band: band, marks: marks)
         if actions.contains(where: ActionRules.fillsWithColour) {
             report.checks.append(try FillCheck.check(context: context))
         }
@@ -95,15 +109,6 @@ public enum ImageVerifier {
             report.checks += try ActionRules.checks(for: action, at: index, context: context)
         }
         return report
-    }
-
-    /// Our kernel's result for `process` with `actions` in place of its own, decoded.
-    static func kernelPicture(_ process: ImageProcess, actions: [ImageAction], source: [UInt8], channels: Int, budget: ImageWorkBudget) throws(ImageError) -> Picture {
-        var variant = process
-        variant.actions = actions
-        let result = try ImageProcessor.run(variant, source: source, budget: budget)
-        let (bitmap, _) = try ImageCodecs.decode(result.bytes, channels: channels, budget: budget)
-        return try Picture(bitmap, budget: budget)
     }
 
     // MARK: The checks of every image answer
@@ -210,8 +215,9 @@ public enum ImageVerifier {
 
 /// Everything the checks of one verification share.
 struct VerificationContext {
-    let source: [UInt8]
-    let process: ImageProcess
+    let kernel: KernelRunner
+    var source: [UInt8] { kernel.source }
+    var process: ImageProcess { kernel.process }
     /// The process's actions, empty segments included (indices as in `process.steps`).
     let actions: [ImageAction]
     let output: [UInt8]
@@ -229,6 +235,8 @@ struct VerificationContext {
     let transparent: Bool
     /// The edge band used.
     let band: Int
+    /// Each watermark's ink in our output, by action index.
+    let marks: [Int: MarkInk]
 
     /// The action at `index` as written.
     func spelling(_ index: Int) -> String {
@@ -246,7 +254,25 @@ struct VerificationContext {
     func pictureWithout(_ index: Int) throws(ImageError) -> Picture? {
         var others = actions
         others.remove(at: index)
-        let picture = try ImageVerifier.kernelPicture(process, actions: others, source: source, channels: transparent ? 4 : 3, budget: budget)
+        let picture = try kernel.picture(others, channels: transparent ? 4 : 3)
         return picture.width == reference.width && picture.height == reference.height ? picture : nil
+    }
+}
+
+/// Runs our kernel on the verified source with other actions: the same process without one
+/// action, or written as PNG (to see a shape's alpha), under the verification's budget.
+struct KernelRunner {
+    let process: ImageProcess
+    let source: [UInt8]
+    let watermarkImages: [String: [UInt8]]
+    let budget: ImageWorkBudget
+
+    /// Our kernel's result for the process with `actions` in place of its own, decoded.
+    func picture(_ actions: [ImageAction], channels: Int) throws(ImageError) -> Picture {
+        var variant = process
+        variant.actions = actions
+        let result = try ImageProcessor.run(variant, source: source, budget: budget, watermarkImages: watermarkImages)
+        let (bitmap, _) = try ImageCodecs.decode(result.bytes, channels: channels, budget: budget)
+        return try Picture(bitmap, budget: budget)
     }
 }

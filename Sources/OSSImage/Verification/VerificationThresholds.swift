@@ -69,6 +69,17 @@ public struct VerificationThresholds: Sendable, Hashable {
     /// as blurry as ours, a sharpen the reverse.
     public var sharpnessShare: ClosedRange<Double> = 0.5...1.7
 
+    // MARK: Watermark
+
+    /// The server's ink inside our mark's box (grown by the slack), as a share of our ink:
+    /// another font inks more or less, a missing mark none, a mark of twice the size four times.
+    public var markInk: ClosedRange<Double> = 0.5...2.5
+    /// The server's ink outside our mark's box, as a share of our ink: a mark placed elsewhere
+    /// puts all of it there.
+    public var maximumStrayInk: Double = 0.25
+    /// Largest RGB distance (Euclidean, levels) between the mean colours where both marks are strong.
+    public var maximumMarkColourDistance: Double = 60
+
     // MARK: Encoding and answers
 
     /// How far the JPEG's estimated quality may be from the quality the process asks for.
