@@ -87,7 +87,7 @@ struct PillowVariantTests {
         Variant(process: "image/resize,m_pad,w_300,h_300,color_FF0000", steps: [["op": "pad", "size": [300, 300], "color": "FF0000"]], save: jpeg(85)),
         Variant(process: "image/resize,m_pad,w_300,h_300,color_FF0000/format,png",
                 steps: [["op": "pad", "size": [300, 300], "color": "FF0000", "offset": [0, 38]]], save: png),
-        Variant(process: "image/resize,p_50", steps: [["op": "resize", "size": [200, 150], "filter": "lanczos"]], save: png),
+        Variant(process: "image/resize,p_50/format,png", steps: [["op": "resize", "size": [200, 150], "filter": "lanczos"]], save: png),
         Variant(process: "image/crop,x_10,y_20,w_200,h_100,g_se", steps: [["op": "crop", "rect": [crop.x, crop.y, crop.width, crop.height]]], save: jpeg(75)),
         Variant(process: "image/crop,x_10,y_20,w_200,h_100,g_se", steps: [["op": "crop", "rect": [crop.x - 1, crop.y, crop.width, crop.height]]], save: jpeg(90, subsampling: 1)),
         Variant(process: "image/circle,r_100/format,png", steps: [["op": "circle", "r": 100]], save: png),

@@ -23,7 +23,7 @@ struct VerificationReportTests {
             ("process", { $0.process = "image/circle,r_51" }),
             ("expectedFormat", { $0.expectedFormat = .webp }),
             ("actualFormat", { $0.actualFormat = .jpg }),
-            ("expectedSize", { $0.expectedSize = (101, 101) }),
+            ("expectedSize", { $0.expectedSize = (102, 101) }),
             ("actualSize", { $0.actualSize = (101, 100) }),
             ("placement", { $0.placement = (1, 0) }),
             ("maskIoU", { $0.maskIoU = 0.5 }),

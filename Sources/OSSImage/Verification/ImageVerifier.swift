@@ -152,7 +152,9 @@ public enum ImageVerifier {
             explanation = "best alignment within ±\(search) px, on \(tiles) detailed tiles: within the ±\(allowance) px rounding allowance of an origin OSS does not round as documented"
         } else {
             let edge = abs(offset.dx) == search || abs(offset.dy) == search ? " (at the edge of the search: maybe further)" : ""
-            explanation = "the content is \(offset.dx) px right and \(offset.dy) px down of ours\(edge); rounding explains at most ±\(allowance) px: wrong gravity or offset"
+            let across = offset.dx < 0 ? "\(-offset.dx) px left" : "\(offset.dx) px right"
+            let down = offset.dy < 0 ? "\(-offset.dy) px up" : "\(offset.dy) px down"
+            explanation = "the content is \(across) and \(down) of ours\(edge); rounding explains at most ±\(allowance) px: wrong gravity or offset"
         }
         return VerificationCheck(name: "placement", measured: offset.description, value: Double(max(abs(offset.dx), abs(offset.dy))),
                                  threshold: "±\(allowance) px", passed: within, explanation: explanation)

@@ -49,21 +49,23 @@ enum Measures {
         return (mean, max(0, squares / Double(count) - mean * mean).squareRoot())
     }
 
-    /// Mean gradient magnitude of luma (|right − here| + |below − here|) over the pixels of
-    /// `mask` whose right and lower neighbours are in it too: a blur lowers it, a sharpen raises it.
-    static func sharpness(_ picture: Picture, offset: Offset, mask: Mask, budget: ImageWorkBudget) throws(ImageError) -> Double {
+    /// Mean luma difference between pixels `step` apart (|right − here| + |below − here|) over
+    /// the pixels of `mask` whose right and lower neighbours at that step are in it too: a blur
+    /// lowers it, a sharpen raises it.
+    static func sharpness(_ picture: Picture, offset: Offset, mask: Mask, step: Int = 1, budget: ImageWorkBudget) throws(ImageError) -> Double {
         var total = 0, count = 0
         let width = mask.width
-        for y in 0..<(mask.height - 1) {
+        guard mask.height > step, width > step else { return 0 }
+        for y in 0..<(mask.height - step) {
             try budget.checkpoint()
             let py = y + offset.dy
-            guard py >= 0, py + 1 < picture.height else { continue }
-            for x in 0..<(width - 1) where mask.bits[y * width + x] && mask.bits[y * width + x + 1] && mask.bits[(y + 1) * width + x] {
+            guard py >= 0, py + step < picture.height else { continue }
+            for x in 0..<(width - step) where mask.bits[y * width + x] && mask.bits[y * width + x + step] && mask.bits[(y + step) * width + x] {
                 let px = x + offset.dx
-                guard px >= 0, px + 1 < picture.width else { continue }
+                guard px >= 0, px + step < picture.width else { continue }
                 let index = py * picture.width + px
                 let here = Int(picture.luma[index])
-                total += abs(Int(picture.luma[index + 1]) - here) + abs(Int(picture.luma[index + picture.width]) - here)
+                total += abs(Int(picture.luma[index + step]) - here) + abs(Int(picture.luma[index + step * picture.width]) - here)
                 count += 1
             }
         }

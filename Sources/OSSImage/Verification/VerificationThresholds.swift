@@ -64,10 +64,13 @@ public struct VerificationThresholds: Sendable, Hashable {
     public var toneMeanFloor: Double = 4
     /// ... or by this much in the logarithm of the spread ratio, whichever is larger.
     public var toneSpreadFloor: Double = 0.06
-    /// The output's change of sharpness (log of mean gradient magnitude, from the process without
-    /// the action) as a share of the kernel's: a blur must be blurrier than its input and about
-    /// as blurry as ours, a sharpen the reverse.
-    public var sharpnessShare: ClosedRange<Double> = 0.5...1.7
+    /// The output's change of sharpness (log of the mean luma difference of pixels 1, 4 and 32 px
+    /// apart, from the process without the action) as a multiple of the kernel's, at each scale:
+    /// another Gaussian (Pillow's has no window) or unsharp mask blurs or sharpens somewhat more
+    /// or less; a missing or far stronger one is outside.
+    public var sharpnessRatio: ClosedRange<Double> = 0.5...2.0
+    /// ... or within this much of it in the logarithm, whichever is looser (JPEG noise alone moves it).
+    public var sharpnessFloor: Double = 0.15
 
     // MARK: Watermark
 
