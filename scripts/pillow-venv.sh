@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pillow in a virtualenv under .build/, for the verification tests that re-encode, resample and
 # rotate our kernels' outputs with another library (Tests/OSSImageTests/PillowVariantTests.swift).
-# The tests run this themselves when the venv is missing; run it by hand to prepare it ahead.
+# scripts/test.sh runs it before the tests; the tests never install it themselves (without it
+# they report themselves skipped).
 # Prints the venv's python on success; exits non-zero (and the tests report themselves skipped)
 # when python3's venv or PyPI cannot be reached.
 set -euo pipefail

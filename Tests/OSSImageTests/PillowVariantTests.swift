@@ -3,9 +3,9 @@ import OSSImage
 import OSSImageProcess
 import Testing
 
-/// Pillow in `.build/pillow-venv`, installed by `scripts/pillow-venv.sh` the first time a test
-/// asks (CI reaches PyPI). When it cannot be installed the tests below are reported skipped, by
-/// name, with the reason; they never pass without running.
+/// Pillow in `.build/pillow-venv`, which `scripts/pillow-venv.sh` makes (scripts/test.sh runs it
+/// first, so CI has it). The tests never install anything: without the venv the suite below is
+/// reported skipped, by name, with the reason; it never passes without running.
 enum Pillow {
     static let repository: String = {
         // This file is REPO/Tests/OSSImageTests/PillowVariantTests.swift.
@@ -14,20 +14,16 @@ enum Pillow {
         return String(path)
     }()
 
-    /// The venv's python, or nil when Pillow could not be made available.
+    /// The venv's python when it imports PIL, else nil.
     static let python: String? = {
+        let path = repository + "/.build/pillow-venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repository + "/scripts/pillow-venv.sh"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.standardError
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-c", "import PIL.Image, PIL.ImageDraw, PIL.ImageFilter"]
         do { try process.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let path = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+        return process.terminationStatus == 0 ? path : nil
     }()
 
     static var available: Bool { python != nil }
@@ -56,7 +52,7 @@ enum Pillow {
 /// contrast about the image's mean, anti-aliased masks, and its own info and average-hue answers,
 /// each following OSS's documented semantics. A few variants are a pixel off where OSS leaves
 /// rounding open, and the report must say what it found.
-@Suite("ImageVerifier accepts another library's outputs", .enabled(if: Pillow.available, "Pillow could not be installed into .build/pillow-venv (no python3 venv or no PyPI): SKIPPED, the re-encoded outputs were not verified"))
+@Suite("ImageVerifier accepts another library's outputs", .enabled(if: Pillow.available, "no Pillow in .build/pillow-venv (run scripts/pillow-venv.sh; scripts/test.sh does): SKIPPED, outputs made by another library were not verified"))
 struct PillowVariantTests {
     static let photo = try! SyntheticPhoto.jpeg(width: 400, height: 300, seed: 7)
     static let sideways = ImageCodecs.insertEXIFOrientationForTests(photo, orientation: 6)

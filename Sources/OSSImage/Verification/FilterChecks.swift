@@ -66,9 +66,10 @@ enum ToneCheck {
 
 /// `blur` and `sharpen`: the output's change of sharpness must be the kernel's, at every scale.
 ///
-/// Sharpness at a scale of k px is the mean luma difference between pixels k apart (across and
-/// down) over the meaningful area, measured in the output, in ours, and in the same process
-/// without the action, at 1, 4 and 32 px. Its change (in logs, from the process without the
+/// Sharpness at a scale is the mean luma difference between neighbours (across and down) over
+/// the meaningful area, measured in the output, in ours, and in the same process without the
+/// action: between pixels 1 and 4 px apart, and between the means of neighbouring 8 × 8 blocks
+/// (where noise and fine texture have averaged out). Its change (in logs, from the process without the
 /// action) must be ours times ``VerificationThresholds/sharpnessRatio`` (OSS documents neither
 /// its Gaussian's window nor its sharpen's strength), or within
 /// ``VerificationThresholds/sharpnessFloor`` of ours (JPEG noise alone moves it that much). One
@@ -76,7 +77,13 @@ enum ToneCheck {
 /// far too strong blur is told from ours only at the coarser scales, and a missing sharpen only
 /// at the finer ones.
 enum SharpnessCheck {
-    static let scales = [1, 4, 32]
+    /// Pixel steps; 0 stands for the 8 × 8 block means.
+    static let scales = [1, 4, 0]
+
+    static func sharpness(_ picture: Picture, offset: Offset, mask: Mask, scale: Int, budget: ImageWorkBudget) throws(ImageError) -> Double {
+        scale == 0 ? try Measures.blockSharpness(picture, offset: offset, mask: mask, factor: 8, budget: budget)
+            : try Measures.sharpness(picture, offset: offset, mask: mask, step: scale, budget: budget)
+    }
 
     static func check(_ action: ImageAction, at index: Int, context: VerificationContext) throws(ImageError) -> VerificationCheck {
         let spelling = context.spelling(index)
@@ -88,23 +95,23 @@ enum SharpnessCheck {
         var measured: [String] = [], expected: [String] = [], problems: [String] = []
         var worst = 0.0
         for scale in scales {
-            let base = try Measures.sharpness(without, offset: .zero, mask: context.meaningful, step: scale, budget: budget)
-            let ours = try Measures.sharpness(context.reference, offset: .zero, mask: context.meaningful, step: scale, budget: budget)
-            let theirs = try Measures.sharpness(context.actual, offset: context.offset, mask: context.meaningful, step: scale, budget: budget)
+            let base = try sharpness(without, offset: .zero, mask: context.meaningful, scale: scale, budget: budget)
+            let ours = try sharpness(context.reference, offset: .zero, mask: context.meaningful, scale: scale, budget: budget)
+            let theirs = try sharpness(context.actual, offset: context.offset, mask: context.meaningful, scale: scale, budget: budget)
             let expectedChange = log((ours + 0.05) / (base + 0.05)), actualChange = log((theirs + 0.05) / (base + 0.05))
             let miss = abs(actualChange - expectedChange)
             let ratio = abs(expectedChange) > t.sharpnessFloor ? actualChange / expectedChange : 1
             worst = max(worst, miss)
-            measured.append("×\(VerificationReport.fixed(exp(actualChange), decimals: 2)) at \(scale) px")
+            measured.append("×\(VerificationReport.fixed(exp(actualChange), decimals: 2)) at \(scale == 0 ? "8 px blocks" : "\(scale) px")")
             expected.append("×\(VerificationReport.fixed(exp(expectedChange), decimals: 2))")
             guard miss > t.sharpnessFloor, !t.sharpnessRatio.contains(ratio) || abs(expectedChange) <= t.sharpnessFloor else { continue }
             let direction = action.name == "blur" ? -1.0 : 1.0
             if abs(actualChange) < t.sharpnessFloor && abs(expectedChange) > t.sharpnessFloor {
-                problems.append("at \(scale) px the output does not \(action.name) (gradient ×\(VerificationReport.fixed(exp(actualChange), decimals: 2)), ours ×\(VerificationReport.fixed(exp(expectedChange), decimals: 2)))")
+                problems.append("at \(scale == 0 ? "8 px blocks" : "\(scale) px") the output does not \(action.name) (gradient ×\(VerificationReport.fixed(exp(actualChange), decimals: 2)), ours ×\(VerificationReport.fixed(exp(expectedChange), decimals: 2)))")
             } else if (actualChange - expectedChange) * direction > 0 {
-                problems.append("at \(scale) px the output \(action.name == "blur" ? "blurs" : "sharpens") far more than ours (gradient ×\(VerificationReport.fixed(exp(actualChange), decimals: 2)), ours ×\(VerificationReport.fixed(exp(expectedChange), decimals: 2)))")
+                problems.append("at \(scale == 0 ? "8 px blocks" : "\(scale) px") the output \(action.name == "blur" ? "blurs" : "sharpens") far more than ours (gradient ×\(VerificationReport.fixed(exp(actualChange), decimals: 2)), ours ×\(VerificationReport.fixed(exp(expectedChange), decimals: 2)))")
             } else {
-                problems.append("at \(scale) px the output \(action.name == "blur" ? "blurs" : "sharpens") far less than ours (gradient ×\(VerificationReport.fixed(exp(actualChange), decimals: 2)), ours ×\(VerificationReport.fixed(exp(expectedChange), decimals: 2)))")
+                problems.append("at \(scale == 0 ? "8 px blocks" : "\(scale) px") the output \(action.name == "blur" ? "blurs" : "sharpens") far less than ours (gradient ×\(VerificationReport.fixed(exp(actualChange), decimals: 2)), ours ×\(VerificationReport.fixed(exp(expectedChange), decimals: 2)))")
             }
         }
         let threshold = "ours (\(expected.joined(separator: ", "))), in log ×\(VerificationReport.fixed(t.sharpnessRatio.lowerBound, decimals: 1))...\(VerificationReport.fixed(t.sharpnessRatio.upperBound, decimals: 1)) or ±\(VerificationReport.fixed(t.sharpnessFloor, decimals: 2))"

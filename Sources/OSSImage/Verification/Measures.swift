@@ -72,6 +72,41 @@ enum Measures {
         return count == 0 ? 0 : Double(total) / Double(count)
     }
 
+    /// ``sharpness(_:offset:mask:step:budget:)`` of the picture reduced to the means of
+    /// `factor` × `factor` blocks (a block counts when all its pixels are in `mask`): noise and
+    /// fine texture average out, so what is left is the shape of the picture at that scale.
+    static func blockSharpness(_ picture: Picture, offset: Offset, mask: Mask, factor: Int, budget: ImageWorkBudget) throws(ImageError) -> Double {
+        let columns = mask.width / factor, rows = mask.height / factor
+        guard columns >= 2, rows >= 2 else { return 0 }
+        var means = [Double](repeating: 0, count: columns * rows), valid = [Bool](repeating: false, count: columns * rows)
+        for row in 0..<rows {
+            try budget.checkpoint()
+            for column in 0..<columns {
+                var sum = 0, complete = true
+                for y in (row * factor)..<((row + 1) * factor) where complete {
+                    let py = y + offset.dy
+                    for x in (column * factor)..<((column + 1) * factor) {
+                        let px = x + offset.dx
+                        guard mask.bits[y * mask.width + x], px >= 0, px < picture.width, py >= 0, py < picture.height else { complete = false; break }
+                        sum += Int(picture.luma[py * picture.width + px])
+                    }
+                }
+                valid[row * columns + column] = complete
+                means[row * columns + column] = Double(sum) / Double(factor * factor)
+            }
+        }
+        var total = 0.0, count = 0
+        for row in 0..<(rows - 1) {
+            for column in 0..<(columns - 1) {
+                let i = row * columns + column
+                guard valid[i], valid[i + 1], valid[i + columns] else { continue }
+                total += abs(means[i + 1] - means[i]) + abs(means[i + columns] - means[i])
+                count += 1
+            }
+        }
+        return count == 0 ? 0 : total / Double(count)
+    }
+
     /// Calls `body(referenceIndex, actualIndex)` for each pixel of `mask` whose shifted position
     /// lies inside the actual picture.
     static func forEachPair(_ reference: Picture, _ actual: Picture, offset: Offset, mask: Mask, budget: ImageWorkBudget,

@@ -64,8 +64,8 @@ public struct VerificationThresholds: Sendable, Hashable {
     public var toneMeanFloor: Double = 4
     /// ... or by this much in the logarithm of the spread ratio, whichever is larger.
     public var toneSpreadFloor: Double = 0.06
-    /// The output's change of sharpness (log of the mean luma difference of pixels 1, 4 and 32 px
-    /// apart, from the process without the action) as a multiple of the kernel's, at each scale:
+    /// The output's change of sharpness (log of the mean luma difference of pixels 1 and 4 px
+    /// apart and of neighbouring 8 × 8 blocks' means, from the process without the action) as a multiple of the kernel's, at each scale:
     /// another Gaussian (Pillow's has no window) or unsharp mask blurs or sharpens somewhat more
     /// or less; a missing or far stronger one is outside.
     public var sharpnessRatio: ClosedRange<Double> = 0.5...2.0
