@@ -109,6 +109,13 @@ struct PillowVariantTests {
         Variant(process: "image/crop,w_300,h_200,g_center/resize,w_150/sharpen,100",
                 steps: [["op": "crop", "rect": [50, 50, 300, 200]], ["op": "resize", "size": [150, 100], "filter": "lanczos"],
                         ["op": "unsharp", "radius": 1, "percent": 100]], save: jpeg(80)),
+        // Text drawn by Pillow's FreeType with WenQuanYi Micro Hei where ours takes Zen Hei (as
+        // OSS's own fonts differ from Debian's), anchored at the corner the gravity names.
+        Variant(process: "image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ",
+                steps: [["op": "text", "text": "Hello 图片服务!", "font": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"]], save: jpeg(80)),
+        Variant(process: "image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ,g_nw,x_20,y_30,size_30,color_FF0000/format,png",
+                steps: [["op": "text", "text": "Hello 图片服务!", "font": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                         "g": "nw", "x": 20, "y": 30, "size": 30, "color": "FF0000"]], save: png),
         Variant(process: "image/average-hue", steps: [], save: [:], answer: "average-hue"),
         Variant(process: "image/info", steps: [], save: [:], answer: "info"),
     ]
@@ -153,10 +160,13 @@ struct PillowVariantTests {
     func rejectedForAnotherProcess() throws {
         let outputs = try Self.outputs.get()
         // Pillow's blur where a sharpen was asked; its bright where contrast was asked; its
-        // quality-30 JPEG where Q_90 was asked; its sequential JPEG where interlace,1 was asked.
+        // quality-30 JPEG where Q_90 was asked; its sequential JPEG where interlace,1 was asked;
+        // its text mark in the wrong corner.
         let pairs: [(Int, String, String)] = [
             (18, "image/sharpen,100", "sharpness"), (20, "image/contrast,50", "tone"),
             (26, "image/quality,Q_90", "quality"), (0, "image/resize,w_200/interlace,1", "interlace"),
+            // Pillow's mark in the south-east corner where the north-west was asked.
+            (30, "image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ,g_nw", "watermark placement"),
         ]
         for (index, process, check) in pairs {
             let report = try ImageVerifier.verify(source: Self.photo, process: ImageProcess(parsing: process), output: outputs[index])

@@ -13,7 +13,7 @@ import math
 import os
 import sys
 
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 FILTERS = {"lanczos": Image.LANCZOS, "bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR}
 
@@ -91,6 +91,18 @@ def apply(image, step):
     if kind == "contrast":  # Pillow's own contrast: a slope about the image's mean grey
         slope = max(0.0, math.tan((step["value"] / 100 + 1) * math.pi / 4))
         return ImageEnhance.Contrast(image.convert("RGB")).enhance(slope)
+    if kind == "text":  # a text watermark drawn by Pillow's FreeType, with another font
+        out = image.convert("RGB")
+        font = ImageFont.truetype(step["font"], step.get("size", 40))
+        draw = ImageDraw.Draw(out)
+        margin_x, margin_y = step.get("x", 10), step.get("y", 10)
+        gravity = step.get("g", "se")
+        across = {"w": ("l", margin_x), "e": ("r", out.width - margin_x)}.get(gravity[-1], ("m", out.width // 2))
+        down = {"n": ("a", margin_y), "s": ("d", out.height - margin_y)}.get(gravity[0], ("m", out.height // 2))
+        if gravity == "center":
+            across, down = ("m", out.width // 2), ("m", out.height // 2)
+        draw.text((across[1], down[1]), step["text"], fill="#" + step.get("color", "000000"), font=font, anchor=across[0] + down[0])
+        return out
     raise ValueError("unknown step " + kind)
 
 
