@@ -147,7 +147,7 @@ struct MarkInk {
 ///   (``VerificationThresholds/maximumStrayInk`` of ours), and the edges the gravity anchors (the
 ///   right and bottom ones for `se`, the centre for `center`...) are within the slack of ours;
 ///   a tiled (`fill_1`) mark covers the image and has no edge to anchor;
-/// - colour: where both are ink, the mean colours are within
+/// - colour: the mean colours of each mark's strongest ink are within
 ///   ``VerificationThresholds/maximumMarkColourDistance``.
 enum WatermarkCheck {
     static func checks(_ watermark: Watermark, at index: Int, context: VerificationContext) throws(ImageError) -> [VerificationCheck] {
@@ -178,17 +178,41 @@ enum WatermarkCheck {
                 } else {
                     theirBox = PixelBox(minX: x, minY: y, maxX: x, maxY: y)
                 }
+            }
+        }
+        // Colour: each mark's own strongest ink (the fonts' strokes differ, so the same pixels
+        // are not both strong), theirs inside our grown box.
+        var theirHistogram = [Int](repeating: 0, count: 256), theirTotal = 0
+        for y in grown.minY...grown.maxY {
+            for x in grown.minX...grown.maxX where Int(theirs[y * width + x]) > mark.threshold {
+                theirHistogram[Int(theirs[y * width + x])] += 1
+                theirTotal += 1
+            }
+        }
+        var theirStrong = 255, seen = 0
+        for value in 0..<256 where theirTotal > 0 {
+            seen += theirHistogram[value]
+            if seen * 100 >= theirTotal * 99 { theirStrong = value; break }
+        }
+        theirStrong = max(mark.threshold + 1, theirStrong * 3 / 5)
+        var ourShare = 0, theirShare = 0
+        for y in grown.minY...grown.maxY {
+            try context.budget.checkpoint()
+            for x in grown.minX...grown.maxX {
+                let i = y * width + x
+                if Int(mark.difference[i]) >= strong {
+                    ourShare += 1
+                    for c in 0..<3 { ourColour[c] += Int(context.reference.rgb[i * 3 + c]) }
+                }
                 let ax = x + context.offset.dx, ay = y + context.offset.dy
-                if Int(mark.difference[i]) >= strong, ax >= 0, ax < width, ay >= 0, ay < height {
-                    shared += 1
+                if Int(theirs[i]) >= theirStrong, ax >= 0, ax < width, ay >= 0, ay < height {
+                    theirShare += 1
                     let j = ay * width + ax
-                    for c in 0..<3 {
-                        ourColour[c] += Int(context.reference.rgb[i * 3 + c])
-                        theirColour[c] += Int(context.actual.rgb[j * 3 + c])
-                    }
+                    for c in 0..<3 { theirColour[c] += Int(context.actual.rgb[j * 3 + c]) }
                 }
             }
         }
+        shared = min(ourShare, theirShare)
         let ours = Double(max(1, mark.count))
         let share = Double(inside) / ours, stray = Double(outside) / ours
         var checks: [VerificationCheck] = []
@@ -251,16 +275,16 @@ enum WatermarkCheck {
         if shared >= 10 {
             var squares = 0.0
             for c in 0..<3 {
-                let d = Double(theirColour[c] - ourColour[c]) / Double(shared)
+                let d = Double(theirColour[c]) / Double(theirShare) - Double(ourColour[c]) / Double(ourShare)
                 squares += d * d
             }
             let distance = squares.squareRoot()
             let passed = distance <= t.maximumMarkColourDistance
-            func hex(_ sums: [Int]) -> String { "#" + sums.map { FillCheck.hex(UInt8(clamping: ($0 + shared / 2) / shared)) }.joined() }
-            checks.append(VerificationCheck(name: "watermark colour", action: spelling, measured: "\(hex(theirColour)), distance \(VerificationReport.fixed(distance, decimals: 1))",
-                                            value: distance, threshold: "<= \(VerificationReport.fixed(t.maximumMarkColourDistance, decimals: 0)) from ours \(hex(ourColour))",
+            func hex(_ sums: [Int], _ n: Int) -> String { "#" + sums.map { FillCheck.hex(UInt8(clamping: ($0 + n / 2) / n)) }.joined() }
+            checks.append(VerificationCheck(name: "watermark colour", action: spelling, measured: "\(hex(theirColour, theirShare)), distance \(VerificationReport.fixed(distance, decimals: 1))",
+                                            value: distance, threshold: "<= \(VerificationReport.fixed(t.maximumMarkColourDistance, decimals: 0)) from ours \(hex(ourColour, ourShare))",
                                             passed: passed,
-                                            explanation: "mean colour over \(shared) pixels where both marks are strong" + (passed ? "" : ": another colour or opacity")))
+                                            explanation: "mean colour of each mark's strongest ink (\(theirShare) pixels of theirs, \(ourShare) of ours)" + (passed ? "" : ": another colour or opacity")))
         }
         return checks
     }
