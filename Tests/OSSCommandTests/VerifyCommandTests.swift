@@ -63,6 +63,28 @@ struct VerifyCommandTests {
         }
     }
 
+    @Test("watermarks: an image mark is read from the source's folder (or --objects), a missing text mark fails the watermark check")
+    func watermarks() throws {
+        let files = try Files()
+        _ = try files.processed("image/resize,w_60/format,png", "logo.png")
+        let process = "image/watermark,image_bG9nby5wbmc,g_nw"
+        let marked = try files.processed(process, "marked.jpg")
+        let match = try ImageCrashTests.run(["verify", "--source", files.photo, "--process", process, marked])
+        #expect(match.status == 0 && match.stdout.contains("ok   watermark placement [watermark,image_bG9nby5wbmc,g_nw]"), "\(match.stdout)\(match.stderr)")
+        // The same, with the bucket's folder named.
+        let named = try ImageCrashTests.run(["verify", "--objects", files.folder, "--source", files.photo, "--process", process, marked])
+        #expect(named.status == 0, "\(named.stdout)\(named.stderr)")
+        // A folder without the object: the engine answers 404 for it, so the process cannot be run.
+        let empty = files.folder + "/empty"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let noObject = try ImageCrashTests.run(["verify", "--objects", empty, "--source", files.photo, "--process", process, marked])
+        #expect(noObject.status == 2 && noObject.stderr.hasPrefix("oss: "), "\(noObject.stdout)\(noObject.stderr)")
+        // A text mark asked for, none given.
+        let plain = try files.processed("image/format,jpg", "plain.jpg")
+        let missing = try ImageCrashTests.run(["verify", "--source", files.photo, "--process", "image/watermark,text_SGVsbG8", plain])
+        #expect(missing.status == 1 && missing.stdout.contains("FAIL watermark [watermark,text_SGVsbG8]") && missing.stdout.contains("missing"), "\(missing.stdout)")
+    }
+
     @Test("bad input exits 2 with an error line: a missing file, a process the kernels refuse, an output that is not an image")
     func badInput() throws {
         let files = try Files()

@@ -118,6 +118,11 @@ struct PillowVariantTests {
                          "g": "nw", "x": 20, "y": 30, "size": 30, "color": "FF0000"]], save: png),
         Variant(process: "image/average-hue", steps: [], save: [:], answer: "average-hue"),
         Variant(process: "image/info", steps: [], save: [:], answer: "info"),
+        Variant(process: "image/format,tiff", steps: [], save: ["format": "TIFF"]),
+        Variant(process: "image/format,avif", steps: [], save: ["format": "AVIF", "quality": 60]),
+        Variant(process: "image/rotate,45/format,png", steps: [["op": "rotate", "degrees": 45, "fill": "transparent"]], save: png),
+        Variant(process: "image/resize,m_mfit,w_150,h_150", steps: [["op": "resize", "size": [200, 150], "filter": "bicubic"]], save: jpeg(80)),
+        Variant(process: "image/blur,r_10,s_5/format,png", steps: [["op": "gaussian", "sigma": 5]], save: png),
     ]
 
     /// All variants are made by one Pillow run (its start-up is most of the cost).

@@ -4,7 +4,7 @@ verifier's acceptance tests (Tests/OSSImageTests/PillowVariantTests.swift).
 Usage: python pillow_variants.py MANIFEST.json
 
 The manifest is a list of jobs. Each job reads `in`, applies its `steps` in order, and writes
-`out` with `save` ({"format": "JPEG"|"PNG"|"WEBP"|"BMP", "quality", "subsampling", "progressive"}),
+`out` with `save` ({"format": "JPEG"|"PNG"|"WEBP"|"BMP"|"TIFF"|"AVIF", "quality", "subsampling", "progressive"}),
 or answers `answer` ("average-hue" | "info") as JSON. The steps follow OSS's documented semantics
 with Pillow's own resamplers, filters and encoders, never the Swift kernels' code.
 """
@@ -116,7 +116,7 @@ def save(image, path, options):
             image = background
         kwargs = {"quality": options.get("quality", 75), "subsampling": options.get("subsampling", 2),
                   "progressive": options.get("progressive", False)}
-    elif fmt == "WEBP":
+    elif fmt in ("WEBP", "AVIF"):
         kwargs = {"quality": options.get("quality", 80)}
     elif fmt == "BMP" and image.mode == "RGBA":
         image = image.convert("RGB")
