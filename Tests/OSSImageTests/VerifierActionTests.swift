@@ -93,6 +93,7 @@ struct VerifierActionTests {
         // Geometry beyond the allowance.
         ("image/resize,w_200", "image/resize,w_203", ["size"]),
         ("image/resize,m_fixed,w_100,h_100", "image/resize,m_fixed,w_101,h_100", ["size"]),
+        ("image/resize,p_50", "image/resize,p_60", ["size"]),
         ("image/resize,m_mfit,w_150,h_150", "image/resize,m_lfit,w_150,h_150", ["size"]),
         // limit_1 (the default) keeps an image smaller than the box as it is.
         ("image/resize,h_600", "image/resize,h_600,limit_0", ["size"]),

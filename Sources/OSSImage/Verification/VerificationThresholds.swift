@@ -5,7 +5,8 @@
 /// away, and pixel agreement is asked per class of work (copies agree closely, resampled and
 /// filtered images less, lossy encodings less again). Each bar was set from outputs that other
 /// libraries (Pillow's encoder, resamplers and filters) made with OSS's semantics, which must
-/// pass, and from deliberate mistakes, which must not (see `VerifierAcceptanceTests`).
+/// pass, and from deliberate mistakes, which must not (see `PillowVariantTests`,
+/// `VerifierActionTests` and `VerifierWatermarkFormatTests`).
 public struct VerificationThresholds: Sendable, Hashable {
     // MARK: Shapes (circle, rounded corners, rotated corners)
 
