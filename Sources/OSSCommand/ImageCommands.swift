@@ -150,22 +150,59 @@ extension Image {
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a server's processed image against the local kernel, offline.",
-        discussion: "Exit status 0 on a match, 1 on a mismatch, 2 on bad input.")
+        discussion: """
+            Runs the process on the source locally and compares the server's output with the result, \
+            check by check: format, size (within 1 px where OSS leaves rounding open), placement, \
+            shape and background, pad colour, pixel agreement, and each action's own check (tone, \
+            sharpness, the watermark's ink, place and colour, quality, interlace; info and average-hue \
+            as OSS's JSON). It prints a line \
+            per check, or with --json one JSON object with every figure.
+            Exit status 0 on a match, 1 on a mismatch, 2 on bad input (a file that cannot be read, \
+            a process the local kernels refuse, an output that is not an image).
+            """)
 
     @Option(help: "The original image the server processed.") var source: String
     @Option(help: "The process the server applied.") var process: String
     @Argument(help: "What the server returned.") var output: String
+    @Flag(help: "Print the report as JSON (every check with its figures) instead of text.") var json = false
+    @Option(help: "The folder that plays the bucket for image watermarks: image_ names a file in it (the source's folder by default).")
+    var objects: String?
 
     func run() async throws {
+        let (source, process, output, json) = (self.source, self.process, self.output, self.json)
+        let objects = self.objects ?? Image.folder(of: source)
+        let report: VerificationReport
         do {
             let parsed: ImageProcess
             do { parsed = try ImageProcess(parsing: process) } catch { throw ImageError(error) }
-            let report = try ImageVerifier.verify(source: try readFile(source), process: parsed, output: try readFile(output))
-            print(report)
-            if !report.matches { throw ExitCode(1) }
+            let sourceBytes = try await Self.read(source)
+            let outputBytes = try await Self.read(output)
+            let images = try await BlockingIO.run { try Image.watermarkImages(process, in: objects) }
+            // Image work stays off Swift's cooperative pool.
+            report = try await BlockingIO.run {
+                try ImageVerifier.verify(source: sourceBytes, process: parsed, output: outputBytes, watermarkImages: images)
+            }
         } catch let error as ImageError {
             writeStandardError("oss: \(error)\n")
             throw ExitCode(2)
+        } catch let error as LocalFileError {
+            writeStandardError("oss: \(error)\n")
+            throw ExitCode(2)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report)
+        }
+        if !report.matches { throw ExitCode(1) }
+    }
+
+    /// A file's bytes, or a ``LocalFileError`` naming it.
+    static func read(_ path: String) async throws -> [UInt8] {
+        try await BlockingIO.run {
+            do { return try readFile(path) } catch { throw LocalFileError(error, path: path, while: "reading") }
         }
     }
 }
