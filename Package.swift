@@ -88,10 +88,12 @@ let package = Package(
         ),
         // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp
         // stays in C); giflib, libtiff, libheif (x265 for HEVC) and libavif (aom for AV1); FreeType
-        // and HarfBuzz render watermark text.
+        // and HarfBuzz render watermark text. libheif and libavif are not linked: they and the
+        // thirty-odd libraries they bring are loaded with dlopen when a HEIC or AVIF is met
+        // (lazy_library.h), so that no command pays for them at start-up.
         .target(name: "CImageCodecs", dependencies: ["CFreeType"], linkerSettings: [
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
-            .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"), .linkedLibrary("avif"),
+            .linkedLibrary("gif"), .linkedLibrary("tiff"),
             .linkedLibrary("freetype"), .linkedLibrary("harfbuzz"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
