@@ -71,8 +71,9 @@ let package = Package(
         .target(name: "OSSSigner", dependencies: ["OSSCrypto"]),
         // The transport abstraction: requests, streamed responses, transport errors. No dependencies.
         .target(name: "OSSHTTP"),
-        // libcurl with typed shims for its variadic setopt calls.
-        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        // libcurl with typed shims for its variadic setopt calls. Not linked: loaded with dlopen on
+        // the first transfer, so that oss image and oss serve never load libcurl's TLS stack.
+        .target(name: "CCurlShim"),
         // The default transport on Linux: libcurl's multi interface on a thread of its own.
         .target(name: "OSSCurlTransport", dependencies: ["OSSHTTP", "CCurlShim", "OSSLocking"]),
         // URLSession: the default on Apple platforms, selectable on Linux.

@@ -17,11 +17,11 @@ struct StartupLinkTests {
         return text
     }
 
-    @Test("libheif and libavif (and the HEVC and AV1 codecs behind them) are not linked")
+    @Test("libheif and libavif (and the HEVC and AV1 codecs behind them) and libcurl (and its TLS, Kerberos and LDAP stack) are not linked")
     func codecsAreLoadedLazily() throws {
         let libraries = try Self.linkedLibraries()
         #expect(libraries.contains("libjpeg"), "ldd printed: \(libraries)")
-        for lazy in ["libheif", "libavif", "libx265", "libde265", "libaom", "libdav1d"] {
+        for lazy in ["libheif", "libavif", "libx265", "libde265", "libaom", "libdav1d", "libcurl", "libgssapi_krb5", "libldap", "libssh2"] {
             #expect(!libraries.contains(lazy), "\(lazy) is linked")
         }
     }

@@ -328,4 +328,16 @@ void oss_resample_vertical(const uint8_t *src, size_t row_bytes, int first_outpu
 void oss_rotate_quarters(const uint8_t *src, int width, int height, int channels, int turns,
                          uint8_t *dst, int first_row, int rows);
 
+/// Rows [first_row, first_row + rows) of a separable Gaussian of `taps` (odd) weights over a
+/// width × height image (edges repeated), alpha kept: blurred when `amount` < 0, else the unsharp
+/// mask original + amount × (original − blurred). `sums` holds (width + taps - 1) × channels floats.
+void oss_gaussian_rows(const uint8_t *src, int width, int height, int channels, const float *weights, int taps,
+                       float amount, int first_row, int rows, float *sums, uint8_t *dst);
+
+/// Canvas rows [first_row, first_row + rows) of ImageKernels.rotateAnyAngle: bilinear, premultiplied,
+/// the uncovered canvas white (or left as it is when `transparent`, the output then RGBA).
+void oss_rotate_any_rows(const uint8_t *src, int source_width, int source_height, int source_channels,
+                         int width, int height, int transparent, double cosine, double sine,
+                         int first_row, int rows, uint8_t *dst);
+
 #endif
