@@ -78,8 +78,9 @@ let package = Package(
         .target(name: "OSSSigner", dependencies: ["OSSCore", "OSSCrypto"]),
         // The transport contract: requests, streamed responses, transport errors. Only the core below it.
         .target(name: "OSSHTTP", dependencies: ["OSSCore"]),
-        // libcurl with typed shims for its variadic setopt calls.
-        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        // libcurl with typed shims for its variadic setopt calls. Not linked: loaded with dlopen on
+        // the first transfer, so that oss image and oss serve never load libcurl's TLS stack.
+        .target(name: "CCurlShim"),
         // The default transport on Linux: libcurl's multi interface on a thread of its own.
         .target(name: "OSSCurlTransport", dependencies: ["OSSHTTP", "CCurlShim", "OSSLocking"]),
         // URLSession: the default on Apple platforms, selectable on Linux.
@@ -95,10 +96,12 @@ let package = Package(
         ),
         // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp
         // stays in C); giflib, libtiff, libheif (x265 for HEVC) and libavif (aom for AV1); FreeType
-        // and HarfBuzz render watermark text.
+        // and HarfBuzz render watermark text. libheif and libavif are not linked: they and the
+        // thirty-odd libraries they bring are loaded with dlopen when a HEIC or AVIF is met
+        // (lazy_library.h), so that no command pays for them at start-up.
         .target(name: "CImageCodecs", dependencies: ["CFreeType"], linkerSettings: [
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
-            .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"), .linkedLibrary("avif"),
+            .linkedLibrary("gif"), .linkedLibrary("tiff"),
             .linkedLibrary("freetype"), .linkedLibrary("harfbuzz"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.

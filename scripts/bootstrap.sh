@@ -27,6 +27,7 @@ PACKAGES=(
   fonts-arphic-ukai     # stand-in for fangzhengkaiti (Kai face)
   fonts-dejavu-core     # the watermark's last fallback: Latin, Greek, Cyrillic, symbols
   curl                  # the demo fetches a presigned URL with plain curl
+  time                  # GNU time: scripts/benchmark-image.sh reads a whole process's peak RSS from it
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

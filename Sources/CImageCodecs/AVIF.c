@@ -2,6 +2,61 @@
 // still-image encode with libavif's default AV1 encoder (aom on Debian).
 #include "codecs_internal.h"
 #include <avif/avif.h>
+#include "lazy_library.h"
+
+#define OSS_AVIF_SYMBOLS(X) \
+    X(avifCodecName) \
+    X(avifDecoderCreate) \
+    X(avifDecoderDestroy) \
+    X(avifDecoderNextImage) \
+    X(avifDecoderParse) \
+    X(avifDecoderSetIOMemory) \
+    X(avifEncoderCreate) \
+    X(avifEncoderDestroy) \
+    X(avifEncoderWrite) \
+    X(avifImageCreate) \
+    X(avifImageDestroy) \
+    X(avifImageRGBToYUV) \
+    X(avifImageYUVToRGB) \
+    X(avifRGBImageSetDefaults) \
+    X(avifRWDataFree) \
+    X(avifResultToString)
+OSS_AVIF_SYMBOLS(OSS_LAZY_DECLARE)
+static pthread_once_t oss_avif_once = PTHREAD_ONCE_INIT;
+static int oss_avif_loaded;
+
+static void oss_avif_load(void) {
+    static const char *const sonames[] = { "libavif.so.16", "libavif.so.15", "libavif.so", NULL };
+    void *handle = oss_dlopen_first(sonames);
+    if (!handle) return;
+    OSS_AVIF_SYMBOLS(OSS_LAZY_RESOLVE)
+    oss_avif_loaded = 1;
+}
+
+/// Loads libavif on first use; 0 (and `message` filled) when it is not installed.
+static int oss_avif_ready(char *message) {
+    pthread_once(&oss_avif_once, oss_avif_load);
+    if (!oss_avif_loaded) OSS_FAIL(message, "libavif is not installed (it is loaded when a file needs it)");
+    return oss_avif_loaded;
+}
+
+// From here on, every call goes through the pointers resolved above.
+#define avifCodecName (*oss_lazy_avifCodecName)
+#define avifDecoderCreate (*oss_lazy_avifDecoderCreate)
+#define avifDecoderDestroy (*oss_lazy_avifDecoderDestroy)
+#define avifDecoderNextImage (*oss_lazy_avifDecoderNextImage)
+#define avifDecoderParse (*oss_lazy_avifDecoderParse)
+#define avifDecoderSetIOMemory (*oss_lazy_avifDecoderSetIOMemory)
+#define avifEncoderCreate (*oss_lazy_avifEncoderCreate)
+#define avifEncoderDestroy (*oss_lazy_avifEncoderDestroy)
+#define avifEncoderWrite (*oss_lazy_avifEncoderWrite)
+#define avifImageCreate (*oss_lazy_avifImageCreate)
+#define avifImageDestroy (*oss_lazy_avifImageDestroy)
+#define avifImageRGBToYUV (*oss_lazy_avifImageRGBToYUV)
+#define avifImageYUVToRGB (*oss_lazy_avifImageYUVToRGB)
+#define avifRGBImageSetDefaults (*oss_lazy_avifRGBImageSetDefaults)
+#define avifRWDataFree (*oss_lazy_avifRWDataFree)
+#define avifResultToString (*oss_lazy_avifResultToString)
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +112,7 @@ static const uint8_t *oss_avif_tiff(const avifRWData *exif, size_t *length) {
 
 int oss_avif_inspect(const uint8_t *data, size_t size, oss_avif_info *info, char *message) {
     memset(info, 0, sizeof *info);
+    if (!oss_avif_ready(message)) return -1;
     avifDecoder *decoder = oss_avif_open(data, size, message);
     if (!decoder) return -1;
     info->width = (int)decoder->image->width;
@@ -89,6 +145,7 @@ long oss_avif_exif(const uint8_t *data, size_t size, uint8_t *out, size_t out_si
 
 int oss_avif_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
                     const oss_stop *stop, char *message) {
+    if (!oss_avif_ready(message)) return -1;
     if (channels != 3 && channels != 4) {
         OSS_FAIL(message, "invalid AVIF decode request");
         return -1;
@@ -125,12 +182,15 @@ done:
 }
 
 const char *oss_avif_encoder_name(void) {
+    char message[OSS_CODEC_ERROR_SIZE];
+    if (!oss_avif_ready(message)) return "";
     const char *name = avifCodecName(AVIF_CODEC_CHOICE_AUTO, AVIF_CODEC_FLAG_CAN_ENCODE);
     return name ? name : "";
 }
 
 int oss_avif_encode(const void *pixels, int width, int height, int channels, int depth, int quality, int speed,
                     const oss_stop *stop, uint8_t **out, size_t *out_size, char *message) {
+    if (!oss_avif_ready(message)) return -1;
     if (width <= 0 || height <= 0 || width > OSS_AVIF_MAX_SIDE || height > OSS_AVIF_MAX_SIDE || (channels != 3 && channels != 4)
         || (depth != 8 && depth != 10 && depth != 12) || speed < 0 || speed > 10) {
         OSS_FAIL(message, "invalid AVIF encode request (sides are 1 to %d px)", OSS_AVIF_MAX_SIDE);

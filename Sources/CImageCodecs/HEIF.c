@@ -2,6 +2,97 @@
 // encode through libheif's encoder plugin (x265 on Debian).
 #include "codecs_internal.h"
 #include <libheif/heif.h>
+#include "lazy_library.h"
+
+#define OSS_HEIF_SYMBOLS(X) \
+    X(heif_context_alloc) \
+    X(heif_context_encode_image) \
+    X(heif_context_free) \
+    X(heif_context_get_encoder_descriptors) \
+    X(heif_context_get_encoder_for_format) \
+    X(heif_context_get_number_of_top_level_images) \
+    X(heif_context_get_primary_image_handle) \
+    X(heif_context_read_from_memory_without_copy) \
+    X(heif_context_set_maximum_image_size_limit) \
+    X(heif_context_write) \
+    X(heif_decode_image) \
+    X(heif_decoding_options_alloc) \
+    X(heif_decoding_options_free) \
+    X(heif_encoder_descriptor_get_id_name) \
+    X(heif_encoder_release) \
+    X(heif_encoder_set_lossy_quality) \
+    X(heif_encoder_set_parameter_string) \
+    X(heif_image_add_plane) \
+    X(heif_image_create) \
+    X(heif_image_get_bits_per_pixel_range) \
+    X(heif_image_get_height) \
+    X(heif_image_get_plane) \
+    X(heif_image_get_plane_readonly) \
+    X(heif_image_get_width) \
+    X(heif_image_handle_get_height) \
+    X(heif_image_handle_get_list_of_metadata_block_IDs) \
+    X(heif_image_handle_get_luma_bits_per_pixel) \
+    X(heif_image_handle_get_metadata) \
+    X(heif_image_handle_get_metadata_size) \
+    X(heif_image_handle_get_width) \
+    X(heif_image_handle_has_alpha_channel) \
+    X(heif_image_handle_is_premultiplied_alpha) \
+    X(heif_image_handle_release) \
+    X(heif_image_release)
+OSS_HEIF_SYMBOLS(OSS_LAZY_DECLARE)
+static pthread_once_t oss_heif_once = PTHREAD_ONCE_INIT;
+static int oss_heif_loaded;
+
+static void oss_heif_load(void) {
+    static const char *const sonames[] = { "libheif.so.1", "libheif.so", NULL };
+    void *handle = oss_dlopen_first(sonames);
+    if (!handle) return;
+    OSS_HEIF_SYMBOLS(OSS_LAZY_RESOLVE)
+    oss_heif_loaded = 1;
+}
+
+/// Loads libheif on first use; 0 (and `message` filled) when it is not installed.
+static int oss_heif_ready(char *message) {
+    pthread_once(&oss_heif_once, oss_heif_load);
+    if (!oss_heif_loaded) OSS_FAIL(message, "libheif is not installed (it is loaded when a file needs it)");
+    return oss_heif_loaded;
+}
+
+// From here on, every call goes through the pointers resolved above.
+#define heif_context_alloc (*oss_lazy_heif_context_alloc)
+#define heif_context_encode_image (*oss_lazy_heif_context_encode_image)
+#define heif_context_free (*oss_lazy_heif_context_free)
+#define heif_context_get_encoder_descriptors (*oss_lazy_heif_context_get_encoder_descriptors)
+#define heif_context_get_encoder_for_format (*oss_lazy_heif_context_get_encoder_for_format)
+#define heif_context_get_number_of_top_level_images (*oss_lazy_heif_context_get_number_of_top_level_images)
+#define heif_context_get_primary_image_handle (*oss_lazy_heif_context_get_primary_image_handle)
+#define heif_context_read_from_memory_without_copy (*oss_lazy_heif_context_read_from_memory_without_copy)
+#define heif_context_set_maximum_image_size_limit (*oss_lazy_heif_context_set_maximum_image_size_limit)
+#define heif_context_write (*oss_lazy_heif_context_write)
+#define heif_decode_image (*oss_lazy_heif_decode_image)
+#define heif_decoding_options_alloc (*oss_lazy_heif_decoding_options_alloc)
+#define heif_decoding_options_free (*oss_lazy_heif_decoding_options_free)
+#define heif_encoder_descriptor_get_id_name (*oss_lazy_heif_encoder_descriptor_get_id_name)
+#define heif_encoder_release (*oss_lazy_heif_encoder_release)
+#define heif_encoder_set_lossy_quality (*oss_lazy_heif_encoder_set_lossy_quality)
+#define heif_encoder_set_parameter_string (*oss_lazy_heif_encoder_set_parameter_string)
+#define heif_image_add_plane (*oss_lazy_heif_image_add_plane)
+#define heif_image_create (*oss_lazy_heif_image_create)
+#define heif_image_get_bits_per_pixel_range (*oss_lazy_heif_image_get_bits_per_pixel_range)
+#define heif_image_get_height (*oss_lazy_heif_image_get_height)
+#define heif_image_get_plane (*oss_lazy_heif_image_get_plane)
+#define heif_image_get_plane_readonly (*oss_lazy_heif_image_get_plane_readonly)
+#define heif_image_get_width (*oss_lazy_heif_image_get_width)
+#define heif_image_handle_get_height (*oss_lazy_heif_image_handle_get_height)
+#define heif_image_handle_get_list_of_metadata_block_IDs (*oss_lazy_heif_image_handle_get_list_of_metadata_block_IDs)
+#define heif_image_handle_get_luma_bits_per_pixel (*oss_lazy_heif_image_handle_get_luma_bits_per_pixel)
+#define heif_image_handle_get_metadata (*oss_lazy_heif_image_handle_get_metadata)
+#define heif_image_handle_get_metadata_size (*oss_lazy_heif_image_handle_get_metadata_size)
+#define heif_image_handle_get_width (*oss_lazy_heif_image_handle_get_width)
+#define heif_image_handle_has_alpha_channel (*oss_lazy_heif_image_handle_has_alpha_channel)
+#define heif_image_handle_is_premultiplied_alpha (*oss_lazy_heif_image_handle_is_premultiplied_alpha)
+#define heif_image_handle_release (*oss_lazy_heif_image_handle_release)
+#define heif_image_release (*oss_lazy_heif_image_release)
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +140,7 @@ static heif_item_id oss_heif_exif_id(struct heif_image_handle *handle, size_t *b
 
 int oss_heif_inspect(const uint8_t *data, size_t size, oss_heif_info *info, char *message) {
     memset(info, 0, sizeof *info);
+    if (!oss_heif_ready(message)) return -1;
     struct heif_context *ctx;
     struct heif_image_handle *handle;
     if (oss_heif_open(data, size, &ctx, &handle, message) != 0) return -1;
@@ -95,6 +187,7 @@ long oss_heif_exif(const uint8_t *data, size_t size, uint8_t *out, size_t out_si
 
 int oss_heif_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
                     const oss_stop *stop, char *message) {
+    if (!oss_heif_ready(message)) return -1;
     if (channels != 3 && channels != 4) {
         OSS_FAIL(message, "invalid HEIF decode request");
         return -1;
@@ -180,6 +273,8 @@ static struct heif_error oss_heif_write(struct heif_context *ctx, const void *da
 }
 
 const char *oss_heif_encoder_name(void) {
+    char message[OSS_CODEC_ERROR_SIZE];
+    if (!oss_heif_ready(message)) return "";
     const struct heif_encoder_descriptor *descriptor = NULL;
     if (heif_context_get_encoder_descriptors(NULL, heif_compression_HEVC, NULL, &descriptor, 1) < 1 || !descriptor) return "";
     return heif_encoder_descriptor_get_id_name(descriptor);
@@ -187,6 +282,7 @@ const char *oss_heif_encoder_name(void) {
 
 int oss_heif_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
                     const oss_stop *stop, uint8_t **out, size_t *out_size, char *message) {
+    if (!oss_heif_ready(message)) return -1;
     if (width <= 0 || height <= 0 || width > OSS_HEIF_MAX_SIDE || height > OSS_HEIF_MAX_SIDE || (channels != 3 && channels != 4)) {
         OSS_FAIL(message, "a HEIC here is 1 to %d pixels a side", OSS_HEIF_MAX_SIDE);
         return -1;

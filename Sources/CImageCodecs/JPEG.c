@@ -185,14 +185,19 @@ int oss_jpeg_inspect(const uint8_t *data, size_t size, oss_jpeg_info *info, char
 
 int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w, int h, int channels,
                            uint8_t *out, size_t out_size, const oss_stop *stop, char *message) {
+    return oss_jpeg_decode_scaled_region(data, size, 8, x, y, w, h, channels, out, out_size, stop, message);
+}
+
+int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_eighths, int x, int y, int w, int h, int channels,
+                                  uint8_t *out, size_t out_size, const oss_stop *stop, char *message) {
     struct jpeg_decompress_struct cinfo;
     struct oss_jpeg_guard guard;
     // Assigned after setjmp and read after the longjmp: volatile, so the jump sees its value.
     JSAMPLE *volatile row = NULL;
     size_t needed = 0;
-    if (size == 0 || (channels != 3 && channels != 4) || w <= 0 || h <= 0
+    if (size == 0 || (channels != 3 && channels != 4) || w <= 0 || h <= 0 || scale_eighths < 1 || scale_eighths > 8
         || !oss_size_product((size_t)w, (size_t)h, (size_t)channels, &needed) || needed > out_size) {
-        OSS_FAIL(message, "invalid JPEG region or output buffer");
+        OSS_FAIL(message, "invalid JPEG region, scale or output buffer");
         return -1;
     }
     cinfo.err = oss_jpeg_guard_init(&guard, message, stop);
@@ -205,12 +210,19 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
     cinfo.progress = &guard.progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
-    if (oss_jpeg_check_region(&cinfo, x, y, w, h, message) != 0) {
+    // Shrink-on-load: libjpeg-turbo's scaled inverse DCT gives ceil(side * n / 8) pixels a side,
+    // never making the full-size image.
+    cinfo.scale_num = (unsigned int)scale_eighths;
+    cinfo.scale_denom = 8;
+    int decoded = oss_jpeg_set_output(&cinfo, channels);
+    cinfo.dct_method = JDCT_ISLOW;
+    jpeg_calc_output_dimensions(&cinfo);
+    if (x < 0 || y < 0 || (unsigned long)x + (unsigned long)w > cinfo.output_width
+        || (unsigned long)y + (unsigned long)h > cinfo.output_height) {
+        OSS_FAIL(message, "region outside the image");
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
-    int decoded = oss_jpeg_set_output(&cinfo, channels);
-    cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
     size_t skip = 0;
     int top = oss_jpeg_seek_region(&cinfo, x, y, w, decoded, &skip);

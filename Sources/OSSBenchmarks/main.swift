@@ -17,6 +17,8 @@ func stringOption(_ name: String) -> String? {
 switch arguments.first {
 case "circle":
     try await CircleBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 3))
+case "image":
+    try ImageBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 5), only: stringOption("--only"))
 case "circle-rss":
     try CircleBenchmark.measurePeak(path: arguments[1])
 case "crc64":
@@ -26,6 +28,6 @@ case "watermark":
 case "transfer":
     try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
 default:
-    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N]")
+    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME]")
     exit(2)
 }

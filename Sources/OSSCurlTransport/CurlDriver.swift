@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 private let curlGlobalInit: Bool = {
-    curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    oss_curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
 }()
 
 /// Owns the curl multi handle and the thread that drives it. Other threads talk to it through a
@@ -26,8 +26,8 @@ final class CurlDriver: @unchecked Sendable {
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
 
     init() {
-        precondition(curlGlobalInit, "curl_global_init failed")
-        multi = curl_multi_init()!
+        precondition(curlGlobalInit, "libcurl (libcurl.so.4) cannot be loaded, or curl_global_init failed")
+        multi = oss_curl_multi_init()!
         _ = oss_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 64)
         let box = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
@@ -42,7 +42,7 @@ final class CurlDriver: @unchecked Sendable {
 
     func submit(_ command: Command) {
         commands.withLock { $0.append(command) }
-        curl_multi_wakeup(multi)
+        oss_curl_multi_wakeup(multi)
     }
 
     private func loop() {
@@ -59,34 +59,34 @@ final class CurlDriver: @unchecked Sendable {
                         continue
                     }
                     active[transfer.easy] = transfer
-                    let code = curl_multi_add_handle(multi, transfer.easy)
+                    let code = oss_curl_multi_add_handle(multi, transfer.easy)
                     if code != CURLM_OK {
                         active[transfer.easy] = nil
                         transfer.finish(.failure(TransportError(.other, "curl_multi_add_handle failed (\(code.rawValue))")))
                     }
                 case let .remove(transfer, error):
                     if active.removeValue(forKey: transfer.easy) != nil {
-                        curl_multi_remove_handle(multi, transfer.easy)
+                        oss_curl_multi_remove_handle(multi, transfer.easy)
                     }
                     transfer.finish(.failure(error))
                 case let .resume(transfer):
                     if active[transfer.easy] != nil {
-                        curl_easy_pause(transfer.easy, CURLPAUSE_CONT)
+                        oss_curl_easy_pause(transfer.easy, CURLPAUSE_CONT)
                     }
                 }
             }
             var running: Int32 = 0
-            curl_multi_perform(multi, &running)
+            oss_curl_multi_perform(multi, &running)
             var left: Int32 = 0
-            while let message = curl_multi_info_read(multi, &left) {
+            while let message = oss_curl_multi_info_read(multi, &left) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 let result = message.pointee.data.result
                 if let transfer = active.removeValue(forKey: easy) {
-                    curl_multi_remove_handle(multi, easy)
+                    oss_curl_multi_remove_handle(multi, easy)
                     transfer.complete(result)
                 }
             }
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            oss_curl_multi_poll(multi, nil, 0, 1000, nil)
         }
     }
 }

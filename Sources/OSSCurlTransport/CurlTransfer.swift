@@ -50,14 +50,14 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     var isCancelled: Bool { state.withLock { $0.cancelled } }
 
     init(_ request: TransportRequest, driver: CurlDriver) throws {
-        guard let handle = curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
+        guard let handle = oss_curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
         easy = handle
         self.driver = driver
         upload = request.body
         if case let .file(path, _, _) = request.body {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                curl_easy_cleanup(handle)
+                oss_curl_easy_cleanup(handle)
                 throw TransportError(.invalidRequest, "cannot open the upload file \(path): \(String(cString: strerror(errno)))")
             }
             uploadFile = fd
@@ -71,10 +71,10 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
             let (name, value) = (field.name, field.value)
             if HTTPHeaderName.equal(name, "Content-Type") { sawContentType = true }
             // "Name;" is curl's syntax for a header with an empty value.
-            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+            list = oss_curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
         // curl adds headers of its own for some methods; the ones a signature could cover are removed.
-        if !sawContentType { list = curl_slist_append(list, "Content-Type:") }
+        if !sawContentType { list = oss_curl_slist_append(list, "Content-Type:") }
         headerList = list
 
         set(CURLOPT_URL, request.url)
@@ -134,8 +134,8 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     }
 
     deinit {
-        curl_easy_cleanup(easy)
-        curl_slist_free_all(headerList)
+        oss_curl_easy_cleanup(easy)
+        oss_curl_slist_free_all(headerList)
         if uploadFile >= 0 { close(uploadFile) }
     }
 
@@ -368,7 +368,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     }
 
     static func error(for code: CURLcode, cancelled: Bool) -> TransportError {
-        let text = String(cString: curl_easy_strerror(code))
+        let text = String(cString: oss_curl_easy_strerror(code))
         if cancelled { return TransportError(.cancelled, "the request was cancelled") }
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:

@@ -111,14 +111,18 @@ public enum ImageCodecs {
 
     /// `bands`: nil to choose from the height; 1 for a multi-scan JPEG, whose every band decoder
     /// would hold and decode all of the image's coefficients.
+    ///
+    /// `scaleEighths` (1...8): decode the image libjpeg-turbo's scaled inverse DCT makes at that
+    /// many eighths of each side (``jpegScaledSide(_:eighths:)``), the rectangle in its pixels.
     static func decodeJPEGRegion(_ bytes: [UInt8], x: Int, y: Int, width: Int, height: Int, channels: Int,
-                                 bands chosen: Int?, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+                                 bands chosen: Int?, scaleEighths: Int = 8, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         guard bytes.count <= ImageLimits.maximumSourceBytes else {
             throw ImageError.tooLarge("The source is \(bytes.count) bytes; image processing reads at most 20 MB.")
         }
+        guard (1...8).contains(scaleEighths) else { throw .invalidArgument("A JPEG decodes at 1 to 8 eighths of its size, not \(scaleEighths).") }
         let info = try JPEGHeader.read(bytes)
-        let imageWidth = Int(info.width), imageHeight = Int(info.height)
-        try ImageLimits.check(width: imageWidth, height: imageHeight)
+        try ImageLimits.check(width: Int(info.width), height: Int(info.height))
+        let imageWidth = jpegScaledSide(Int(info.width), eighths: scaleEighths), imageHeight = jpegScaledSide(Int(info.height), eighths: scaleEighths)
         guard channels == 3 || channels == 4 else { throw .invalidArgument("A decode gives 3 or 4 channels, not \(channels).") }
         guard x >= 0, y >= 0, width > 0, height > 0, x < imageWidth, y < imageHeight, width <= imageWidth - x, height <= imageHeight - y else {
             throw .invalidArgument("The region \(width)x\(height) at (\(x), \(y)) is not inside the \(imageWidth)x\(imageHeight) JPEG.")
@@ -141,8 +145,8 @@ public enum ImageCodecs {
             DispatchQueue.concurrentPerform(iterations: bands) { band in
                 let first = height * band / bands, end = height * (band + 1) / bands
                 var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
-                let status = oss_jpeg_decode_region(bytes, bytes.count, Int32(x), Int32(y + first), Int32(width), Int32(end - first),
-                                                    Int32(channels), base + first * rowBytes, (end - first) * rowBytes, budget.stop, &error)
+                let status = oss_jpeg_decode_scaled_region(bytes, bytes.count, Int32(scaleEighths), Int32(x), Int32(y + first), Int32(width), Int32(end - first),
+                                                           Int32(channels), base + first * rowBytes, (end - first) * rowBytes, budget.stop, &error)
                 if status != 0 { results[band] = (status, text(error)) }
             }
             failures = messages.compactMap { $0 }
@@ -150,6 +154,11 @@ public enum ImageCodecs {
         }
         if let (status, message) = failures.first { throw budget.codecFailure(status, ImageError.decode(message)) }
         return Bitmap(trustedWidth: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// A side of a JPEG decoded at `eighths`/8 of its size: libjpeg's jdiv_round_up(side × n, 8).
+    static func jpegScaledSide(_ side: Int, eighths: Int) -> Int {
+        (side * eighths + 7) / 8
     }
 
     /// JPEG in, circle, JPEG out, without holding the decoded image: decoding and encoding run on

@@ -96,16 +96,37 @@ public enum ImageProcessor {
         case let .full(orientation):
             bitmap = try ImageCodecs.decode(source, channels: nil, budget: budget).0
             if orientation != 1 { bitmap = try ImageKernels.orient(bitmap, exifOrientation: orientation, budget: budget) }
+        case let .jpegScaled(eighths, orientation, bands):
+            // Shrink-on-load: the first resize starts from the scaled DCT's image.
+            bitmap = try decodeScaled(source, header: plan.header, eighths: eighths, orientation: orientation, bands: bands, budget: budget)
         }
 
         for step in plan.steps {
             try budget.checkpoint()
-            bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget, watermarkImages: plan.watermarkImages)
+            bitmap = try apply(step, to: bitmap, transparent: plan.transparent, budget: budget, watermarkImages: plan.watermarkImages)
             assert(bitmap.width == step.output.width && bitmap.height == step.output.height, "plan and kernel disagree on \(step.action)")
         }
         if plan.answersAverageHue { return try averageHueResult(bitmap, budget: budget) }
         let bytes = try ImageCodecs.encode(bitmap, as: output, options: plan.options, budget: budget)
         return ProcessedImage(bytes: bytes, contentType: output.contentType, format: output, width: bitmap.width, height: bitmap.height)
+    }
+
+    /// One planned step: its action, or the resize a shrunk decode was planned with.
+    static func apply(_ step: ProcessPlan.Step, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget,
+                      watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> Bitmap {
+        if let geometry = step.resizeGeometry, case let .resize(resize) = step.action {
+            return try ImageKernels.resize(bitmap, resize, geometry: geometry.resampling(from: bitmap.width, bitmap.height), budget: budget)
+        }
+        return try apply(step.action, to: bitmap, transparent: transparent, budget: budget, watermarkImages: watermarkImages)
+    }
+
+    /// A JPEG shrunk on load (``ProcessPlan/Start/jpegScaled(eighths:orientation:bands:)``), oriented.
+    static func decodeScaled(_ source: [UInt8], header: SourceHeader, eighths: Int, orientation: Int, bands: Int?,
+                             budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        let bitmap = try ImageCodecs.decodeJPEGRegion(source, x: 0, y: 0, width: ImageCodecs.jpegScaledSide(header.width, eighths: eighths),
+                                                      height: ImageCodecs.jpegScaledSide(header.height, eighths: eighths), channels: 3,
+                                                      bands: bands, scaleEighths: eighths, budget: budget)
+        return orientation == 1 ? bitmap : try ImageKernels.orient(bitmap, exifOrientation: orientation, budget: budget)
     }
 
     static func apply(_ action: ImageAction, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget,
@@ -160,7 +181,7 @@ public enum ImageProcessor {
             var bitmap = frame.bitmap
             for step in plan.steps {
                 try budget.checkpoint()
-                bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
+                bitmap = try apply(step, to: bitmap, transparent: plan.transparent, budget: budget)
             }
             try writer.add(bitmap, delay: frame.delay, budget: budget)
         }

@@ -1,3 +1,4 @@
+import CImageCodecs
 import OSSImageProcess
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,7 @@ extension ImageKernels {
 
     static func blur(_ bitmap: Bitmap, radius: Int, sigma: Int, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         let weights = gaussianWeights(radius: radius.clamped(to: 1...50), sigma: Double(sigma.clamped(to: 1...50)))
-        return try gaussianRows(bitmap, weights: weights, budget: budget) { _, blurred in blurred }
+        return try gaussianRows(bitmap, weights: weights, amount: nil, budget: budget)
     }
 
     /// The Gaussian behind `sharpen`: sigma 1 px over a radius of 2 px (a 5-tap kernel).
@@ -45,9 +46,7 @@ extension ImageKernels {
     static func sharpen(_ bitmap: Bitmap, _ value: Int, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         let amount = Float(value.clamped(to: 50...399)) / 100
         let weights = gaussianWeights(radius: sharpenRadius, sigma: sharpenSigma)
-        return try gaussianRows(bitmap, weights: weights, budget: budget) { original, blurred in
-            original + amount * (original - blurred)
-        }
+        return try gaussianRows(bitmap, weights: weights, amount: amount, budget: budget)
     }
 
     /// `exp(-k² / 2σ²)` for k in -radius...radius, normalised.
@@ -58,57 +57,25 @@ extension ImageKernels {
     }
 
     /// A separable Gaussian, run one output row at a time so that nothing beyond the source, the
-    /// output and two rows of floats is held: the vertical pass sums the 2r + 1 source rows around
-    /// the output row into a padded float row, the horizontal pass runs along that row, and
-    /// `combine(original, blurred)` gives each colour sample (blur takes the blurred one, sharpen
-    /// mixes them). Work is (2r + 1) × 2 multiply-adds a sample, as for two whole-image passes.
-    static func gaussianRows(_ bitmap: Bitmap, weights: [Float], budget: ImageWorkBudget,
-                             combine: (Float, Float) -> Float) throws(ImageError) -> Bitmap {
+    /// output and two rows of floats per core is held: the vertical pass sums the 2r + 1 source
+    /// rows around the output row into a padded float row, the horizontal pass runs along that row,
+    /// and each colour sample is the blurred one (`amount` nil: blur) or the unsharp mask
+    /// `original + amount × (original − blurred)` (sharpen). Work is (2r + 1) × 2 multiply-adds a
+    /// sample, as for two whole-image passes. In C (Gaussian.c), banded across the cores.
+    static func gaussianRows(_ bitmap: Bitmap, weights: [Float], amount: Float?, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         let width = bitmap.width, height = bitmap.height, channels = bitmap.channels
-        let radius = weights.count / 2
-        let rowBytes = width * channels
-        // The vertical sums of one row, with `radius` pixels of edge repeated on each side.
-        var vertical = [Float](repeating: 0, count: (width + 2 * radius) * channels)
-        var out = [UInt8](repeating: 0, count: bitmap.pixels.count)
+        let padded = (width + weights.count - 1) * channels
         try budget.checkpoint()
+        var out = [UInt8](unsafeUninitializedCapacity: bitmap.pixels.count) { _, initialized in initialized = bitmap.pixels.count }
         try out.withUnsafeMutableBufferPointer { (dst) throws(ImageError) in
             try bitmap.pixels.withUnsafeBufferPointer { (src) throws(ImageError) in
-                try vertical.withUnsafeMutableBufferPointer { (sums) throws(ImageError) in
-                    try weights.withUnsafeBufferPointer { (w) throws(ImageError) in
-                        for y in 0..<height {
-                            try budget.checkpoint()
-                            // Vertical pass into the middle of the padded row.
-                            let middle = radius * channels
-                            for i in 0..<rowBytes { sums[middle + i] = 0 }
-                            for k in 0..<w.count {
-                                let sourceRow = (y + k - radius).clamped(to: 0...(height - 1))
-                                let base = sourceRow * rowBytes, weight = w[k]
-                                for i in 0..<rowBytes { sums[middle + i] += Float(src[base + i]) * weight }
-                            }
-                            // Repeat the edge pixels into the padding.
-                            for p in 0..<radius {
-                                for c in 0..<channels {
-                                    sums[p * channels + c] = sums[middle + c]
-                                    sums[(radius + width + p) * channels + c] = sums[middle + rowBytes - channels + c]
-                                }
-                            }
-                            // Horizontal pass, combined with the original.
-                            let rowStart = y * rowBytes
-                            for x in 0..<width {
-                                let pixel = rowStart + x * channels
-                                for c in 0..<min(channels, 3) {
-                                    var blurred: Float = 0
-                                    var at = x * channels + c
-                                    for k in 0..<w.count {
-                                        blurred += sums[at] * w[k]
-                                        at += channels
-                                    }
-                                    let value = combine(Float(src[pixel + c]), blurred)
-                                    dst[pixel + c] = UInt8(value.rounded().clamped(to: 0...255))
-                                }
-                                if channels == 4 { dst[pixel + 3] = src[pixel + 3] }
-                            }
-                        }
+                try weights.withUnsafeBufferPointer { (w) throws(ImageError) in
+                    nonisolated(unsafe) let (d, s, k) = (dst.baseAddress!, src.baseAddress!, w.baseAddress!)
+                    let taps = Int32(w.count), mix = amount ?? -1
+                    try banded(height, minimumPerBand: 8, budget: budget) { band in
+                        let sums = UnsafeMutablePointer<Float>.allocate(capacity: padded)
+                        defer { sums.deallocate() }
+                        oss_gaussian_rows(s, Int32(width), Int32(height), Int32(channels), k, taps, mix, Int32(band.lowerBound), Int32(band.count), sums, d)
                     }
                 }
             }

@@ -1,3 +1,4 @@
+import CImageCodecs
 import OSSImageProcess
 #if canImport(Glibc)
 import Glibc
@@ -62,55 +63,15 @@ extension ImageKernels {
         _ = try Bitmap.byteCount(width: width, height: height, channels: channels)
         let (cosine, sine) = RotationGeometry.cosineSine(geometry.degrees)
         var out = [UInt8](repeating: 0, count: width * height * channels)
-        let canvasCentreX = Double(width) / 2, canvasCentreY = Double(height) / 2
-        let sourceCentreX = Double(sourceWidth) / 2, sourceCentreY = Double(sourceHeight) / 2
         try budget.checkpoint()
+        // Each canvas row in C (oss_rotate_any_rows: this kernel's arithmetic, operation for
+        // operation), banded across the cores.
         try out.withUnsafeMutableBufferPointer { (dst) throws(ImageError) in
             try bitmap.pixels.withUnsafeBufferPointer { (src) throws(ImageError) in
-                for y in 0..<height {
-                    try budget.checkpoint()
-                    let dy = Double(y) + 0.5 - canvasCentreY
-                    for x in 0..<width {
-                        let dx = Double(x) + 0.5 - canvasCentreX
-                        // Clockwise on screen (y down) forward is (x cos − y sin, x sin + y cos);
-                        // this is its inverse, in the source's pixel-index space.
-                        let u = dx * cosine + dy * sine + sourceCentreX - 0.5
-                        let v = -dx * sine + dy * cosine + sourceCentreY - 0.5
-                        let pixel = (y * width + x) * channels
-                        guard u > -1, v > -1, u < Double(sourceWidth), v < Double(sourceHeight) else {
-                            if !transparent { dst[pixel] = 255; dst[pixel + 1] = 255; dst[pixel + 2] = 255 }
-                            continue
-                        }
-                        let left = Int(u.rounded(.down)), top = Int(v.rounded(.down))
-                        let fx = Float(u - Double(left)), fy = Float(v - Double(top))
-                        var coverage: Float = 0
-                        var red: Float = 0, green: Float = 0, blue: Float = 0
-                        @inline(__always) func tap(_ column: Int, _ row: Int, _ weight: Float) {
-                            guard weight > 0, column >= 0, row >= 0, column < sourceWidth, row < sourceHeight else { return }
-                            let at = (row * sourceWidth + column) * sourceChannels
-                            let share = sourceChannels == 4 ? weight * Float(src[at + 3]) / 255 : weight
-                            coverage += share
-                            red += Float(src[at]) * share
-                            green += Float(src[at + 1]) * share
-                            blue += Float(src[at + 2]) * share
-                        }
-                        tap(left, top, (1 - fx) * (1 - fy))
-                        tap(left + 1, top, fx * (1 - fy))
-                        tap(left, top + 1, (1 - fx) * fy)
-                        tap(left + 1, top + 1, fx * fy)
-                        if transparent {
-                            guard coverage > 0 else { continue }
-                            dst[pixel] = sample(red / coverage)
-                            dst[pixel + 1] = sample(green / coverage)
-                            dst[pixel + 2] = sample(blue / coverage)
-                            dst[pixel + 3] = sample(coverage * 255)
-                        } else {
-                            let white = (1 - coverage) * 255
-                            dst[pixel] = sample(red + white)
-                            dst[pixel + 1] = sample(green + white)
-                            dst[pixel + 2] = sample(blue + white)
-                        }
-                    }
+                nonisolated(unsafe) let (d, s) = (dst.baseAddress!, src.baseAddress!)
+                try banded(height, minimumPerBand: 8, budget: budget) { band in
+                    oss_rotate_any_rows(s, Int32(sourceWidth), Int32(sourceHeight), Int32(sourceChannels), Int32(width), Int32(height),
+                                        transparent ? 1 : 0, cosine, sine, Int32(band.lowerBound), Int32(band.count), d)
                 }
             }
         }

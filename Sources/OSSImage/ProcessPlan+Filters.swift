@@ -20,7 +20,8 @@ extension ProcessPlan {
 
     /// `blur` and `sharpen`: one output image and a padded row of floats for the vertical sums.
     static func planGaussian(radius: Int, input: Shape) -> (Shape, peak: Int, produced: Int) {
-        let row = Checked.saturating(Checked.sum(input.width, 2 * radius), Checked.saturating(input.channels, 4))
+        // One padded float row for each core's band.
+        let row = Checked.saturating(Checked.sum(input.width, 2 * radius), Checked.saturating(input.channels, 4 * ImageKernels.cores))
         return (input, Checked.sum(Checked.saturating(input.bytes, 2), row), input.pixels)
     }
 

@@ -22,6 +22,10 @@ struct ProcessPlan {
         case jpegCrop(x: Int, y: Int, width: Int, height: Int)
         /// Everything else: a full decode, then the EXIF orientation.
         case full(orientation: Int)
+        /// A JPEG whose first action shrinks it: decoded at `eighths`/8 of its size by libjpeg-turbo's
+        /// scaled inverse DCT (shrink-on-load), then the EXIF orientation; the full-size image is
+        /// never made.
+        case jpegScaled(eighths: Int, orientation: Int, bands: Int?)
         /// An animated GIF kept animated: each frame decoded, processed and written in turn.
         case gifFrames(loopCount: Int?)
     }
@@ -39,6 +43,9 @@ struct ProcessPlan {
     struct Step {
         var action: ImageAction
         var output: Shape
+        /// A resize planned on the source's size, run on a shrunk decode: the sizes OSS's
+        /// semantics give for the real source, resampled from the smaller bitmap.
+        var resizeGeometry: ImageKernels.ResizeGeometry? = nil
     }
 
     let header: SourceHeader
@@ -140,6 +147,7 @@ struct ProcessPlan {
 
         // The start: what is decoded, at what size.
         let decoded: Shape
+        var shrunkResize: (index: Int, geometry: ImageKernels.ResizeGeometry)?
         let decodeBands = profile.multiScanJPEG ? 1 : 4
         if !answersAverageHue, header.format == .jpg, output == .jpg, orientation == 1, case let .circle(radius)? = actions.first,
            actions.dropFirst().allSatisfy({ if case .format = $0 { true } else if case .quality = $0 { true } else if case .interlace = $0 { true } else { false } }) {
@@ -166,8 +174,20 @@ struct ProcessPlan {
             actions.removeFirst()
         } else {
             let size = ImageKernels.orientedSize(width: header.width, height: header.height, exifOrientation: orientation)
-            decoded = Shape(width: size.width, height: size.height, channels: profile.defaultChannels)
-            start = .full(orientation: orientation)
+            if header.format == .jpg, let (index, resize) = Self.leadingResize(actions),
+               case let geometry = ImageKernels.ResizeGeometry(resize, width: size.width, height: size.height),
+               case let eighths = Self.shrinkOnLoadEighths(width: size.width, height: size.height, geometry: geometry), eighths < 8 {
+                try ImageKernels.checkResizeLimits(geometry, resize)
+                decoded = Shape(width: ImageCodecs.jpegScaledSide(size.width, eighths: eighths), height: ImageCodecs.jpegScaledSide(size.height, eighths: eighths),
+                                channels: profile.defaultChannels)
+                // At a quarter or less, entropy decoding is most of the work, and a band decoder
+                // entropy-decodes every row above its band: one band.
+                start = .jpegScaled(eighths: eighths, orientation: orientation, bands: profile.multiScanJPEG || eighths <= 2 ? 1 : nil)
+                shrunkResize = (index, geometry)
+            } else {
+                decoded = Shape(width: size.width, height: size.height, channels: profile.defaultChannels)
+                start = .full(orientation: orientation)
+            }
         }
         try Self.admitDecode(decoded, limits: limits)
         let bands = header.format == .jpg && decoded.height >= 512 ? decodeBands : 1
@@ -175,11 +195,22 @@ struct ProcessPlan {
         if case let .full(orientation) = start, orientation != 1 {
             // The decoded image, the turned one and (for mirrored orientations) its flipped copy.
             phases.phase(decoded.bytes, decoded.bytes, decoded.bytes)
+        } else if case let .jpegScaled(_, orientation, _) = start, orientation != 1 {
+            // The decoded image, the turned one and (for mirrored orientations) its flipped copy.
+            phases.phase(decoded.bytes, decoded.bytes, decoded.bytes)
         }
 
         // The actions, in order, each from the image the previous one made.
         var current = decoded
-        for action in actions {
+        for (index, action) in actions.enumerated() {
+            if let (shrunk, geometry) = shrunkResize, shrunk == index, case let .resize(resize) = action {
+                let (next, peak, produced) = Self.planResize(resize, geometry: geometry.resampling(from: current.width, current.height), input: current)
+                phases.phase(peak)
+                producedPixels = Checked.sum(producedPixels, produced)
+                steps.append(Step(action: action, output: next, resizeGeometry: geometry))
+                current = next
+                continue
+            }
             let (next, peak, produced) = try Self.plan(action, input: current, transparent: transparent, watermarkImages: watermarkImages, limits: limits)
             phases.phase(peak)
             producedPixels = Checked.sum(producedPixels, produced)
@@ -240,23 +271,7 @@ struct ProcessPlan {
         case let .resize(resize):
             let geometry = ImageKernels.ResizeGeometry(resize, width: input.width, height: input.height)
             try ImageKernels.checkResizeLimits(geometry, resize)
-            let window = Shape(width: geometry.window.width, height: geometry.window.height, channels: input.channels)
-            let final = Shape(width: geometry.finalSize.width, height: geometry.finalSize.height, channels: input.channels)
-            let canvas = geometry.canvas == nil ? 0 : final.bytes
-            if geometry.unscaled {
-                let whole = window.width == input.width && window.height == input.height
-                let made = whole ? 0 : window.bytes
-                return (final, Checked.sum(input.bytes, Checked.sum(made, canvas)),
-                        Checked.sum(whole ? 0 : window.pixels, geometry.canvas == nil ? 0 : final.pixels))
-            }
-            let horizontal = ImageKernels.horizontalPassPixels(sourceHeight: input.height, scaledHeight: geometry.scaledHeight, window: geometry.window)
-            let horizontalBytes = Checked.saturating(horizontal, input.channels)
-            // Weight tables and the vertical pass's accumulator row.
-            let tables = Checked.saturating(Checked.sum(window.width, window.height), 64) + Checked.saturating(window.width, 4 * input.channels)
-            let resampling = Checked.sum(horizontalBytes, Checked.sum(window.bytes, tables))
-            let padding = Checked.sum(window.bytes, canvas)
-            return (final, Checked.sum(input.bytes, max(resampling, padding)),
-                    Checked.sum(horizontal, Checked.sum(window.pixels, geometry.canvas == nil ? 0 : final.pixels)))
+            return planResize(resize, geometry: geometry, input: input)
         case .roundedCorners:
             let out = Shape(width: input.width, height: input.height, channels: transparent ? 4 : 3)
             return (out, Checked.sum(input.bytes, out.bytes), out.pixels)
@@ -280,6 +295,63 @@ struct ProcessPlan {
             // Refused in init before any action is planned (average-hue is taken off the end).
             return unchanged
         }
+    }
+
+    /// The first action that changes pixels, when it is a resize, with its index: what a JPEG can
+    /// be shrunk on load for (format, quality, interlace and auto-orient change no pixel first).
+    static func leadingResize(_ actions: [ImageAction]) -> (Int, Resize)? {
+        for (index, action) in actions.enumerated() {
+            switch action {
+            case .format, .quality, .interlace, .autoOrient: continue
+            case let .resize(resize): return (index, resize)
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    /// The eighths (1...8) a width × height JPEG is decoded at before `geometry`'s resampling: the
+    /// smallest scale that still leaves at least twice the scaled size on each side, so the
+    /// triangle filter, not the DCT's block average, makes the last factor of two (a DCT shrink
+    /// straight to the target aliases and over-sharpens, as libvips also notes). 8: no shrink.
+    static func shrinkOnLoadEighths(width: Int, height: Int, geometry: ImageKernels.ResizeGeometry) -> Int {
+        guard !geometry.unscaled else { return 8 }
+        for eighths in 1..<8 {
+            let w = ImageCodecs.jpegScaledSide(width, eighths: eighths), h = ImageCodecs.jpegScaledSide(height, eighths: eighths)
+            if w >= 2 * geometry.scaledWidth && h >= 2 * geometry.scaledHeight { return eighths }
+        }
+        return 8
+    }
+
+    /// A resampling's weight table for `outputs` samples of a source → target pass: each output's
+    /// start and count, and its taps (at most 2 × source/target + 2, floats) in a flat table built
+    /// from per-output lists of the same size.
+    static func weightTableBytes(outputs: Int, source: Int, target: Int) -> Int {
+        let taps = Checked.sum(Checked.saturating(2, (source + max(1, target) - 1) / max(1, target)), 2)
+        return Checked.saturating(outputs, Checked.sum(Checked.saturating(taps, 8), 64))
+    }
+
+    /// A resize of `input` whose sizes `geometry` holds.
+    static func planResize(_ resize: Resize, geometry: ImageKernels.ResizeGeometry, input: Shape) -> (Shape, peak: Int, produced: Int) {
+        let window = Shape(width: geometry.window.width, height: geometry.window.height, channels: input.channels)
+        let final = Shape(width: geometry.finalSize.width, height: geometry.finalSize.height, channels: input.channels)
+        let canvas = geometry.canvas == nil ? 0 : final.bytes
+        if geometry.unscaled {
+            let whole = window.width == input.width && window.height == input.height
+            let made = whole ? 0 : window.bytes
+            return (final, Checked.sum(input.bytes, Checked.sum(made, canvas)),
+                    Checked.sum(whole ? 0 : window.pixels, geometry.canvas == nil ? 0 : final.pixels))
+        }
+        let horizontal = ImageKernels.horizontalPassPixels(sourceHeight: input.height, scaledHeight: geometry.scaledHeight, window: geometry.window)
+        let horizontalBytes = Checked.saturating(horizontal, input.channels)
+        // Weight tables and the vertical pass's accumulator row, one for each core's band.
+        let tables = Checked.sum(weightTableBytes(outputs: window.width, source: input.width, target: geometry.scaledWidth),
+                                 weightTableBytes(outputs: window.height, source: input.height, target: geometry.scaledHeight))
+            + Checked.saturating(window.width, 4 * input.channels * ImageKernels.cores)
+        let resampling = Checked.sum(horizontalBytes, Checked.sum(window.bytes, tables))
+        let padding = Checked.sum(window.bytes, canvas)
+        return (final, Checked.sum(input.bytes, max(resampling, padding)),
+                Checked.sum(horizontal, Checked.sum(window.pixels, geometry.canvas == nil ? 0 : final.pixels)))
     }
 
     /// What encoding `image` as `format` holds beside the image: a flattened copy for JPEG, the

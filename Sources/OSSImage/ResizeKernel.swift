@@ -1,4 +1,11 @@
+import CImageCodecs
+import Dispatch
 import OSSImageProcess
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension ImageKernels {
     // MARK: Resize
@@ -75,6 +82,14 @@ extension ImageKernels {
 
         /// The result's size.
         var finalSize: (width: Int, height: Int) { canvas ?? (window.width, window.height) }
+
+        /// The same sizes, resampled from a width × height bitmap (a JPEG shrunk on load) rather
+        /// than from the source they were worked out for.
+        func resampling(from width: Int, _ height: Int) -> ResizeGeometry {
+            var copy = self
+            copy.unscaled = scaledWidth == width && scaledHeight == height
+            return copy
+        }
 
         init(_ resize: Resize, width: Int, height: Int) {
             let plan = ImageKernels.resizePlan(resize, width: width, height: height)
@@ -182,9 +197,14 @@ extension ImageKernels {
         window.width * sourceRange(from: sourceHeight, to: scaledHeight, range: window.y..<(window.y + window.height)).count
     }
 
+    /// A resampling's weights, flat for the C passes: output i weighs `counts[i]` source samples
+    /// from `start[i]`, with weights `weights[i * taps ..< i * taps + counts[i]]`.
     struct Weights {
-        var start: [Int]
-        var weights: [[Float]]
+        var start: [Int32]
+        var counts: [Int32]
+        var weights: [Float]
+        /// The widest support: the stride of `weights`.
+        var taps: Int
         /// The source samples any of these outputs weighs.
         var sourceRange: Range<Int>
     }
@@ -207,9 +227,10 @@ extension ImageKernels {
     }
 
     static func weights(from source: Int, to target: Int, range: Range<Int>) -> Weights {
-        var starts: [Int] = []
+        var starts: [Int32] = [], counts: [Int32] = []
         var all: [[Float]] = []
         starts.reserveCapacity(range.count)
+        counts.reserveCapacity(range.count)
         all.reserveCapacity(range.count)
         for i in range {
             let (lo, hi, center, support) = support(of: i, from: source, to: target)
@@ -221,28 +242,58 @@ extension ImageKernels {
                 total += value
             }
             if total <= 0 { w = [1]; total = 1 }
-            starts.append(lo)
+            starts.append(Int32(lo))
+            counts.append(Int32(w.count))
             all.append(w.map { $0 / Float(total) })
         }
-        return Weights(start: starts, weights: all, sourceRange: sourceRange(from: source, to: target, range: range))
+        let taps = all.map(\.count).max() ?? 1
+        var flat = [Float](repeating: 0, count: all.count * taps)
+        for (i, w) in all.enumerated() { flat.replaceSubrange((i * taps)..<(i * taps + w.count), with: w) }
+        return Weights(start: starts, counts: counts, weights: flat, taps: taps, sourceRange: sourceRange(from: source, to: target, range: range))
+    }
+
+    /// Cores the banded kernels spread over.
+    static let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+    /// Runs `work` on `count` items cut into bands of consecutive items, on all cores when there
+    /// are enough of them to be worth a thread, checking the budget before each band. A band
+    /// that finds the work stopped does nothing, and the stop's error is thrown at the end.
+    static func banded(_ count: Int, minimumPerBand: Int = 16, budget: ImageWorkBudget, _ work: @Sendable (Range<Int>) -> Void) throws(ImageError) {
+        guard count > 0 else { return }
+        // Bands of at most 64 items, so a stop is seen within a few milliseconds.
+        let bands = max(1, min(count / max(1, minimumPerBand), max(cores, (count + 63) / 64)))
+        try budget.checkpoint()
+        if bands == 1 || cores == 1 {
+            for band in 0..<bands {
+                try budget.checkpoint()
+                work((count * band / bands)..<(count * (band + 1) / bands))
+            }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: bands) { band in
+            if budget.shouldStop { return }
+            work((count * band / bands)..<(count * (band + 1) / bands))
+        }
+        try budget.checkpoint()
     }
 
     /// Rows `rows` of `bitmap`, each resampled horizontally by `table`: `rows.count` rows of
     /// `table.start.count` pixels.
     static func resampleRows(_ bitmap: Bitmap, rows: Range<Int>, table: Weights, budget: ImageWorkBudget) throws(ImageError) -> [UInt8] {
         let channels = bitmap.channels, source = bitmap.width, target = table.start.count
-        var out = [UInt8](repeating: 0, count: rows.count * target * channels)
+        var out = [UInt8](unsafeUninitializedCapacity: rows.count * target * channels) { _, initialized in initialized = rows.count * target * channels }
+        let taps = table.taps
         try out.withUnsafeMutableBufferPointer { (dst) throws(ImageError) in
             try bitmap.pixels.withUnsafeBufferPointer { (src) throws(ImageError) in
-                for (index, row) in rows.enumerated() {
-                    try budget.checkpoint()
-                    let srcRow = row * source * channels, dstRow = index * target * channels
-                    for x in 0..<target {
-                        let start = table.start[x], w = table.weights[x]
-                        for c in 0..<channels {
-                            var sum: Float = 0
-                            for k in 0..<w.count { sum += Float(src[srcRow + (start + k) * channels + c]) * w[k] }
-                            dst[dstRow + x * channels + c] = UInt8(max(0, min(255, sum.rounded())))
+                try table.start.withUnsafeBufferPointer { (starts) throws(ImageError) in
+                    try table.counts.withUnsafeBufferPointer { (counts) throws(ImageError) in
+                        try table.weights.withUnsafeBufferPointer { (weights) throws(ImageError) in
+                            nonisolated(unsafe) let (d, s, st, ct, w) = (dst.baseAddress!, src.baseAddress!, starts.baseAddress!, counts.baseAddress!, weights.baseAddress!)
+                            try banded(rows.count, budget: budget) { band in
+                                oss_resample_horizontal(s + (rows.lowerBound + band.lowerBound) * source * channels, source * channels, Int32(band.count),
+                                                        Int32(channels), st, ct, w, Int32(taps), Int32(target),
+                                                        d + band.lowerBound * target * channels, target * channels)
+                            }
                         }
                     }
                 }
@@ -254,19 +305,22 @@ extension ImageKernels {
     /// The vertical pass: output row y weighs the horizontal pass's rows `table.start[y] - firstRow ...`.
     static func resampleColumns(_ pixels: [UInt8], rowBytes: Int, firstRow: Int, table: Weights, budget: ImageWorkBudget) throws(ImageError) -> [UInt8] {
         let target = table.start.count
-        var out = [UInt8](repeating: 0, count: target * rowBytes)
-        var accumulator = [Float](repeating: 0, count: rowBytes)
+        var out = [UInt8](unsafeUninitializedCapacity: target * rowBytes) { _, initialized in initialized = target * rowBytes }
+        let relative = table.start.map { $0 - Int32(firstRow) }
+        let taps = table.taps
         try out.withUnsafeMutableBufferPointer { (dst) throws(ImageError) in
             try pixels.withUnsafeBufferPointer { (src) throws(ImageError) in
-                for y in 0..<target {
-                    try budget.checkpoint()
-                    for i in 0..<rowBytes { accumulator[i] = 0 }
-                    let start = table.start[y] - firstRow, w = table.weights[y]
-                    for k in 0..<w.count {
-                        let base = (start + k) * rowBytes, weight = w[k]
-                        for i in 0..<rowBytes { accumulator[i] += Float(src[base + i]) * weight }
+                try relative.withUnsafeBufferPointer { (starts) throws(ImageError) in
+                    try table.counts.withUnsafeBufferPointer { (counts) throws(ImageError) in
+                        try table.weights.withUnsafeBufferPointer { (weights) throws(ImageError) in
+                            nonisolated(unsafe) let (d, s, st, ct, w) = (dst.baseAddress!, src.baseAddress!, starts.baseAddress!, counts.baseAddress!, weights.baseAddress!)
+                            try banded(target, budget: budget) { band in
+                                let accumulator = UnsafeMutablePointer<Float>.allocate(capacity: rowBytes)
+                                defer { accumulator.deallocate() }
+                                oss_resample_vertical(s, rowBytes, Int32(band.lowerBound), Int32(band.count), st, ct, w, Int32(taps), accumulator, d)
+                            }
+                        }
                     }
-                    for i in 0..<rowBytes { dst[y * rowBytes + i] = UInt8(max(0, min(255, accumulator[i].rounded()))) }
                 }
             }
         }

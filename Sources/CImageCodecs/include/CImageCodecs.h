@@ -53,6 +53,12 @@ int oss_jpeg_inspect(const uint8_t *data, size_t size, oss_jpeg_info *info, char
 int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w, int h, int channels,
                            uint8_t *out, size_t out_size, const oss_stop *stop, char *error);
 
+/// oss_jpeg_decode_region on the image libjpeg-turbo's scaled inverse DCT makes at
+/// `scale_eighths`/8 (1...8): ceil(width * n / 8) by ceil(height * n / 8), the rectangle given in
+/// that image's pixels. The full-size image is never made.
+int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_eighths, int x, int y, int w, int h, int channels,
+                                  uint8_t *out, size_t out_size, const oss_stop *stop, char *error);
+
 /// Encodes RGB or RGBA (alpha ignored) pixels (`width * height * channels` bytes). `*out` is
 /// malloc'd; free it with oss_free().
 int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality, int progressive,
@@ -303,5 +309,35 @@ int oss_text_render(const oss_text *text, uint8_t *mask, int32_t width, int32_t 
 void oss_text_glyph_counts(const oss_text *text, int *glyphs, int *missing);
 
 void oss_text_free(oss_text *text);
+
+/// The horizontal pass of a separable resampling: `rows` rows of `src` (3 or 4 channels), output
+/// pixel x of each the sum over k < counts[x] of weights[x * taps + k] times source pixel
+/// starts[x] + k, rounded and clamped.
+void oss_resample_horizontal(const uint8_t *src, size_t src_stride, int rows, int channels,
+                             const int32_t *starts, const int32_t *counts, const float *weights, int taps, int target,
+                             uint8_t *dst, size_t dst_stride);
+
+/// The vertical pass: output rows [first_output, first_output + outputs), row y the weighted sum
+/// of rows starts[y] + k of `src` (k < counts[y]). `accumulator` holds row_bytes floats.
+void oss_resample_vertical(const uint8_t *src, size_t row_bytes, int first_output, int outputs,
+                           const int32_t *starts, const int32_t *counts, const float *weights, int taps,
+                           float *accumulator, uint8_t *dst);
+
+/// `turns` (1...3) clockwise quarter turns of a width × height image of 3 or 4 channels: output
+/// rows [first_row, first_row + rows) of the turned image (height × width for odd turns).
+void oss_rotate_quarters(const uint8_t *src, int width, int height, int channels, int turns,
+                         uint8_t *dst, int first_row, int rows);
+
+/// Rows [first_row, first_row + rows) of a separable Gaussian of `taps` (odd) weights over a
+/// width × height image (edges repeated), alpha kept: blurred when `amount` < 0, else the unsharp
+/// mask original + amount × (original − blurred). `sums` holds (width + taps - 1) × channels floats.
+void oss_gaussian_rows(const uint8_t *src, int width, int height, int channels, const float *weights, int taps,
+                       float amount, int first_row, int rows, float *sums, uint8_t *dst);
+
+/// Canvas rows [first_row, first_row + rows) of ImageKernels.rotateAnyAngle: bilinear, premultiplied,
+/// the uncovered canvas white (or left as it is when `transparent`, the output then RGBA).
+void oss_rotate_any_rows(const uint8_t *src, int source_width, int source_height, int source_channels,
+                         int width, int height, int transparent, double cosine, double sine,
+                         int first_row, int rows, uint8_t *dst);
 
 #endif

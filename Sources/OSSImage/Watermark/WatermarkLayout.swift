@@ -154,13 +154,15 @@ extension WatermarkLayout.ImagePiece {
             case let .full(orientation):
                 bitmap = try ImageCodecs.decode(source, channels: nil, budget: budget).0
                 if orientation != 1 { bitmap = try ImageKernels.orient(bitmap, exifOrientation: orientation, budget: budget) }
+            case let .jpegScaled(eighths, orientation, bands):
+                bitmap = try ImageProcessor.decodeScaled(source, header: plan.header, eighths: eighths, orientation: orientation, bands: bands, budget: budget)
             case .info, .transcodeCircle, .jpegCircle, .gifFrames:
             // A watermark image's plan writes PNG, so an animated GIF is never kept frame by frame.
                 throw ImageError(code: "InternalError", message: "a watermark image's plan starts with \(plan.start)", status: 500)
             }
             for step in plan.steps {
                 try budget.checkpoint()
-                bitmap = try ImageProcessor.apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
+                bitmap = try ImageProcessor.apply(step, to: bitmap, transparent: plan.transparent, budget: budget)
             }
             return bitmap
         } catch {

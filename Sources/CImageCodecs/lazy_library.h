@@ -1,0 +1,25 @@
+// Codec libraries loaded on first use, not at start-up. libheif and libavif pull in about thirty
+// shared objects (x265, libde265, aom, dav1d, rav1e, SVT-AV1, libgav1, libyuv, abseil...), whose
+// loading, relocation and static initialisers were most of every `oss` command's start-up, while
+// only a HEIC or AVIF image needs them. The C file that uses such a library declares its functions
+// with OSS_LAZY_SYMBOLS, resolves them once with dlopen/dlsym, and calls them through pointers
+// (macros named like the functions), so the code reads as if it were linked.
+#ifndef OSS_LAZY_LIBRARY_H
+#define OSS_LAZY_LIBRARY_H
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stddef.h>
+
+/// The first of `sonames` (NULL-terminated) that dlopen finds, or NULL.
+static inline void *oss_dlopen_first(const char *const *sonames) {
+    for (; *sonames; sonames++) {
+        void *handle = dlopen(*sonames, RTLD_NOW | RTLD_LOCAL);
+        if (handle) return handle;
+    }
+    return NULL;
+}
+
+#define OSS_LAZY_DECLARE(name) static __typeof__(&name) oss_lazy_##name;
+#define OSS_LAZY_RESOLVE(name) if (!(oss_lazy_##name = (__typeof__(&name))dlsym(handle, #name))) return;
+
+#endif
