@@ -23,8 +23,8 @@ let package = Package(
         .library(name: "OSSOffline", targets: ["OSSOffline"]),
         .library(name: "OSSLocalService", targets: ["OSSLocalService"]),
         .library(name: "OSSLocalServer", targets: ["OSSLocalServer"]),
+        .library(name: "OSSTestSupport", targets: ["OSSTestSupport"]),
         .executable(name: "oss", targets: ["OSSCommand"]),
-        .executable(name: "oss-benchmarks", targets: ["OSSBenchmarks"]),
     ],
     traits: [
         .default(enabledTraits: ["SystemCrypto"]),
@@ -136,9 +136,13 @@ let package = Package(
             "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSConfinedFiles", "OSSLocking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO", "OSSConfinedFiles", "OSSLocking",
+        // For users' tests: a local OSS in-process on a temporary folder, with a client bound to it.
+        // A product apart, so the client never links NIO.
+        .target(name: "OSSTestSupport", dependencies: ["OSS", "OSSHTTP", "OSSLocalService", "OSSLocalServer"]),
+        .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSTestSupport", "OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO", "OSSConfinedFiles", "OSSLocking",
                                                                       .product(name: "Logging", package: "swift-log")]),
-        // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests).
+        // Benchmarks that print figures (run by scripts/benchmark-*.sh, never as tests). No product: nothing
+        // here ships; SwiftPM still builds a root package's executable target by name (`--product OSSBenchmarks`).
         .executableTarget(name: "OSSBenchmarks", dependencies: [
             "OSS", "OSSImage", "OSSImageProcess", "OSSCrypto",
             // liblzma directly, to print its CRC-64 throughput beside the pure-Swift one.
@@ -153,7 +157,8 @@ let package = Package(
             // liblzma directly, as the reference the pure-Swift CRC-64 is checked against.
             .target(name: "CLZMA", condition: .when(platforms: otherPlatforms)),
         ]),
-        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSCore", "OSSHTTP", "OSSLocking"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSCore", "OSSHTTP", "OSSLocking", "OSSURLSessionTransport",
+                                                 .target(name: "OSSCurlTransport", condition: .when(platforms: otherPlatforms))], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 command -v curl >/dev/null || { echo "benchmark needs curl" >&2; exit 1; }
 swift build -c release --product oss >/dev/null
-swift build -c release --product oss-benchmarks >/dev/null
-"$(swift build -c release --show-bin-path)/oss-benchmarks" transfer "$@"
+swift build -c release --product OSSBenchmarks >/dev/null
+"$(swift build -c release --show-bin-path)/OSSBenchmarks" transfer "$@"

@@ -2,7 +2,7 @@ import Foundation
 import OSSImage
 import OSSImageProcess
 
-/// `oss-benchmarks circle`: our circle kernel beside Pillow and pyvips on the same generated
+/// `OSSBenchmarks circle`: our circle kernel beside Pillow and pyvips on the same generated
 /// photo-like JPEGs, in one run, each timed in-process (best of N), with ratios.
 enum CircleBenchmark {
     struct Case {

@@ -1,7 +1,7 @@
 import Foundation
 import OSS
 
-/// `oss-benchmarks transfer`: a large object through `oss serve`, our getObject(toFile:) beside
+/// `OSSBenchmarks transfer`: a large object through `oss serve`, our getObject(toFile:) beside
 /// `curl -o` on the same server in the same run, with throughput, the ratio, and peak memory of
 /// the client and of the server; first, the CRC-64 implementations' throughput.
 enum TransferBenchmark {
@@ -138,7 +138,7 @@ final class Server {
             line += byte
         }
         url = String(decoding: line, as: UTF8.self)
-        guard url.hasPrefix("http://") else { throw BenchmarkError("oss serve did not start (is it built next to oss-benchmarks?)") }
+        guard url.hasPrefix("http://") else { throw BenchmarkError("oss serve did not start (is it built next to OSSBenchmarks?)") }
     }
 
     func peakRSS() -> Double { readPeakRSS(pid: process.processIdentifier) }

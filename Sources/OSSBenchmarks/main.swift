@@ -1,8 +1,8 @@
 import Foundation
 
-// oss-benchmarks: figures for the README and the closing notes, never run as tests.
-//   oss-benchmarks transfer [--size-mib N] [--rounds R]
-//   oss-benchmarks crc64 [--size-mib N] [--rounds R]
+// OSSBenchmarks: figures for the README and the closing notes, never run as tests.
+//   OSSBenchmarks transfer [--size-mib N] [--rounds R]
+//   OSSBenchmarks crc64 [--size-mib N] [--rounds R]
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, default value: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
@@ -28,6 +28,6 @@ case "watermark":
 case "transfer":
     try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
 default:
-    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME]")
+    print("usage: OSSBenchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME]")
     exit(2)
 }

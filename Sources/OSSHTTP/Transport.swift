@@ -87,7 +87,10 @@ public struct TransportTimeouts: Sendable, Hashable {
 public struct TransportResponse: Sendable {
     /// The HTTP status.
     public var status: Int
-    /// Header fields, in order.
+    /// Header fields. A transport that sees the wire (curl, the in-process one) gives them in
+    /// the order received, repeats included. URLSession keeps neither: it gives one field a name,
+    /// repeated values joined with ", " (equivalent for list-valued fields, RFC 9110 section 5.3),
+    /// sorted by lower-cased name. Read them with ``header(_:)``, which both shapes answer alike.
     public var headers: [HTTPHeaderField]
     /// The body, streamed.
     public var body: HTTPResponseBody

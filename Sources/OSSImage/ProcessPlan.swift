@@ -400,14 +400,14 @@ extension ProcessPlan {
 
     /// libheif's RGB copy of the image, its YCbCr 4:2:0 conversion, x265's working set for one
     /// intra picture (lookahead, reconstruction and analysis buffers: about 12 bytes a pixel at
-    /// the "fast" preset), and the bitstream. Measured by `oss-benchmarks formats`.
+    /// the "fast" preset), and the bitstream. Measured by `OSSBenchmarks formats`.
     static func heifEncodeBytes(_ image: Shape) -> Int {
         let perPixel = image.channels + 2 + 12
         return Checked.sum(Checked.saturating(image.pixels, perPixel), 32 << 20)
     }
 
     /// libavif's YCbCr 4:2:0 image (and alpha plane), aom's working set for one key frame at
-    /// speed 8 (about 14 bytes a pixel), and the bitstream. Measured by `oss-benchmarks formats`.
+    /// speed 8 (about 14 bytes a pixel), and the bitstream. Measured by `OSSBenchmarks formats`.
     static func avifEncodeBytes(_ image: Shape) -> Int {
         let perPixel = (image.channels == 4 ? 3 : 2) + 14
         return Checked.sum(Checked.saturating(image.pixels, perPixel), 48 << 20)

@@ -153,7 +153,7 @@ struct DecodeProfile: Sendable, Hashable {
     /// libheif's working set for a still: libde265's decoded picture and libheif's copy of it in
     /// YCbCr 4:2:0 (1.5 samples a pixel each, 2 bytes a sample past 8 bits, and an alpha plane),
     /// then the interleaved RGB(A) it converts to before the copy into the output. Measured by
-    /// `oss-benchmarks formats` (its peak is printed beside this estimate).
+    /// `OSSBenchmarks formats` (its peak is printed beside this estimate).
     static func heifDecoderBytes(width: Int, height: Int, channels: Int, depth: Int) -> Int {
         let pixels = Checked.saturating(width, height)
         let sample = depth > 8 ? 2 : 1
@@ -163,7 +163,7 @@ struct DecodeProfile: Sendable, Hashable {
 
     /// libavif's working set for a still: dav1d's picture (and, with two threads, one frame in
     /// flight) in YCbCr 4:2:0, the alpha plane's own decode, and dav1d's tables; the conversion
-    /// to RGB writes straight into the output. Measured by `oss-benchmarks formats`.
+    /// to RGB writes straight into the output. Measured by `OSSBenchmarks formats`.
     static func avifDecoderBytes(width: Int, height: Int, alpha: Bool, depth: Int) -> Int {
         let pixels = Checked.saturating(width, height)
         let sample = depth > 8 ? 2 : 1

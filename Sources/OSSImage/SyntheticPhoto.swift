@@ -1,10 +1,12 @@
 /// Photo-like test images, generated deterministically: smooth lighting, textured regions, soft
 /// shapes and sensor-like noise, so that JPEG and PNG see data shaped like a real photograph
 /// (flat gradients compress far better than photos and would flatter every codec).
-public enum SyntheticPhoto {
+///
+/// `package`, not `public`: for this package's tests, benchmarks, fuzz seeds and the `oss` tool.
+package enum SyntheticPhoto {
     /// An RGB bitmap of the given size; the same seed always gives the same pixels.
     /// Sizes outside ``ImageLimits`` are refused.
-    public static func bitmap(width: Int, height: Int, seed: UInt64 = 1) throws(ImageError) -> Bitmap {
+    package static func bitmap(width: Int, height: Int, seed: UInt64 = 1) throws(ImageError) -> Bitmap {
         guard width >= 1, height >= 1, width <= ImageLimits.maximumSide, height <= ImageLimits.maximumSide,
               width * height <= ImageLimits.maximumPixels else {
             throw .invalidArgument("A \(width)x\(height) photo cannot be made: sides are 1 to \(ImageLimits.maximumSide) px, at most \(ImageLimits.maximumPixels) pixels in all.")
@@ -54,7 +56,7 @@ public enum SyntheticPhoto {
     }
 
     /// The same image as a JPEG.
-    public static func jpeg(width: Int, height: Int, seed: UInt64 = 1, quality: Int = 90) throws(ImageError) -> [UInt8] {
+    package static func jpeg(width: Int, height: Int, seed: UInt64 = 1, quality: Int = 90) throws(ImageError) -> [UInt8] {
         try ImageCodecs.encode(try bitmap(width: width, height: height, seed: seed), as: .jpg, options: ImageCodecs.EncodeOptions(quality: quality))
     }
 }

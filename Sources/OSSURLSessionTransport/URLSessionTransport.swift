@@ -46,26 +46,36 @@ public final class URLSessionTransport: Transport {
             urlRequest.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
         }
         let task: URLSessionTask
+        var bodyStream: (@Sendable () -> InputStream)?
         switch request.body {
         case .none:
             task = session.dataTask(with: urlRequest)
         case let .bytes(bytes):
             task = session.uploadTask(with: urlRequest, from: Data(bytes))
         case let .file(path, offset, length):
-            if offset == 0, let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value, size == length {
-                task = session.uploadTask(with: urlRequest, fromFile: URL(fileURLWithPath: path))
-            } else {
-                guard let handle = FileHandle(forReadingAtPath: path) else { throw TransportError(.invalidRequest, "cannot open \(path)") }
-                defer { try? handle.close() }
-                do {
-                    try handle.seek(toOffset: UInt64(offset))
-                    task = session.uploadTask(with: urlRequest, from: try handle.read(upToCount: Int(length)) ?? Data())
-                } catch {
-                    throw TransportError(.invalidRequest, "cannot read \(path)")
-                }
+            // Streamed: the session pulls the range through `FileRangeInputStream` on its own
+            // thread, a buffer at a time, so neither the file nor a stat of it touches the
+            // calling task, and memory stays flat for any size. The delegate hands out a fresh
+            // stream each time the session asks (a new connection starts the body again).
+            guard offset >= 0, length >= 0, offset <= Int64.max - length else {
+                throw TransportError(.invalidRequest, "the byte range \(offset)+\(length) of the upload file is out of bounds")
             }
+            #if canImport(FoundationNetworking)
+            // swift-corelibs-foundation cannot tell a stream's length, so it sends the body
+            // chunked and would add `Transfer-Encoding: chunked` beside a Content-Length, which
+            // servers refuse (400). The chunked body carries the same bytes.
+            urlRequest.setValue(nil, forHTTPHeaderField: "Content-Length")
+            // libcurl under it then asks `Expect: 100-continue`, and swift-corelibs-foundation
+            // reports the interim 100 as the response: an empty Expect tells curl not to ask.
+            urlRequest.setValue("", forHTTPHeaderField: "Expect")
+            #else
+            // With a Content-Length, URLSession sends the stream as a sized body, not chunked.
+            urlRequest.setValue(String(length), forHTTPHeaderField: "Content-Length")
+            #endif
+            bodyStream = { FileRangeInputStream(path: path, offset: offset, length: length) }
+            task = session.uploadTask(withStreamedRequest: urlRequest)
         }
-        let state = TaskState(task: task)
+        let state = TaskState(task: task, bodyStream: bodyStream)
         delegate.register(state, for: task)
         do {
             return try await withTaskCancellationHandler {
@@ -104,6 +114,10 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
         state(dataTask)?.receive(data)
     }
 
+    func urlSession(_ session: URLSession, task: URLSessionTask, needNewBodyStream completionHandler: @escaping (InputStream?) -> Void) {
+        completionHandler(state(task)?.makeBodyStream())
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         state(task, remove: true)?.complete(error)
     }
@@ -132,9 +146,16 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
     private var outcome: Result<Void, TransportError>?
     private var bodyContinuation: CheckedContinuation<[UInt8]?, any Error>?
     private var cancelled = false
+    private let bodyStream: (@Sendable () -> InputStream)?
 
-    init(task: URLSessionTask) {
+    init(task: URLSessionTask, bodyStream: (@Sendable () -> InputStream)?) {
         self.task = task
+        self.bodyStream = bodyStream
+    }
+
+    /// A new stream over the upload body, from its start; nil when the request has none.
+    func makeBodyStream() -> InputStream? {
+        bodyStream?()
     }
 
     func start() async throws -> Head {
@@ -149,11 +170,7 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
     }
 
     func receive(_ response: HTTPURLResponse?) {
-        var headers: [HTTPHeaderField] = []
-        for (name, value) in response?.allHeaderFields ?? [:] {
-            headers.append(HTTPHeaderField("\(name)", "\(value)"))
-        }
-        let head = Head(status: response?.statusCode ?? 0, headers: headers)
+        let head = Head(status: response?.statusCode ?? 0, headers: Self.headerFields(of: response))
         let continuation: CheckedContinuation<Head, any Error>? = lock.withLock {
             self.head = head
             defer { headContinuation = nil }
@@ -233,6 +250,20 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
             return !cancelled && outcome == nil
         }
         if first { task.cancel() }
+    }
+
+    /// The response's fields as the transport contract allows URLSession to give them.
+    ///
+    /// URLSession keeps no wire order and folds repeated fields into one, values joined with
+    /// ", " (which RFC 9110 section 5.3 makes equivalent for list-valued fields). What it does
+    /// give is made deterministic: one field a name, sorted by lower-cased name, so that two runs
+    /// over the same response see the same list. curl gives the wire's order and repeats.
+    static func headerFields(of response: HTTPURLResponse?) -> [HTTPHeaderField] {
+        var fields: [HTTPHeaderField] = []
+        for (name, value) in response?.allHeaderFields ?? [:] {
+            fields.append(HTTPHeaderField("\(name)", "\(value)"))
+        }
+        return fields.sorted { ($0.name.lowercased(), $0.name) < ($1.name.lowercased(), $1.name) }
     }
 
     static func map(_ error: any Error, cancelled: Bool) -> TransportError {

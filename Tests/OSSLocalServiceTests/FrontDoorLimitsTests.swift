@@ -187,6 +187,6 @@ struct FrontDoorLimitsTests {
         #expect(stalledClosed, "a request that never ends held the stop")
         #expect(!FileManager.default.fileExists(atPath: fixture.root + "/examplebucket/never.bin"))
         // run() has returned.
-        try await fixture.serving.value
+        try await fixture.oss.waitUntilStopped()
     }
 }

@@ -3,59 +3,36 @@ import OSS
 import OSSHTTP
 import OSSLocalServer
 import OSSLocalService
+import OSSTestSupport
 import OSSURLSessionTransport
 
-/// The local OSS server needs macOS 14 on a Mac.
-struct ServerUnavailable: Error {}
 
 /// A local OSS on a fresh temporary folder, served over a real loopback socket, and a client
-/// pointed at it.
-final class LocalOSSFixture: @unchecked Sendable {
-    static let accessKeyId = "LTAI5tTestAccessKey01"
-    static let accessKeySecret = "test-secret-Zq8w3Xk7Rz2"
-    let root: String
-    let service: LocalOSSService
-    let server: LocalOSSServer
-    /// The task running the server: it ends when the server stops.
-    let serving: Task<Void, any Error>
+/// pointed at it: OSSTestSupport's ``LocalOSS`` with the two buckets these suites use and the
+/// names they read. Dropping it stops the server and removes the folder (``LocalOSS``'s deinit).
+final class LocalOSSFixture: Sendable {
+    static let accessKeyId = LocalOSS.defaultCredentials.accessKeyId
+    static let accessKeySecret = LocalOSS.defaultCredentials.accessKeySecret
+    let oss: LocalOSS
+    var root: String { oss.root }
+    var service: LocalOSSService { oss.service }
+    var server: LocalOSSServer { oss.server }
+    var endpoint: String { oss.endpoint }
 
-    var endpoint: String { server.baseURL }
-
-    init(credentials: [ServiceCredentials] = [ServiceCredentials(accessKeyId: LocalOSSFixture.accessKeyId, accessKeySecret: LocalOSSFixture.accessKeySecret)],
+    init(credentials: [ServiceCredentials] = [LocalOSS.defaultCredentials],
          publicRead: Set<String> = [], clock: (@Sendable () -> SigningTime)? = nil, processor: (any ObjectProcessor)? = nil,
          server serverConfiguration: LocalOSSServer.Configuration = LocalOSSServer.Configuration()) async throws {
-        guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else {
-            throw ServerUnavailable()  // LocalOSSServer.run() needs a discarding task group
-        }
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("oss-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        var configuration = LocalOSSConfiguration(root: root, credentials: credentials, publicReadBuckets: publicRead)
-        if let clock { configuration.clock = clock }
-        if let processor { configuration.processor = processor }
-        service = try LocalOSSService(configuration: configuration)
-        try service.createBucket("examplebucket")
-        try service.createBucket("public-bucket")
-        server = try await LocalOSSServer.bind(service: service, configuration: serverConfiguration)
-        let server = self.server
-        serving = Task {
-            // Checked at the top of init; the compiler needs it here too.
-            guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else { return }
-            try await server.run()
-        }
-    }
-
-    deinit {
-        serving.cancel()
-        try? FileManager.default.removeItem(atPath: root)
+        oss = try await LocalOSS.start(buckets: ["examplebucket", "public-bucket"], publicReadBuckets: publicRead, credentials: credentials,
+                                       configure: { configuration in
+                                           if let clock { configuration.clock = clock }
+                                           if let processor { configuration.processor = processor }
+                                       }, server: serverConfiguration)
     }
 
     func client(signatureVersion: SignatureVersion = .v4, transport: (any Transport)? = nil,
                 credentials: (any CredentialsProvider)? = nil, retry: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(5)),
                 timeouts: TransportTimeouts = TransportTimeouts()) -> OSSClient {
-        OSSClient(configuration: Configuration(
-            region: "cn-hangzhou", endpoint: endpoint, signatureVersion: signatureVersion,
-            credentialsProvider: credentials ?? StaticCredentialsProvider(accessKeyId: Self.accessKeyId, accessKeySecret: Self.accessKeySecret)),
-            transport: transport, retryPolicy: retry, timeouts: timeouts)
+        oss.client(signatureVersion: signatureVersion, transport: transport, credentialsProvider: credentials, retryPolicy: retry, timeouts: timeouts)
     }
 
     /// A fresh scratch folder for downloads.

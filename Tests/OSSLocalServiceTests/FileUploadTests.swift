@@ -1,0 +1,79 @@
+import Foundation
+import OSS
+import OSSHTTP
+import OSSTestSupport
+@testable import OSSURLSessionTransport
+import Testing
+
+/// `.file` request bodies, streamed from disk by each transport.
+@Suite("File upload bodies on both transports")
+struct FileUploadTests {
+    /// Larger than curl's 256 KiB chunks and URLSession's stream buffers, and not a multiple of either.
+    static let size = (3 << 20) + 12345
+
+    static func writeFile(_ bytes: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID().uuidString)").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("putObject(fromFile:) of a file larger than the transport's chunks arrives intact", arguments: TransportKind.allCases)
+    func wholeFile(transport: TransportKind) async throws {
+        let bytes = testBytes(Self.size, seed: 7)
+        let path = try Self.writeFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await withLocalOSS { oss in
+            let bucket = oss.bucket(transport: transport.transport)
+            _ = try await bucket.putObject("big.bin", fromFile: path)
+            #expect(try await bucket.getObjectData("big.bin").1 == bytes)
+        }
+    }
+
+    @Test("a byte range of a file is sent exactly: no byte before the offset or after the length", arguments: TransportKind.allCases)
+    func fileRange(transport: TransportKind) async throws {
+        let bytes = testBytes(Self.size, seed: 9)
+        let path = try Self.writeFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let offset = 70_001, length = (2 << 20) + 3
+        // Open access: the request is sent as built, so the test drives the transport directly.
+        try await withLocalOSS(configure: { $0.openAccess = true }) { oss in
+            let response = try await transport.transport.send(TransportRequest(
+                method: "PUT", url: oss.endpoint + "/examplebucket/range.bin",
+                headers: [HTTPHeaderField("Content-Length", String(length))],
+                body: .file(path: path, offset: Int64(offset), length: Int64(length))))
+            _ = try await response.body.collect(upTo: 1 << 16)
+            #expect(response.status == 200)
+            #expect(try await oss.bucket().getObjectData("range.bin").1 == Array(bytes[offset..<(offset + length)]))
+        }
+    }
+
+    @Test("the URLSession body stream reads only its range, and fails when the file is shorter")
+    func rangeStream() throws {
+        let bytes = testBytes(100_000, seed: 3)
+        let path = try Self.writeFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func drain(_ stream: InputStream) -> ([UInt8], Bool) {
+            stream.open()
+            defer { stream.close() }
+            var out: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBufferPointer { stream.read($0.baseAddress!, maxLength: $0.count) }
+                if count < 0 { return (out, false) }
+                if count == 0 { return (out, true) }
+                out += buffer[0..<count]
+            }
+        }
+        let (range, ok) = drain(FileRangeInputStream(path: path, offset: 999, length: 50_001))
+        #expect(ok)
+        #expect(range == Array(bytes[999..<51_000]))
+        let short = FileRangeInputStream(path: path, offset: 90_000, length: 20_000)
+        let (partial, shortOK) = drain(short)
+        #expect(!shortOK)
+        #expect(partial == Array(bytes[90_000...]))
+        #expect(short.streamError != nil)
+        let missing = FileRangeInputStream(path: path + "-missing", offset: 0, length: 1)
+        #expect(!drain(missing).1)
+        #expect(missing.streamError != nil)
+    }
+}
