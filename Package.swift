@@ -66,6 +66,13 @@ let package = Package(
             pkgConfig: "liblzma",
             providers: [.apt(["liblzma-dev"])]
         ),
+        // zlib, for the gzip transfer encoding the local OSS applies where OSS does (GetObject with
+        // Accept-Encoding: gzip on text, JSON and script objects).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Pure V4/V1 request signing. Depends only on the crypto interface, so the local OSS can
         // verify signatures without depending on the client.
         .target(name: "OSSSigner", dependencies: ["OSSCrypto"]),
@@ -100,7 +107,7 @@ let package = Package(
         // local OSS's storage. Apart from OSSFileIO so that the client's closure holds no C.
         .target(name: "OSSConfinedFiles", dependencies: ["OSSFileIO", "CFileIOShim"]),
         // OSS semantics on a folder, transport-independent: request in, response out.
-        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSHTTP", "OSSImageProcess", "OSSLocking"]),
+        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSHTTP", "OSSImageProcess", "OSSLocking", "CZlib"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
             "OSSLocalService", "OSSLocking",

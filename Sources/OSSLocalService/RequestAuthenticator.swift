@@ -39,6 +39,8 @@ struct ParsedRequest: Sendable {
     var headers: [HTTPHeaderField]
     /// The body, pulled as the operation reads it.
     var body: ByteChunks = .empty
+    /// The `x-oss-request-id` the reply will carry.
+    var requestId: String = ""
 
     var signable: SignableRequest {
         SignableRequest(method: method, bucket: bucket, key: key, query: query, headers: headers)
