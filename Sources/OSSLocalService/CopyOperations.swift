@@ -72,6 +72,8 @@ extension LocalOSSService {
         return object
     }
 
+    static let clientSideEncryptionMetadata = "x-oss-meta-client-side-encryption-"
+
     func copyObject(_ request: ParsedRequest, bucket: String, key: String, capacity: Int64?) async throws -> ServiceResponse {
         let source = try CopySource.parse(request)
         let metadataDirective = (request.header("x-oss-metadata-directive") ?? "COPY").trimmingBlanks().uppercased()
@@ -90,8 +92,15 @@ extension LocalOSSService {
         record.restore = nil
         if record.objectType == "Symlink" || record.objectType == "Appendable" { record.objectType = "Normal" }
         if metadataDirective == "REPLACE" {
-            record.contentType = requested.contentType
-            record.userMetadata = requested.userMetadata
+            // OSS keeps the source's Content-Type when the request names none, and keeps the
+            // client-side encryption metadata (`x-oss-meta-client-side-encryption-*`), without
+            // which the copy could not be decrypted; everything else is replaced.
+            if request.header("Content-Type") != nil { record.contentType = requested.contentType }
+            var metadata = requested.userMetadata
+            for (name, value) in sourceRecord.userMetadata where name.hasPrefix(Self.clientSideEncryptionMetadata) && metadata[name] == nil {
+                metadata[name] = value
+            }
+            record.userMetadata = metadata
             record.storedHeaders = requested.storedHeaders
         }
         record.tags = taggingDirective == "REPLACE" ? requested.tags : sourceRecord.tags

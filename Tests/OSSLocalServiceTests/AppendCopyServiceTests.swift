@@ -82,6 +82,22 @@ struct AppendCopyServiceTests {
         #expect(InProcessService.elements("Key", in: newTags.text) == ["u"])
     }
 
+    @Test("REPLACE without a Content-Type keeps the source's, and keeps the client-side encryption metadata (as the Python SDK's copier suite records)")
+    func replaceKeeps() async throws {
+        let service = try InProcessService()
+        #expect(try await service.put("src.txt", Array("source".utf8), headers: [("Content-Type", "text/plain"), ("Content-Language", "en-US"),
+                                                                             ("x-oss-meta-client-side-encryption-key", "wrapped"),
+                                                                             ("x-oss-meta-other", "dropped")]).status == 200)
+        let reply = try await service.send("PUT", "examplebucket", "dst.txt", headers: [("x-oss-copy-source", "/examplebucket/src.txt"),
+                                                                                     ("x-oss-metadata-directive", "REPLACE"), ("x-oss-meta-new", "1")])
+        #expect(reply.status == 200, "\(reply.text)")
+        let copy = try await service.get("dst.txt")
+        #expect(copy.header("Content-Type") == "text/plain")
+        #expect(copy.header("x-oss-meta-client-side-encryption-key") == "wrapped")
+        #expect(copy.header("x-oss-meta-new") == "1")
+        #expect(copy.header("x-oss-meta-other") == nil && copy.header("Content-Language") == nil)
+    }
+
     @Test("copy conditions: if-match and if-unmodified-since fail with 412, if-none-match and if-modified-since with 304; nothing is written")
     func conditions() async throws {
         let service = try InProcessService()
