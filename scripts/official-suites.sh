@@ -55,7 +55,8 @@ targets=(
 if [[ $# -gt 0 ]]; then targets=("$@"); fi
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# OSS_SUITES_KEEP=1 keeps the server's root, its log and pytest's output for a look afterwards.
+if [[ ${OSS_SUITES_KEEP:-} == 1 ]]; then echo "keeping $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 report=$work/report.xml
 
 # Inside the namespace: loopback up, the server on a free port, the suites against it.

@@ -171,7 +171,8 @@ enum SubResources {
     /// everything else and prove it answers 501.
     static func implemented(method: String, level: Level, selectors: Set<String>, copySource: Bool = false) -> Operation? {
         switch (level, method, selectors) {
-        case (.service, "GET", []): return .listBuckets
+        // ListBuckets filters by bucket tags with `tagging` (a JSON-ish list of "key":"value").
+        case (.service, "GET", []), (.service, "GET", ["tagging"]): return .listBuckets
 
         case (.bucket, "PUT", []): return .putBucket
         case (.bucket, "GET", []): return .listObjects
