@@ -330,6 +330,8 @@ struct SaveAsTarget: Sendable, Equatable {
     var process: String
     var bucket: String
     var key: String
+    /// Whether `b_` named the bucket: OSS's reply says `"bucket": ""` when it did not.
+    var bucketGiven = false
 
     static func parse(_ value: String, defaultBucket: String) throws(ServiceError) -> SaveAsTarget {
         guard let range = value.firstRange(of: "|sys/saveas,") else {
@@ -337,6 +339,7 @@ struct SaveAsTarget: Sendable, Equatable {
         }
         let process = String(value[..<range.lowerBound])
         var bucket = defaultBucket
+        var bucketGiven = false
         var key: String?
         for parameter in value[range.upperBound...].split(separator: ",") {
             if parameter.hasPrefix("o_") {
@@ -347,10 +350,11 @@ struct SaveAsTarget: Sendable, Equatable {
                     throw .invalidArgument("saveas b_ is not valid URL-safe base64.", name: "b", ec: "0040-00000003")
                 }
                 bucket = decoded
+                bucketGiven = true
             }
         }
         guard let key else { throw .invalidArgument("saveas needs o_<object>.", name: "o", ec: "0040-00000003") }
-        return SaveAsTarget(process: process, bucket: bucket, key: key)
+        return SaveAsTarget(process: process, bucket: bucket, key: key, bucketGiven: bucketGiven)
     }
 }
 

@@ -341,7 +341,7 @@ extension LocalOSSService {
         let put = ParsedRequest(method: "PUT", bucket: saveAs.bucket, key: saveAs.key, query: [],
                                 headers: [HTTPHeaderField("Content-Type", processed.contentType), HTTPHeaderField("Content-Length", String(processed.bytes.count))])
         _ = try await putObject(put, bucket: saveAs.bucket, key: saveAs.key, body: ByteChunks(processed.bytes), capacity: capacity)
-        let json = "{\"bucket\": \"\(jsonEscape(saveAs.bucket))\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
+        let json = "{\"bucket\": \"\(saveAs.bucketGiven ? jsonEscape(saveAs.bucket) : "")\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
         let bytesOut = Array(json.utf8)
         return ServiceResponse(status: 200, headers: [("Content-Type", "application/json")], body: ByteChunks(bytesOut), contentLength: Int64(bytesOut.count))
     }
