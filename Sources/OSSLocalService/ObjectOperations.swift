@@ -18,6 +18,8 @@ extension LocalOSSService {
             ("Accept-Ranges", "bytes"),
         ]
         if !record.tags.isEmpty { headers.append(("x-oss-tagging-count", String(record.tags.count))) }
+        // An appendable object tells where the next append goes, as OSS's HEAD and GET do.
+        if record.objectType == "Appendable" { headers.append(("x-oss-next-append-position", String(record.size))) }
         for (name, value) in record.storedHeaders.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
         for (name, value) in record.userMetadata.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
         return headers

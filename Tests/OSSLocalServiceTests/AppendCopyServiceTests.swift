@@ -23,6 +23,8 @@ struct AppendCopyServiceTests {
         #expect(object.header("x-oss-object-type") == "Appendable")
         #expect(object.header("Content-Type") == "text/plain")
         #expect(object.header("x-oss-hash-crc64ecma") == String(CRC64.checksum(whole)))
+        #expect(object.header("x-oss-next-append-position") == String(whole.count))
+        #expect(try await service.send("HEAD", "examplebucket", "log.txt").header("x-oss-next-append-position") == String(whole.count))
 
         let wrong = try await service.send("POST", "examplebucket", "log.txt", query: "append&position=5", body: [1, 2, 3])
         #expect(wrong.status == 409 && wrong.text.contains("<Code>PositionNotEqualToLength</Code>"), "\(wrong.text)")
