@@ -30,8 +30,9 @@ if [[ ! -x $venv/bin/python ]]; then python3 -m venv "$venv"; fi
 if ! "$venv/bin/python" -c "import alibabacloud_oss_v2, aiohttp, pytest" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$suite" aiohttp pytest
 fi
-swift build --product oss >/dev/null
-bin=$(swift build --show-bin-path)/oss
+# The same flags as the project build, so that neither build undoes the other.
+swift build -Xswiftc -warnings-as-errors --product oss >/dev/null
+bin=$(swift build -Xswiftc -warnings-as-errors --show-bin-path)/oss
 
 targets=(
   tests/integration/test_object_basic.py
