@@ -71,6 +71,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("allow-remote-callbacks"), help: "Let upload callbacks (x-oss-callback) go to hosts other than loopback.")
     var allowRemoteCallbacks = false
 
+    @Option(name: .customLong("tls-cert"), help: "A PEM certificate chain: serve HTTPS with it (needs --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @OptionGroup(title: "Limits")
     var limits: ServeLimitOptions
 
@@ -121,7 +127,18 @@ struct Serve: AsyncParsableCommand {
         guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else {
             throw ValidationError("oss serve needs macOS 14 or later")
         }
-        let server = try await LocalOSSServer.bind(service: service, host: host, port: port, configuration: try limits.serverConfiguration())
+        let tls: ServerTLS?
+        switch (tlsCertificate, tlsKey) {
+        case let (certificate?, key?):
+            do {
+                tls = try ServerTLS(certificateChainPath: certificate, privateKeyPath: key)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        case (nil, nil): tls = nil
+        default: throw ValidationError("--tls-cert and --tls-key go together.")
+        }
+        let server = try await LocalOSSServer.bind(service: service, host: host, port: port, configuration: try limits.serverConfiguration(), tls: tls)
         shutdown.attach(server)
         service.setEndpoint(server.baseURL)
         print(server.baseURL)
