@@ -5,17 +5,26 @@ import OSSSigner
 extension LocalOSSService {
     /// ``admit(_:now:)``, except that a request whose signature or key is refused for a bucket
     /// that does not exist answers 404 NoSuchBucket, as OSS does: the bucket is looked up first.
+    /// Not for PutBucket and PutBucketAcl, which OSS refuses with the 403 (the official suites
+    /// record both behaviours).
     @discardableResult
     func admitOrMissingBucket(_ request: ParsedRequest, now: SigningTime) async throws -> Authentication {
         do {
             return try admit(request, now: now)
         } catch let error where error.status == 403 {
-            if let bucket = request.bucket, (try? Names.validateBucket(bucket)) != nil {
+            if !Self.refusedBeforeBucketLookup(request), let bucket = request.bucket, (try? Names.validateBucket(bucket)) != nil {
                 let store = self.store
                 if try await !BlockingIO.run({ try store.bucketExists(bucket) }) { throw ServiceError.noSuchBucket(bucket) }
             }
             throw error
         }
+    }
+
+    /// PutBucket and PutBucketAcl: a PUT on a bucket with no sub-resource but `acl`.
+    static func refusedBeforeBucketLookup(_ request: ParsedRequest) -> Bool {
+        guard request.key == nil, request.method == "PUT" else { return false }
+        for item in request.query where SubResources.all.contains(item.name) && item.name != "acl" { return false }
+        return true
     }
 
     func dispatch(_ operation: Operation, _ request: ParsedRequest, body: ByteChunks, capacity: Int64?) async throws -> ServiceResponse {

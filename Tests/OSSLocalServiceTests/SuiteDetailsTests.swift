@@ -54,6 +54,21 @@ struct SuiteDetailsTests {
         #expect(try await service.send("GET", "examplebucket", "k", headers: existing).status == 403)
     }
 
+    @Test("PutBucket and PutBucketAcl with a bad key on a missing bucket stay 403, as OSS answers them")
+    func createRefusedFirst() async throws {
+        let service = try Self.signedService()
+        let now = SigningTime.now().httpDate
+        for query in [nil, "acl"] as [String?] {
+            let signable = SignableRequest(method: "PUT", bucket: "newbucket", query: query.map { [QueryItem($0)] } ?? [],
+                                           headers: [HTTPHeaderField("Date", now)])
+            let signer = SignerV1()
+            let signature = signer.signature(stringToSign: signer.stringToSign(signable, date: now), secret: "wrong")
+            let reply = try await service.send("PUT", "newbucket", query: query, headers: [("Date", now), ("Authorization", "OSS \(Self.id):\(signature)")])
+            #expect(reply.status == 403 && reply.text.contains("SignatureDoesNotMatch"), "\(query ?? "create"): \(reply.text)")
+        }
+        #expect(try await service.send("GET").status == 403)
+    }
+
     @Test("keys starting with a backslash are InvalidObjectName, and nothing is stored")
     func backslashKey() async throws {
         let service = try InProcessService()
