@@ -48,6 +48,10 @@ let package = Package(
     targets: [
         // The package's one lock (`LockedValue`, on pthreads). No dependencies; every module may use it.
         .target(name: "OSSLocking"),
+        // The bottom of the client: the request and header model, the one base64, percent-encoding,
+        // signing times, the bucket and key naming rules, the MIME table. Depends on nothing and links
+        // nothing (ManifestTests proves it), so every module, on every platform, can share it.
+        .target(name: "OSSCore"),
         // OpenSSL libcrypto, found with pkg-config. Only HMAC and digests are used. Not on Apple platforms.
         .systemLibrary(
             name: "COpenSSL",
@@ -77,9 +81,9 @@ let package = Package(
         ),
         // Pure V4/V1 request signing. Depends only on the crypto interface, so the local OSS can
         // verify signatures without depending on the client.
-        .target(name: "OSSSigner", dependencies: ["OSSCrypto"]),
-        // The transport abstraction: requests, streamed responses, transport errors. No dependencies.
-        .target(name: "OSSHTTP"),
+        .target(name: "OSSSigner", dependencies: ["OSSCore", "OSSCrypto"]),
+        // The transport contract: requests, streamed responses, transport errors. Only the core below it.
+        .target(name: "OSSHTTP", dependencies: ["OSSCore"]),
         // libcurl with typed shims for its variadic setopt calls.
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
         // The default transport on Linux: libcurl's multi interface on a thread of its own.
@@ -87,16 +91,27 @@ let package = Package(
         // URLSession: the default on Apple platforms, selectable on Linux.
         .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP", "OSSLocking"]),
         // The x-oss-process language for images: parse, validate, build. No codecs.
-        .target(name: "OSSImageProcess"),
-        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp stays in C).
-        .target(name: "CImageCodecs", linkerSettings: [
+        .target(name: "OSSImageProcess", dependencies: ["OSSCore"]),
+        // FreeType and HarfBuzz for watermark text, found with pkg-config (harfbuzz's flags name
+        // FreeType's headers too). Only CImageCodecs's Text.c uses them.
+        .systemLibrary(
+            name: "CFreeType",
+            pkgConfig: "harfbuzz",
+            providers: [.apt(["libharfbuzz-dev", "libfreetype-dev"])]
+        ),
+        // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp
+        // stays in C); giflib, libtiff, libheif (x265 for HEVC) and libavif (aom for AV1); FreeType
+        // and HarfBuzz render watermark text.
+        .target(name: "CImageCodecs", dependencies: ["CFreeType"], linkerSettings: [
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
+            .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"), .linkedLibrary("avif"),
+            .linkedLibrary("freetype"), .linkedLibrary("harfbuzz"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
         .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs", "OSSLocking"]),
         // The client: credentials, configuration, endpoints, validation, operations.
         .target(name: "OSS", dependencies: [
-            "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO", "OSSImageProcess", "OSSLocking",
+            "OSSCore", "OSSSigner", "OSSCrypto", "OSSHTTP", "OSSFileIO", "OSSImageProcess", "OSSLocking",
             .target(name: "OSSCurlTransport", condition: .when(platforms: otherPlatforms)),
             .target(name: "OSSURLSessionTransport", condition: .when(platforms: applePlatforms)),
             .product(name: "Logging", package: "swift-log"),
@@ -109,7 +124,7 @@ let package = Package(
         // local OSS's storage. Apart from OSSFileIO so that the client's closure holds no C.
         .target(name: "OSSConfinedFiles", dependencies: ["OSSFileIO", "CFileIOShim"]),
         // OSS semantics on a folder, transport-independent: request in, response out.
-        .target(name: "OSSLocalService", dependencies: ["OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSHTTP", "OSSImageProcess", "OSSLocking", "CZlib"]),
+        .target(name: "OSSLocalService", dependencies: ["OSSCore", "OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSLocking", "CZlib"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
             "OSSLocalService", "OSSLocking",
@@ -122,7 +137,7 @@ let package = Package(
         .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO", "OSSLocking"]),
         // The `oss` command-line tool.
         .executableTarget(name: "OSSCommand", dependencies: [
-            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSLocking",
+            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSConfinedFiles", "OSSLocking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "OSSLocalServiceTests", dependencies: ["OSSLocalService", "OSSLocalServer", "OSS", "OSSURLSessionTransport", "OSSHTTP", "OSSCrypto", "OSSImage", "OSSOffline", "OSSFileIO", "OSSConfinedFiles", "OSSLocking",
@@ -136,12 +151,25 @@ let package = Package(
         // Runs the built `oss` binary; imports the command module for the parts tested directly (the progress bar).
         .testTarget(name: "OSSCommandTests", dependencies: ["OSSCommand"]),
         .testTarget(name: "OSSImageTests", dependencies: ["OSSImageProcess", "OSSImage", "OSSLocking"]),
+        .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore"]),
         .testTarget(name: "OSSSignerTests", dependencies: [
-            "OSSSigner", "OSSCrypto",
+            "OSSCore", "OSSSigner", "OSSCrypto",
             // liblzma directly, as the reference the pure-Swift CRC-64 is checked against.
             .target(name: "CLZMA", condition: .when(platforms: otherPlatforms)),
         ]),
-        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSHTTP", "OSSLocking"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OSSTests", dependencies: ["OSS", "OSSCore", "OSSHTTP", "OSSLocking"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (Fuzz/README.md). Each is an executable whose ordinary build replays its seed corpus
+// through the same function libFuzzer drives in a `scripts/fuzz.sh` build (-sanitize=fuzzer with
+// AddressSanitizer, -DOSS_FUZZ, scratch path .build-fuzz). No products: nothing here ships.
+// Image formats the local kernels learn later (GIF, TIFF, HEIC, AVIF) add a Fuzz<Format> here.
+let fuzzTargets = ["FuzzXML", "FuzzProcess", "FuzzService", "FuzzJPEG", "FuzzPNG", "FuzzWebP", "FuzzBMP", "FuzzGIF", "FuzzTIFF", "FuzzHEIC", "FuzzAVIF"]
+package.targets.append(.target(name: "FuzzHarness", dependencies: [
+    "OSS", "OSSCore", "OSSCrypto", "OSSHTTP", "OSSImage", "OSSImageProcess", "OSSLocalService", "OSSLocking", "OSSOffline", "OSSSigner",
+], path: "Fuzz/Harness"))
+for name in fuzzTargets {
+    package.targets.append(.executableTarget(name: name, dependencies: ["FuzzHarness"], path: "Fuzz/Targets/\(name)"))
+}

@@ -14,6 +14,18 @@ PACKAGES=(
   libisal-dev           # ISA-L igzip: fast, parallelisable deflate for PNG encoding
   zlib1g-dev            # zlib: Adler-32 combination for PNG bands (and libpng's own inflate)
   libwebp-dev           # WebP
+  libgif-dev            # giflib: GIF frames in and out
+  libtiff-dev           # libtiff: TIFF strips and tiles, every photometric
+  libheif-dev           # libheif: HEIC (Debian's libheif1 brings libde265 to decode and x265 to encode)
+  libavif-dev           # libavif: AVIF (Debian's libavif15 brings dav1d to decode and aom to encode)
+  libfreetype-dev       # FreeType: rasterises watermark text
+  libharfbuzz-dev       # HarfBuzz: shapes watermark text (CJK, marks, kerning)
+  fonts-wqy-zenhei      # OSS's wqy-zenhei (the default watermark font); also fangzhengheiti's stand-in
+  fonts-wqy-microhei    # OSS's wqy-microhei
+  fonts-droid-fallback  # OSS's droidsansfallback
+  fonts-arphic-uming    # stand-in for fangzhengshusong and fangzhengfangsong (Song/Ming face)
+  fonts-arphic-ukai     # stand-in for fangzhengkaiti (Kai face)
+  fonts-dejavu-core     # the watermark's last fallback: Latin, Greek, Cyrillic, symbols
   curl                  # the demo fetches a presigned URL with plain curl
 )
 

@@ -86,16 +86,38 @@ void oss_jpeg_output_attach(j_compress_ptr cinfo, struct oss_jpeg_output *output
 int oss_jpeg_guard_status(const struct oss_jpeg_guard *guard) { return guard->stopped ? OSS_CODEC_STOPPED : -1; }
 
 int oss_jpeg_check_region(j_decompress_ptr cinfo, int x, int y, int w, int h, char *message) {
-    if (cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK) {
-        OSS_FAIL(message, "CMYK JPEG is not supported");
-        return -1;
-    }
     if (x < 0 || y < 0 || w <= 0 || h <= 0 || (unsigned long)x + (unsigned long)w > cinfo->image_width
         || (unsigned long)y + (unsigned long)h > cinfo->image_height) {
         OSS_FAIL(message, "region outside the image");
         return -1;
     }
     return 0;
+}
+
+int oss_jpeg_set_output(j_decompress_ptr cinfo, int channels) {
+    if (cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK) {
+        // libjpeg turns YCCK into CMYK; the conversion to RGB is oss_jpeg_cmyk_to_rgb's.
+        cinfo->out_color_space = JCS_CMYK;
+        return 4;
+    }
+    cinfo->out_color_space = channels == 4 ? JCS_EXT_RGBA : JCS_RGB;
+    return channels;
+}
+
+void oss_jpeg_cmyk_to_rgb(j_decompress_ptr cinfo, const JSAMPLE *cmyk, uint8_t *out, size_t pixels, int channels) {
+    // Photoshop (which writes the Adobe marker) stores CMYK inverted: 255 is no ink. Without the
+    // marker, 0 is no ink. Either way, each channel is the paper's white less its ink and black's.
+    int inverted = cinfo->saw_Adobe_marker;
+    for (size_t i = 0; i < pixels; i++) {
+        const JSAMPLE *p = cmyk + i * 4;
+        unsigned c = p[0], m = p[1], y = p[2], k = p[3];
+        if (!inverted) { c = 255 - c; m = 255 - m; y = 255 - y; k = 255 - k; }
+        uint8_t *q = out + i * (size_t)channels;
+        q[0] = (uint8_t)((c * k + 127) / 255);
+        q[1] = (uint8_t)((m * k + 127) / 255);
+        q[2] = (uint8_t)((y * k + 127) / 255);
+        if (channels == 4) q[3] = 255;
+    }
 }
 
 int oss_jpeg_seek_region(j_decompress_ptr cinfo, int x, int y, int w, int channels, size_t *skip) {
@@ -187,12 +209,12 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
-    cinfo.out_color_space = channels == 4 ? JCS_EXT_RGBA : JCS_RGB;
+    int decoded = oss_jpeg_set_output(&cinfo, channels);
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
     size_t skip = 0;
-    int top = oss_jpeg_seek_region(&cinfo, x, y, w, channels, &skip);
-    row = (JSAMPLE *)malloc((size_t)cinfo.output_width * (size_t)channels);
+    int top = oss_jpeg_seek_region(&cinfo, x, y, w, decoded, &skip);
+    row = (JSAMPLE *)malloc((size_t)cinfo.output_width * (size_t)decoded);
     if (!row) {
         OSS_FAIL(message, "out of memory");
         jpeg_destroy_decompress(&cinfo);
@@ -207,7 +229,9 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
             jpeg_destroy_decompress(&cinfo);
             return -1;
         }
-        if (r >= y) memcpy(out + (size_t)(r - y) * bytes, row + skip, bytes);
+        if (r < y) continue;
+        if (decoded == 4 && cinfo.out_color_space == JCS_CMYK) oss_jpeg_cmyk_to_rgb(&cinfo, row + skip, out + (size_t)(r - y) * bytes, (size_t)w, channels);
+        else memcpy(out + (size_t)(r - y) * bytes, row + skip, bytes);
     }
     free(row);
     row = NULL;
@@ -253,6 +277,58 @@ int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, 
     }
     jpeg_finish_compress(&cinfo);
     jpeg_destroy_compress(&cinfo);
+    *out = output.data;
+    *out_size = output.length;
+    return 0;
+}
+
+int oss_jpeg_encode_cmyk(const uint8_t *cmyk, int width, int height, int quality, int ycck, int adobe,
+                         uint8_t **out, size_t *out_size, char *message) {
+    struct jpeg_compress_struct cinfo;
+    struct oss_jpeg_guard guard;
+    struct oss_jpeg_output output;
+    // Assigned after setjmp and read after the longjmp: volatile, so the jump sees its value.
+    JSAMPLE *volatile row = NULL;
+    memset(&output, 0, sizeof output);
+    if (width <= 0 || height <= 0 || width > OSS_JPEG_MAX_SIDE || height > OSS_JPEG_MAX_SIDE) {
+        OSS_FAIL(message, "a JPEG is 1 to %d pixels a side", OSS_JPEG_MAX_SIDE);
+        return -1;
+    }
+    cinfo.err = oss_jpeg_guard_init(&guard, message, NULL);
+    if (setjmp(guard.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(output.data);
+        free(row);
+        return -1;
+    }
+    jpeg_create_compress(&cinfo);
+    oss_jpeg_output_attach(&cinfo, &output);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = 4;
+    cinfo.in_color_space = JCS_CMYK;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_colorspace(&cinfo, ycck ? JCS_YCCK : JCS_CMYK);
+    // libjpeg writes the Adobe marker for CMYK and YCCK itself; without it, readers take samples as not inverted.
+    cinfo.write_Adobe_marker = adobe ? TRUE : FALSE;
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    row = (JSAMPLE *)malloc((size_t)width * 4);
+    if (!row) {
+        OSS_FAIL(message, "out of memory");
+        jpeg_destroy_compress(&cinfo);
+        free(output.data);
+        return -1;
+    }
+    while (cinfo.next_scanline < cinfo.image_height) {
+        const uint8_t *source = cmyk + (size_t)cinfo.next_scanline * (size_t)width * 4;
+        for (size_t i = 0; i < (size_t)width * 4; i++) row[i] = adobe ? (JSAMPLE)(255 - source[i]) : source[i];
+        JSAMPROW rows[1] = { row };
+        jpeg_write_scanlines(&cinfo, rows, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    free(row);
     *out = output.data;
     *out_size = output.length;
     return 0;

@@ -97,6 +97,10 @@ int oss_png_decode(const uint8_t *data, size_t size, int channels, uint8_t *out,
         goto done;
     }
     image.format = channels == 4 ? PNG_FORMAT_RGBA : PNG_FORMAT_RGB;
+    // libpng takes 16-bit samples for linear light unless told otherwise, and would turn them into
+    // brighter sRGB values; a PNG's samples are gamma-encoded at every depth (the file's gAMA or
+    // sRGB chunk, when there is one, still decides).
+    image.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
     size_t needed = 0;
     if (!oss_size_product(image.width, image.height, (size_t)channels, &needed) || needed > out_size) {
         OSS_FAIL(message, "PNG output buffer too small");

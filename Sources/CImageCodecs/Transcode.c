@@ -151,13 +151,14 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
         status = -1;
         goto done;
     }
-    cinfo.out_color_space = JCS_RGB;
+    int decoded = oss_jpeg_set_output(&cinfo, 3);
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
     {
         size_t skip = 0;
-        int top = oss_jpeg_seek_region(&cinfo, x, y, side, 3, &skip);
-        wide = (JSAMPLE *)malloc((size_t)cinfo.output_width * 3);
+        int top = oss_jpeg_seek_region(&cinfo, x, y, side, decoded, &skip);
+        // CMYK rows are turned into RGB in place, over their first three quarters.
+        wide = (JSAMPLE *)malloc((size_t)cinfo.output_width * (size_t)decoded);
         if (!wide) {
             OSS_FAIL(message, "out of memory");
             status = -1;
@@ -171,6 +172,12 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
                 goto done;
             }
             if (r < y) continue;
+            // The region's first byte in `wide`: CMYK rows are converted to RGB at the row's start.
+            size_t from = skip;
+            if (decoded == 4) {
+                oss_jpeg_cmyk_to_rgb(&cinfo, wide + skip, wide, (size_t)side, 3);
+                from = 0;
+            }
             int index = r - y;
             pthread_mutex_lock(&ring.lock);
             while (index - ring.consumed >= OSS_RING_ROWS && !ring.failed) pthread_cond_wait(&ring.changed, &ring.lock);
@@ -187,7 +194,7 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
                 memset(slot, 255, ring.row_bytes);
             } else {
                 memset(slot, 255, (size_t)l * 3);
-                memcpy(slot + (size_t)l * 3, wide + skip + (size_t)l * 3, (size_t)(rr - l) * 3);
+                memcpy(slot + (size_t)l * 3, wide + from + (size_t)l * 3, (size_t)(rr - l) * 3);
                 memset(slot + (size_t)rr * 3, 255, (size_t)(side - rr) * 3);
             }
             pthread_mutex_lock(&ring.lock);

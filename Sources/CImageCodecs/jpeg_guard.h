@@ -39,8 +39,16 @@ struct oss_jpeg_output {
 /// Points `cinfo->dest` at `output`; after an error, free(output->data).
 void oss_jpeg_output_attach(j_compress_ptr cinfo, struct oss_jpeg_output *output);
 
-/// Checks that a region can be decoded: not CMYK, and inside the image. Fills `message` if not.
+/// Checks that a region lies inside the image. Fills `message` if not.
 int oss_jpeg_check_region(j_decompress_ptr cinfo, int x, int y, int w, int h, char *message);
+
+/// Before jpeg_start_decompress: asks for RGB(A) with `channels`, or for CMYK from a CMYK or YCCK
+/// file. Returns the samples per decoded pixel (4 for CMYK: convert rows with oss_jpeg_cmyk_to_rgb).
+int oss_jpeg_set_output(j_decompress_ptr cinfo, int channels);
+
+/// CMYK samples decoded by libjpeg to RGB (channels 3) or opaque RGBA (4), inverted when the file
+/// has Photoshop's Adobe marker.
+void oss_jpeg_cmyk_to_rgb(j_decompress_ptr cinfo, const JSAMPLE *cmyk, uint8_t *out, size_t pixels, int channels);
 
 /// After jpeg_start_decompress: restricts decoding to the iMCU columns around [x, x + w) and skips
 /// the rows above y, keeping a margin of one iMCU (16 px) on each side where the image allows:

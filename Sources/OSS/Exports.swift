@@ -1,4 +1,5 @@
-// The signer's value types (credentials, requests, times) are part of the client's API.
+// The request model, percent-encoding and times (OSSCore, through the signer) and the signer's
+// value types (credentials, requests) are part of the client's API.
 @_exported import OSSSigner
 // The typed image process is part of getObject/presign/processObject.
 @_exported import OSSImageProcess

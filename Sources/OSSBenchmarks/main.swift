@@ -22,12 +22,14 @@ case "circle-rss":
     try CircleBenchmark.measurePeak(path: arguments[1])
 case "crc64":
     CRC64Benchmark.run(sizeMiB: option("--size-mib", default: 256), rounds: option("--rounds", default: 5))
+case "watermark":
+    try WatermarkBenchmark.run(runs: option("--runs", default: 3))
 case "transfer":
     try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
 case "multipart-memory":
     try await MultipartMemoryBenchmark.run(sizeMiB: option("--size-mib", default: 1024), parts: option("--parts", default: 100),
                                            clients: option("--clients", default: 8), budgetMiB: Double(option("--budget-mib", default: 64)))
 default:
-    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B]")
+    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B]")
     exit(2)
 }

@@ -99,12 +99,11 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         // After SIGINT/SIGTERM/SIGHUP the cancellation is expected; `Interruption` sets the exit status.
         if error == .cancelled && Interruption.interrupted { throw ExitCode(1) }
         var line = "oss: "
-        switch error {
-        case let .server(server):
+        if let server = error.serverError {
             line += "\(server.code): \(server.message)"
             if let ec = server.ec { line += " (EC \(ec))" }
             line += " [status \(server.status), request id \(server.requestId ?? "-")]"
-        default:
+        } else {
             line += error.description
         }
         writeStandardError(line + "\n")

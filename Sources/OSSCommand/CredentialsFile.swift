@@ -131,7 +131,7 @@ struct CredentialSources {
             file = try await BlockingIO.run { try CredentialsFile.load(path, warn: writeStandardError) }
         }
         func pick(_ values: String?...) -> String? {
-            values.lazy.compactMap { $0?.trimmedOfWhitespace() }.first { !$0.isEmpty }
+            values.lazy.compactMap { $0?.trimmingWhitespace() }.first { !$0.isEmpty }
         }
         return CredentialSources(
             accessKeyId: pick(options.accessKeyId, file.accessKeyId, environment["OSS_ACCESS_KEY_ID"]),
@@ -142,12 +142,5 @@ struct CredentialSources {
     static func warnCommandLine(_ option: String, variable: String) {
         writeStandardError("oss: warning: \(option) puts a secret on the command line, where ps and /proc show it to every user; "
             + "use \(variable) or --credentials-file instead.\n")
-    }
-}
-
-extension String {
-    fileprivate func trimmedOfWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        return String(Substring(self).trimmingPrefix(while: isSpace).droppingTrailing(while: isSpace))
     }
 }

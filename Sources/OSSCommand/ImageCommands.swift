@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import OSSConfinedFiles
 import OSSFileIO
 import OSSImage
 import OSSImageProcess
@@ -77,17 +78,21 @@ func writingLocalFiles(_ body: @escaping @Sendable () async throws -> Void) asyn
 struct Image: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply an image process to a local file, as OSS would.")
 
-    @Argument(help: "Source image (jpg, png, webp, bmp).") var source: String
+    @Argument(help: "Source image (jpg, png, webp, bmp, gif, tiff, heic, avif).") var source: String
     @Argument(help: "Destination file (missing, a regular file, or a symlink to one).") var destination: String
     @Option(help: "The process, such as image/circle,r_100/format,png.") var process: String
+    @Option(help: "The folder that plays the bucket for image watermarks: image_ names a file in it (the source's folder by default).")
+    var objects: String?
 
     func run() async throws {
         let (source, destination, process) = (self.source, self.destination, self.process)
+        let objects = self.objects ?? Self.folder(of: source)
         try await writingLocalFiles {
             do {
                 try await checkDestination(destination)
                 let input = try await BlockingIO.run { try readFile(source) }
-                let result = try await BlockingIO.run { try ImageProcessor.process(process, source: input) }
+                let images = try await BlockingIO.run { try Self.watermarkImages(process, in: objects) }
+                let result = try await BlockingIO.run { try ImageProcessor.process(process, source: input, watermarkImages: images) }
                 try await writeFile(destination, result.bytes)
                 writeStandardError("\(destination): \(result.width)x\(result.height) \(result.contentType), \(result.bytes.count) bytes\n")
             } catch let error as ImageError {
@@ -95,6 +100,50 @@ struct Image: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+}
+
+extension Image {
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The files image watermarks name, read beneath `folder` as objects of a bucket (never
+    /// outside it: a key is confined to the folder). A missing one is left out: the engine answers
+    /// 404 for it, as OSS does. Past OSS's three, none is read: the engine refuses the process.
+    static func watermarkImages(_ process: String, in folder: String) throws -> [String: [UInt8]] {
+        let keys = ImageProcessor.watermarkImageKeys(process)
+        guard !keys.isEmpty, keys.count <= ImageProcessor.maximumImageWatermarks else { return [:] }
+        let directory: ConfinedDirectory
+        do { directory = try ConfinedDirectory(path: folder) } catch { throw LocalFileError(error, path: folder, while: "opening") }
+        var images: [String: [UInt8]] = [:]
+        for key in keys {
+            let path = folder + "/" + key
+            let file: POSIXFile
+            do {
+                // Looked at first: opening a FIFO for reading would wait for a writer.
+                guard let status = try directory.status(key) else { continue }
+                guard status.isRegularFile else { throw LocalFileError(description: "the watermark image \(path) is not a regular file.") }
+                file = try directory.openForReading(key)
+            } catch let error as LocalFileError {
+                throw error
+            } catch {
+                throw LocalFileError(error, path: path, while: "opening")
+            }
+            do {
+                let size = try file.status().size
+                guard size <= Int64(ImageLimits.maximumSourceBytes) else {
+                    throw LocalFileError(description: "the watermark image \(path) is \(size) bytes; image processing reads at most 20 MB.")
+                }
+                images[key] = try file.read(at: 0, count: Int(size))
+            } catch let error as LocalFileError {
+                throw error
+            } catch {
+                throw LocalFileError(error, path: path, while: "reading")
+            }
+        }
+        return images
     }
 }
 

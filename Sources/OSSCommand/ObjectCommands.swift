@@ -179,7 +179,23 @@ struct Process: AsyncParsableCommand {
         try await reportingErrors {
             let result = try await options.client().bucket(object.bucket)
                 .processObject(try object.requireKey(), process: process, saveAs: try saveAs.requireKey(), targetBucket: saveAs.bucket)
-            print("{\"bucket\": \"\(result.bucket)\", \"object\": \"\(result.object)\", \"fileSize\": \(result.fileSize), \"status\": \"\(result.status)\"}")
+            print(Self.jsonLine(result))
         }
+    }
+
+    /// The result as one line of JSON. Keys and buckets may hold quotes, backslashes and control
+    /// characters, so the line comes from an encoder, never from string interpolation.
+    static func jsonLine(_ result: ProcessObjectResult) -> String {
+        struct Line: Encodable {
+            var bucket: String
+            var object: String
+            var fileSize: Int64
+            var status: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let line = Line(bucket: result.bucket, object: result.object, fileSize: result.fileSize, status: result.status)
+        // Encoding four strings and an integer cannot fail.
+        return (try? encoder.encode(line)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

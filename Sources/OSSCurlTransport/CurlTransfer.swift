@@ -14,12 +14,12 @@ import Darwin
 final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     struct Head: Sendable {
         var status: Int
-        var headers: [(name: String, value: String)]
+        var headers: [HTTPHeaderField]
     }
 
     private struct State {
         var status = 0
-        var headers: [(name: String, value: String)] = []
+        var headers: [HTTPHeaderField] = []
         var headDelivered = false
         var headContinuation: CheckedContinuation<Head, any Error>?
         var chunks: [[UInt8]] = []
@@ -49,7 +49,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
 
     var isCancelled: Bool { state.withLock { $0.cancelled } }
 
-    init(_ request: HTTPRequest, driver: CurlDriver) throws {
+    init(_ request: TransportRequest, driver: CurlDriver) throws {
         guard let handle = curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
         easy = handle
         self.driver = driver
@@ -67,8 +67,9 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
 
         var list: UnsafeMutablePointer<curl_slist>?
         var sawContentType = false
-        for (name, value) in request.headers {
-            if name.lowercased() == "content-type" { sawContentType = true }
+        for field in request.headers {
+            let (name, value) = (field.name, field.value)
+            if HTTPHeaderName.equal(name, "Content-Type") { sawContentType = true }
             // "Name;" is curl's syntax for a header with an empty value.
             list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
@@ -265,7 +266,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
 
     private func onHeader(_ buffer: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
         let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: count), as: UTF8.self)
-        let trimmedLine = line.trimmingCharacters(in: "\r\n")
+        let trimmedLine = line.trimmingWhitespace()
         var continuation: CheckedContinuation<Head, any Error>?
         var head: Head?
         state.withLock { state in
@@ -283,8 +284,8 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
                 }
             } else if let colon = trimmedLine.firstIndex(of: ":") {
                 let name = String(trimmedLine[..<colon])
-                let value = String(trimmedLine[trimmedLine.index(after: colon)...]).trimmingCharacters(in: " \t")
-                state.headers.append((name: name, value: value))
+                let value = String(trimmedLine[trimmedLine.index(after: colon)...]).trimmingWhitespace(lineBreaks: false)
+                state.headers.append(HTTPHeaderField(name, value))
             }
         }
         if let continuation, let head { continuation.resume(returning: head) }
@@ -395,14 +396,5 @@ extension Duration {
     var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
     }
 }

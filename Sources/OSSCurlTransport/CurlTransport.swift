@@ -23,7 +23,7 @@ public final class CurlTransport: Transport {
         driver = CurlDriver()
     }
 
-    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+    public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         let transfer: CurlTransfer
         do {
             transfer = try CurlTransfer(request, driver: driver)
@@ -35,7 +35,7 @@ public final class CurlTransport: Transport {
         do {
             return try await withTaskCancellationHandler {
                 let head = try await transfer.start()
-                return HTTPResponse(status: head.status, headers: head.headers, body: HTTPResponseBody(source: transfer))
+                return TransportResponse(status: head.status, headers: head.headers, body: HTTPResponseBody(source: transfer))
             } onCancel: {
                 transfer.cancel()
             }

@@ -1,3 +1,6 @@
+// The header model the contract is written in.
+@_exported import OSSCore
+
 /// Sends one HTTP request and streams the response back.
 ///
 /// The client is written against this protocol only, so libcurl (the default on Linux), URLSession
@@ -6,24 +9,24 @@
 public protocol Transport: Sendable {
     /// Sends `request` and returns once the response head has arrived. The body streams from the
     /// response; cancelling the calling task aborts the transfer.
-    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
+    func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse
 }
 
 /// A request as it goes on the wire: the URL and headers must already be final (signed).
-public struct HTTPRequest: Sendable {
+public struct TransportRequest: Sendable {
     /// The HTTP method.
     public var method: String
     /// Absolute URL; its path and query are sent exactly as written.
     public var url: String
     /// Header fields, in order.
-    public var headers: [(name: String, value: String)]
+    public var headers: [HTTPHeaderField]
     /// What is uploaded.
     public var body: HTTPRequestBody
     /// Connect and idle limits.
     public var timeouts: TransportTimeouts
 
     /// A request; nothing is sent until a transport sends it.
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: HTTPRequestBody = .none,
+    public init(method: String, url: String, headers: [HTTPHeaderField] = [], body: HTTPRequestBody = .none,
                 timeouts: TransportTimeouts = TransportTimeouts()) {
         self.method = method
         self.url = url
@@ -33,7 +36,7 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-extension HTTPRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+extension TransportRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Method and path only: headers may hold `Authorization` or a token, and a presigned query its
     /// signature.
     public var description: String {
@@ -81,16 +84,16 @@ public struct TransportTimeouts: Sendable, Hashable {
 }
 
 /// The response head and a streamed body.
-public struct HTTPResponse: Sendable {
+public struct TransportResponse: Sendable {
     /// The HTTP status.
     public var status: Int
     /// Header fields, in order.
-    public var headers: [(name: String, value: String)]
+    public var headers: [HTTPHeaderField]
     /// The body, streamed.
     public var body: HTTPResponseBody
 
     /// A response from parts (transports and tests).
-    public init(status: Int, headers: [(name: String, value: String)], body: HTTPResponseBody) {
+    public init(status: Int, headers: [HTTPHeaderField], body: HTTPResponseBody) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -98,8 +101,7 @@ public struct HTTPResponse: Sendable {
 
     /// First value of a header, case-insensitive.
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        headers.value(forHeader: name)
     }
 }
 

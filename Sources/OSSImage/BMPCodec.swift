@@ -1,9 +1,11 @@
-/// Uncompressed BMP: 24-bit BGR, or 32-bit BGRA (BITMAPV4HEADER with an alpha mask).
+/// Uncompressed BMP: 1, 4 and 8-bit paletted, 16-bit (5-5-5, or any bit fields), 24-bit BGR, and
+/// 32-bit BGR(A) (bit fields; an alpha mask in a BITMAPV4HEADER or later makes it RGBA).
 ///
 /// Every field is read from the file and checked before use: the header fits in the file, the
 /// pixel data starts after it, and offset + row stride × height (computed without overflow) lies
 /// inside the file before anything is allocated. A BMP is uncompressed, so a file that holds its
-/// rows is no larger a decode than the 20 MB source limit allows.
+/// rows is no larger a decode than the 20 MB source limit allows. Run-length encoded BMPs (RLE4,
+/// RLE8) are refused with a typed error.
 enum BMPCodec {
     struct Header {
         var width: Int
@@ -11,6 +13,14 @@ enum BMPCodec {
         var bitsPerPixel: Int
         var topDown: Bool
         var dataOffset: Int
+        /// Red, green, blue and alpha masks for 16 and 32 bits (alpha 0: none).
+        var masks: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+        /// BGRA quads of a paletted file (at most 256 of them).
+        var palette: [UInt8] = []
+        /// Pixels per metre, horizontally and vertically, as stored (0: not given).
+        var density: (Int, Int) = (0, 0)
+
+        var hasAlpha: Bool { bitsPerPixel == 32 && masks.3 != 0 }
     }
 
     static func header(_ bytes: [UInt8]) throws(ImageError) -> Header {
@@ -26,37 +36,70 @@ enum BMPCodec {
         let compression = u32(30)
         let dataOffset = u32(10)
         guard infoSize >= 40, infoSize <= bytes.count - 14 else { throw ImageError.decode("BMP header of \(infoSize) bytes") }
-        guard bits == 24 || bits == 32, compression == 0 || (compression == 3 && bits == 32) else {
-            throw ImageError.notImplemented("Only uncompressed 24-bit and 32-bit BMP files are supported.")
-        }
-        if compression == 3 {
-            // Bit fields follow a 40-byte header, or sit inside a longer one, at the same offset.
-            guard bytes.count >= 66, u32(54) == 0x00FF_0000, u32(58) == 0x0000_FF00, u32(62) == 0x0000_00FF else {
-                throw ImageError.notImplemented("Only BGR(A) bit fields are supported in 32-bit BMP files.")
-            }
+        guard [1, 4, 8, 16, 24, 32].contains(bits) else { throw ImageError.decode("BMP of \(bits) bits a pixel") }
+        guard compression == 0 || (compression == 3 && (bits == 16 || bits == 32)) else {
+            throw ImageError.decode("BMP compression \(compression) (run-length or embedded JPEG/PNG) is not read here; uncompressed BMP is")
         }
         guard width > 0, rawHeight != 0 else { throw ImageError.decode("BMP of \(width)x\(rawHeight) pixels") }
-        let headerEnd = 14 + infoSize + (compression == 3 && infoSize == 40 ? 12 : 0)
+        var header = Header(width: width, height: abs(rawHeight), bitsPerPixel: bits, topDown: rawHeight < 0, dataOffset: dataOffset)
+        header.density = (Int(Int32(truncatingIfNeeded: u32(38))), Int(Int32(truncatingIfNeeded: u32(42))))
+        var headerEnd = 14 + infoSize
+        switch (bits, compression) {
+        case (16, 0):
+            header.masks = (0x7C00, 0x03E0, 0x001F, 0)
+        case (32, 0):
+            // BI_RGB: the fourth byte is reserved (often 0), not alpha.
+            header.masks = (0x00FF_0000, 0x0000_FF00, 0x0000_00FF, 0)
+        case (_, 3):
+            // Bit fields follow a 40-byte header, or sit inside a longer one, at the same offset.
+            if infoSize == 40 { headerEnd += 12 }
+            guard bytes.count >= 70 || infoSize == 40, bytes.count >= 66 else { throw ImageError.decode("BMP bit fields outside the file") }
+            let alpha = infoSize >= 56 && bytes.count >= 70 ? UInt32(truncatingIfNeeded: u32(66)) : 0
+            header.masks = (UInt32(truncatingIfNeeded: u32(54)), UInt32(truncatingIfNeeded: u32(58)), UInt32(truncatingIfNeeded: u32(62)), alpha)
+            guard header.masks.0 != 0 || header.masks.1 != 0 || header.masks.2 != 0 else { throw ImageError.decode("BMP bit fields without colour") }
+        default:
+            let used = u32(46)
+            let entries = used == 0 || used > 1 << bits ? 1 << bits : used
+            let paletteStart = 14 + infoSize
+            // A palette cut short by the pixel data keeps the entries that are there.
+            let available = max(0, (min(dataOffset, bytes.count) - paletteStart) / 4)
+            let kept = min(entries, available)
+            header.palette = Array(bytes[paletteStart..<(paletteStart + kept * 4)])
+            headerEnd = paletteStart + kept * 4
+        }
         guard dataOffset >= headerEnd, dataOffset <= bytes.count else {
             throw ImageError.decode("BMP pixel data offset \(dataOffset) is outside the file")
         }
-        return Header(width: width, height: abs(rawHeight), bitsPerPixel: bits, topDown: rawHeight < 0, dataOffset: dataOffset)
+        return header
+    }
+
+    /// A bit field's value scaled to 8 bits.
+    private static func field(_ value: UInt32, _ mask: UInt32) -> UInt8 {
+        guard mask != 0 else { return 0 }
+        let shift = mask.trailingZeroBitCount
+        let width = (~(mask >> shift)).trailingZeroBitCount
+        // The field's lowest run of ones: a mask with gaps (which no writer makes) keeps its first run.
+        let maximum = width >= 32 ? UInt32.max : (UInt32(1) << width) - 1
+        let raw = ((value & mask) >> shift) & maximum
+        if width >= 8 { return UInt8(truncatingIfNeeded: raw >> (width - 8)) }
+        return UInt8((raw * 255 + maximum / 2) / maximum)
     }
 
     static func decode(_ bytes: [UInt8], budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         let header = try header(bytes)
         try ImageLimits.check(width: header.width, height: header.height)
         try budget.admitDecode(width: header.width, height: header.height)
-        let bytesPerPixel = header.bitsPerPixel / 8
+        let bits = header.bitsPerPixel
         // Sides are at most 30,000 here, so none of these products can overflow; checked anyway,
         // because the bound above is the only thing that makes them safe.
-        guard let rowBytes = Checked.product(header.width, bytesPerPixel),
-              let dataBytes = Checked.product((rowBytes + 3) & ~3, header.height),
+        guard let rowBits = Checked.product(header.width, bits),
+              let dataBytes = Checked.product(((rowBits + 31) / 32) * 4, header.height),
               dataBytes <= bytes.count - header.dataOffset else {
             throw ImageError.decode("truncated BMP data")
         }
-        let rowStride = (rowBytes + 3) & ~3
-        let channels = bytesPerPixel == 4 ? 4 : 3
+        let rowStride = ((rowBits + 31) / 32) * 4
+        let channels = header.hasAlpha ? 4 : 3
+        let entries = header.palette.count / 4
         try budget.checkpoint()
         var pixels = [UInt8](repeating: 0, count: header.width * header.height * channels)
         for row in 0..<header.height {
@@ -64,9 +107,25 @@ enum BMPCodec {
             let sourceRow = header.topDown ? row : header.height - 1 - row
             let base = header.dataOffset + sourceRow * rowStride
             for x in 0..<header.width {
-                let s = base + x * bytesPerPixel, d = (row * header.width + x) * channels
-                pixels[d] = bytes[s + 2]; pixels[d + 1] = bytes[s + 1]; pixels[d + 2] = bytes[s]
-                if channels == 4 { pixels[d + 3] = bytes[s + 3] }
+                let d = (row * header.width + x) * channels
+                switch bits {
+                case 24:
+                    let s = base + x * 3
+                    pixels[d] = bytes[s + 2]; pixels[d + 1] = bytes[s + 1]; pixels[d + 2] = bytes[s]
+                case 16, 32:
+                    let s = base + x * (bits / 8)
+                    var value = UInt32(bytes[s]) | UInt32(bytes[s + 1]) << 8
+                    if bits == 32 { value |= UInt32(bytes[s + 2]) << 16 | UInt32(bytes[s + 3]) << 24 }
+                    pixels[d] = field(value, header.masks.0); pixels[d + 1] = field(value, header.masks.1); pixels[d + 2] = field(value, header.masks.2)
+                    if channels == 4 { pixels[d + 3] = field(value, header.masks.3) }
+                default:
+                    // 1, 4 or 8 bits: the index's bits, most significant first.
+                    let bit = x * bits
+                    let index = Int(bytes[base + bit / 8] >> (8 - bits - bit % 8)) & ((1 << bits) - 1)
+                    if index < entries {
+                        pixels[d] = header.palette[index * 4 + 2]; pixels[d + 1] = header.palette[index * 4 + 1]; pixels[d + 2] = header.palette[index * 4]
+                    }
+                }
             }
         }
         return Bitmap(trustedWidth: header.width, height: header.height, channels: channels, pixels: pixels)

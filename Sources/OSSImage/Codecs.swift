@@ -8,7 +8,8 @@ import Darwin
 #endif
 
 /// Reads and writes the formats the local kernels handle: JPEG (libjpeg-turbo), PNG (libpng to
-/// read, ISA-L to compress when writing), WebP (libwebp) and BMP (24-bit and 32-bit, by hand).
+/// read, ISA-L to compress when writing), WebP (libwebp), BMP (by hand), GIF (giflib), TIFF
+/// (libtiff), HEIC (libheif with x265) and AVIF (libavif with dav1d and aom).
 ///
 /// Any bytes may be passed to any function here: a file that is not what it claims gives a typed
 /// ``ImageError``, and no buffer is allocated before the header's sizes pass ``ImageLimits``.
@@ -21,6 +22,23 @@ public enum ImageCodecs {
         if bytes.starts(with: Array("BM".utf8)) { return .bmp }
         if bytes.starts(with: Array("GIF8".utf8)) { return .gif }
         if bytes.starts(with: [0x49, 0x49, 0x2A, 0x00]) || bytes.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { return .tiff }
+        return isoMediaFormat(bytes)
+    }
+
+    /// HEIC or AVIF from an ISO base media file's `ftyp` box: its major brand and the compatible
+    /// brands it lists. AVIF wins when both are listed (an AVIF also names `mif1`).
+    static func isoMediaFormat(_ bytes: [UInt8]) -> ImageFormat? {
+        guard bytes.count >= 16, bytes[4..<8].elementsEqual("ftyp".utf8) else { return nil }
+        let boxSize = Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
+        let end = min(max(boxSize, 16), bytes.count, 4096)
+        var brands: Set<String> = [String(decoding: bytes[8..<12], as: UTF8.self)]
+        var at = 16
+        while at + 4 <= end {
+            brands.insert(String(decoding: bytes[at..<(at + 4)], as: UTF8.self))
+            at += 4
+        }
+        if !brands.isDisjoint(with: ["avif", "avis"]) { return .avif }
+        if !brands.isDisjoint(with: ["heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"]) { return .heic }
         return nil
     }
 
@@ -71,8 +89,15 @@ public enum ImageCodecs {
             var bitmap = try BMPCodec.decode(bytes, budget: budget)
             if let wanted, wanted != bitmap.channels { bitmap = wanted == 4 ? bitmap.withAlpha() : bitmap.flattened() }
             return (bitmap, .bmp)
-        default:
-            throw ImageError.notImplemented("Decoding \(header.format.rawValue) is not supported by the local kernels.")
+        case .gif:
+            // A still: the first frame (see ProcessPlan for when an animation is kept).
+            return (try GIFCodec.decodeFirstFrame(bytes, channels: channels, budget: budget), .gif)
+        case .tiff:
+            return (try TIFFCodec.decode(bytes, width: width, height: height, channels: channels, budget: budget), .tiff)
+        case .heic:
+            return (try HEIFCodec.decode(bytes, width: width, height: height, channels: channels, budget: budget), .heic)
+        case .avif:
+            return (try AVIFCodec.decode(bytes, width: width, height: height, channels: channels, budget: budget), .avif)
         }
     }
 
@@ -109,7 +134,9 @@ public enum ImageCodecs {
             nonisolated(unsafe) let base = buffer.baseAddress!
             let messages = UnsafeMutableBufferPointer<(Int32, String)?>.allocate(capacity: bands)
             messages.initialize(repeating: nil)
-            defer { messages.deallocate() }
+            // Deinitialised before it is freed: a band's error message is a String it owns
+            // (the fuzzer's JPEG target found it leaking when a corrupt file failed in a band).
+            defer { _ = messages.deinitialize(); messages.deallocate() }
             nonisolated(unsafe) let results = messages
             DispatchQueue.concurrentPerform(iterations: bands) { band in
                 let first = height * band / bands, end = height * (band + 1) / bands
@@ -219,8 +246,14 @@ public enum ImageCodecs {
             return Array(UnsafeBufferPointer(start: out, count: size))
         case .bmp:
             return try BMPCodec.encode(bitmap, budget: budget)
-        default:
-            throw ImageError.notImplemented("Encoding \(format.rawValue) is not supported by the local kernels (jpg, png, webp, bmp are).")
+        case .gif:
+            return try GIFCodec.encode(bitmap, budget: budget)
+        case .tiff:
+            return try TIFFCodec.encode(bitmap, budget: budget)
+        case .heic:
+            return try HEIFCodec.encode(bitmap, quality: Int(quality), budget: budget)
+        case .avif:
+            return try AVIFCodec.encode(bitmap, quality: Int(quality), budget: budget)
         }
     }
 

@@ -65,11 +65,12 @@ public enum ImageProcessor {
     }
 
     /// Runs a process under a budget shared with the caller (the verifier runs two).
-    static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget) throws(ImageError) -> ProcessedImage {
+    static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget,
+                    watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> ProcessedImage {
         try budget.checkpoint()
-        let plan = try ProcessPlan(process, source: source, limits: budget.limits)
+        let plan = try ProcessPlan(process, source: source, limits: budget.limits, watermarkImages: watermarkImages)
         guard let output = plan.output else {
-            return info(source: source, width: plan.header.width, height: plan.header.height, format: plan.header.format)
+            return info(source: source, header: plan.header)
         }
         try budget.chargeProduced(plan.producedPixels)
         try budget.checkpoint()
@@ -77,7 +78,10 @@ public enum ImageProcessor {
         var bitmap: Bitmap
         switch plan.start {
         case .info:
-            return info(source: source, width: plan.header.width, height: plan.header.height, format: plan.header.format)
+            return info(source: source, header: plan.header)
+        case .gifFrames(let loopCount):
+            let bytes = try animate(plan, source: source, loopCount: loopCount, budget: budget)
+            return ProcessedImage(bytes: bytes, contentType: output.contentType, format: .gif, width: plan.result.width, height: plan.result.height)
         case let .transcodeCircle(geometry):
             // JPEG to JPEG circle with nothing else to do: stream rows from decoder to encoder.
             let bytes = try ImageCodecs.transcodeJPEGCircle(source, geometry: geometry, options: plan.options, budget: budget)
@@ -96,7 +100,7 @@ public enum ImageProcessor {
 
         for step in plan.steps {
             try budget.checkpoint()
-            bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
+            bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget, watermarkImages: plan.watermarkImages)
             assert(bitmap.width == step.output.width && bitmap.height == step.output.height, "plan and kernel disagree on \(step.action)")
         }
         if plan.answersAverageHue { return try averageHueResult(bitmap, budget: budget) }
@@ -104,7 +108,8 @@ public enum ImageProcessor {
         return ProcessedImage(bytes: bytes, contentType: output.contentType, format: output, width: bitmap.width, height: bitmap.height)
     }
 
-    static func apply(_ action: ImageAction, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+    static func apply(_ action: ImageAction, to bitmap: Bitmap, transparent: Bool, budget: ImageWorkBudget,
+                      watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> Bitmap {
         switch action {
         case let .circle(radius):
             return try ImageKernels.circle(bitmap, radius: radius, transparent: transparent, budget: budget)
@@ -133,18 +138,32 @@ public enum ImageProcessor {
             return try ImageKernels.contrast(bitmap, value, budget: budget)
         case .format, .quality, .interlace, .autoOrient, .info:
             return bitmap
-        case .watermark, .averageHue, .opaque:
+        case let .watermark(watermark):
+            return try ImageKernels.watermark(bitmap, watermark, images: watermarkImages, budget: budget)
+        case .averageHue, .opaque:
             // Refused while planning (ProcessPlan; average-hue is answered after the steps), so never reached.
             return bitmap
         }
     }
 
-    /// `info`: OSS's JSON description of the source.
-    static func info(source: [UInt8], width: Int, height: Int, format: ImageFormat) -> ProcessedImage {
-        var fields = [("FileSize", String(source.count)), ("Format", format.rawValue),
-                      ("ImageHeight", String(height)), ("ImageWidth", String(width))]
-        if format == .jpg { fields.append(("Orientation", String(EXIF.orientation(source)))) }
-        let json = "{" + fields.map { "\"\($0.0)\": {\"value\": \"\($0.1)\"}" }.joined(separator: ", ") + "}"
-        return ProcessedImage(bytes: Array(json.utf8), contentType: "application/json", format: nil, width: width, height: height)
+    /// `info`: OSS's JSON description of the source (``ImageInfo``).
+    static func info(source: [UInt8], header: SourceHeader) -> ProcessedImage {
+        ProcessedImage(bytes: ImageInfo.json(source: source, header: header), contentType: "application/json", format: nil,
+                       width: header.width, height: header.height)
+    }
+
+    /// A kept animation: each frame decoded onto the canvas, run through the plan's steps and
+    /// written, one at a time (see ``GIFAnimation``).
+    static func animate(_ plan: ProcessPlan, source: [UInt8], loopCount: Int?, budget: ImageWorkBudget) throws(ImageError) -> [UInt8] {
+        let writer = try GIFWriter(width: plan.result.width, height: plan.result.height, loopCount: loopCount)
+        try GIFCodec.forEachFrame(source, channels: 4, firstOnly: false, budget: budget) { frame throws(ImageError) in
+            var bitmap = frame.bitmap
+            for step in plan.steps {
+                try budget.checkpoint()
+                bitmap = try apply(step.action, to: bitmap, transparent: plan.transparent, budget: budget)
+            }
+            try writer.add(bitmap, delay: frame.delay, budget: budget)
+        }
+        return try writer.finish()
     }
 }

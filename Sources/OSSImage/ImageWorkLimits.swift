@@ -38,21 +38,26 @@ public struct ImageWorkLimits: Sendable, Hashable {
     public var maximumProducedPixels: Int
     /// Actions in one process (OSS documents none; its styles are short).
     public var maximumActions: Int
+    /// Frames of an animated GIF processed as an animation (OSS documents none; each frame is
+    /// decoded, processed and written in turn, so this bounds the per-frame work that the pixel
+    /// limits, which count frames × frame size, do not).
+    public var maximumFrames: Int
     /// Wall-clock time for the whole process, decode and encode included.
     public var timeLimit: Duration
 
     /// Limits; the defaults are ``oss``'s.
     public init(maximumDecodedPixels: Int = 250_000_000, maximumProducedPixels: Int = 1_000_000_000,
-                maximumActions: Int = 64, timeLimit: Duration = .seconds(30)) {
+                maximumActions: Int = 64, timeLimit: Duration = .seconds(30), maximumFrames: Int = 1000) {
         self.maximumDecodedPixels = maximumDecodedPixels
         self.maximumProducedPixels = maximumProducedPixels
         self.maximumActions = maximumActions
         self.timeLimit = timeLimit
+        self.maximumFrames = maximumFrames
     }
 
     /// OSS's documented limits.
     public static let oss = ImageWorkLimits()
 
     /// No bound beyond ``ImageLimits``: for the codec functions called on their own.
-    static let unbounded = ImageWorkLimits(maximumDecodedPixels: .max, maximumProducedPixels: .max, maximumActions: .max, timeLimit: .seconds(Int64.max))
+    static let unbounded = ImageWorkLimits(maximumDecodedPixels: .max, maximumProducedPixels: .max, maximumActions: .max, timeLimit: .seconds(Int64.max), maximumFrames: .max)
 }

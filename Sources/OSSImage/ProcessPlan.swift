@@ -22,6 +22,8 @@ struct ProcessPlan {
         case jpegCrop(x: Int, y: Int, width: Int, height: Int)
         /// Everything else: a full decode, then the EXIF orientation.
         case full(orientation: Int)
+        /// An animated GIF kept animated: each frame decoded, processed and written in turn.
+        case gifFrames(loopCount: Int?)
     }
 
     /// The size of an image between two actions.
@@ -54,10 +56,15 @@ struct ProcessPlan {
     /// The most bytes held at once: the source, and the largest of the decode, each action and
     /// the encode.
     private(set) var peakBytes: Int
+    /// Frames processed: a kept animation's, else 1.
+    private(set) var frames = 1
+    /// The objects of the bucket that image watermarks name, by key.
+    private(set) var watermarkImages: [String: [UInt8]] = [:]
 
     /// Plans `process` on `source`; throws every error that the sizes alone can tell, naming the
     /// parameter or limit, before anything is allocated.
-    init(_ process: ImageProcess, source: [UInt8], limits: ImageWorkLimits) throws(ImageError) {
+    init(_ process: ImageProcess, source: [UInt8], limits: ImageWorkLimits, watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) {
+        self.watermarkImages = watermarkImages
         do { try process.validate() } catch { throw ImageError(error) }
         if let style = process.style {
             throw ImageError(code: "NoSuchStyle", message: "The style '\(style)' does not exist here: styles belong to a bucket on OSS.", status: 404)
@@ -71,10 +78,9 @@ struct ProcessPlan {
         guard actions.count <= limits.maximumActions else {
             throw .invalidArgument("The process has \(actions.count) actions; this server runs at most \(limits.maximumActions) actions per process.")
         }
+        try Self.checkWatermarks(actions)
         for action in actions {
             switch action {
-            case .watermark:
-                throw ImageError.notImplemented("The local kernels do not run \(action.name) yet.")
             case let .opaque(opaque):
                 if let problem = opaque.problem { throw ImageError(problem) }
                 throw ImageError.notImplemented("'\(opaque.name)' is not an image action the local kernels run.")
@@ -103,10 +109,7 @@ struct ProcessPlan {
             answersAverageHue = true
             actions.removeLast()
         }
-        let output = process.outputFormat(source: header.format)
-        guard answersAverageHue || [.jpg, .png, .webp, .bmp].contains(output) else {
-            throw ImageError.notImplemented("The local kernels write jpg, png, webp and bmp, not \(output.rawValue).")
-        }
+        let output = Self.outputFormat(process, source: header.format)
         self.output = output
         for action in actions {
             switch action {
@@ -119,6 +122,21 @@ struct ProcessPlan {
         let profile = try DecodeProfile(source, header: header)
         let orientation = Self.appliesOrientation(actions, header: header) && header.format == .jpg ? EXIF.orientation(source) : 1
         var phases = PeakTracker()
+
+        if let gif = profile.gif, gif.firstFramePixels > limits.maximumDecodedPixels {
+            // Its rows are decoded even where they fall off the screen.
+            throw .invalidArgument("The GIF's first frame claims \(gif.firstFramePixels) pixels; this server's limit is \(limits.maximumDecodedPixels) decoded pixels per request.")
+        }
+        if header.format == .gif, output == .gif, profile.frames > 1, GIFAnimation.keepsAnimation(actions) {
+            let animation = try Self.planAnimation(actions, header: header, profile: profile, limits: limits, transparent: transparent)
+            start = .gifFrames(loopCount: profile.gif?.loopCount)
+            steps = animation.steps
+            result = animation.result
+            producedPixels = animation.producedPixels
+            frames = animation.frames
+            peakBytes = Checked.sum(source.count, animation.peakBytes)
+            return
+        }
 
         // The start: what is decoded, at what size.
         let decoded: Shape
@@ -162,18 +180,39 @@ struct ProcessPlan {
         // The actions, in order, each from the image the previous one made.
         var current = decoded
         for action in actions {
-            let (next, peak, produced) = try Self.plan(action, input: current, transparent: transparent)
+            let (next, peak, produced) = try Self.plan(action, input: current, transparent: transparent, watermarkImages: watermarkImages, limits: limits)
             phases.phase(peak)
             producedPixels = Checked.sum(producedPixels, produced)
             steps.append(Step(action: action, output: next))
             current = next
         }
         result = current
-        if output == .webp, current.width > ImageLimits.maximumWebPSide || current.height > ImageLimits.maximumWebPSide {
-            throw .invalidArgument("WebP is at most \(ImageLimits.maximumWebPSide) pixels a side; the image to convert is \(current.width)x\(current.height).")
+        if !answersAverageHue {
+            try Self.checkOutputSize(current, format: output)
+            phases.phase(current.bytes, Self.encodeBytes(current, format: output, interlace: options.interlace))
         }
-        if !answersAverageHue { phases.phase(current.bytes, Self.encodeBytes(current, format: output, interlace: options.interlace)) }
         peakBytes = Checked.sum(source.count, phases.peak)
+    }
+
+    /// The format written: the last `format`, else the source's. OSS: "gif" takes effect only
+    /// when the source is a GIF; any other source keeps its own format.
+    static func outputFormat(_ process: ImageProcess, source: ImageFormat) -> ImageFormat {
+        let asked = process.outputFormat(source: source)
+        return asked == .gif && source != .gif ? source : asked
+    }
+
+    /// The sizes each format can hold, checked before any pixel is decoded.
+    static func checkOutputSize(_ image: Shape, format: ImageFormat) throws(ImageError) {
+        let side: Int
+        switch format {
+        case .webp: side = ImageLimits.maximumWebPSide
+        case .jpg: side = 65_500
+        case .gif: side = 65_535
+        default: return
+        }
+        if image.width > side || image.height > side {
+            throw .invalidArgument("\(format.rawValue) is at most \(side) pixels a side; the image to write is \(image.width)x\(image.height).")
+        }
     }
 
     static func admitDecode(_ shape: Shape, limits: ImageWorkLimits) throws(ImageError) {
@@ -184,7 +223,8 @@ struct ProcessPlan {
 
     /// One action on an image of `input`'s size: the image it makes, the bytes held while it runs
     /// (its input included) and the pixels it produces.
-    static func plan(_ action: ImageAction, input: Shape, transparent: Bool) throws(ImageError) -> (Shape, peak: Int, produced: Int) {
+    static func plan(_ action: ImageAction, input: Shape, transparent: Bool, watermarkImages: [String: [UInt8]] = [:],
+                     limits: ImageWorkLimits = .oss) throws(ImageError) -> (Shape, peak: Int, produced: Int) {
         let unchanged = (input, input.bytes, 0)
         switch action {
         case let .circle(radius):
@@ -234,7 +274,9 @@ struct ProcessPlan {
             return planTone(input: input)
         case .format, .quality, .interlace, .autoOrient, .info:
             return unchanged
-        case .watermark, .averageHue, .opaque:
+        case let .watermark(watermark):
+            return try planWatermark(watermark, input: input, images: watermarkImages, limits: limits)
+        case .averageHue, .opaque:
             // Refused in init before any action is planned (average-hue is taken off the end).
             return unchanged
         }
@@ -258,9 +300,45 @@ struct ProcessPlan {
         case .png:
             let filtered = Checked.sum(image.bytes, image.height)
             return Checked.saturating(filtered, 3)
-        default: // BMP: one output array
+        case .bmp: // one output array
             return Checked.sum(image.bytes, image.height * 3 + 122)
+        case .gif:
+            return gifFrameBytes(image)
+        case .tiff:
+            // LZW with differencing keeps a photograph within its raw size (10% slack), in a buffer
+            // that doubles as it grows, then copied out; a row copy for the predictor.
+            let encoded = Checked.saturating(image.bytes, 11) / 10
+            return Checked.sum(Checked.saturating(encoded, 3), Checked.saturating(image.width, image.channels))
+        case .heic:
+            return heifEncodeBytes(image)
+        case .avif:
+            return avifEncodeBytes(image)
         }
+    }
+}
+
+extension ProcessPlan {
+    /// What writing one GIF frame holds beside it: the index plane, the quantizer's histogram
+    /// and tables (about 1.3 MB), and the frame's LZW codes at their worst (12 bits a pixel) in
+    /// a buffer that doubles as it grows, then copied out.
+    static func gifFrameBytes(_ image: Shape) -> Int {
+        let codes = Checked.saturating(image.pixels, 3) / 2
+        return Checked.sum(Checked.sum(image.pixels, Checked.saturating(codes, 3)), 2 << 20)
+    }
+
+    /// libheif's RGB copy of the image, its YCbCr 4:2:0 conversion, x265's working set for one
+    /// intra picture (lookahead, reconstruction and analysis buffers: about 12 bytes a pixel at
+    /// the "fast" preset), and the bitstream. Measured by `oss-benchmarks formats`.
+    static func heifEncodeBytes(_ image: Shape) -> Int {
+        let perPixel = image.channels + 2 + 12
+        return Checked.sum(Checked.saturating(image.pixels, perPixel), 32 << 20)
+    }
+
+    /// libavif's YCbCr 4:2:0 image (and alpha plane), aom's working set for one key frame at
+    /// speed 8 (about 14 bytes a pixel), and the bitstream. Measured by `oss-benchmarks formats`.
+    static func avifEncodeBytes(_ image: Shape) -> Int {
+        let perPixel = (image.channels == 4 ? 3 : 2) + 14
+        return Checked.sum(Checked.saturating(image.pixels, perPixel), 48 << 20)
     }
 }
 

@@ -26,8 +26,18 @@ struct SourceHeader: Sendable, Hashable {
         case .bmp:
             let header = try BMPCodec.header(bytes)
             (width, height) = (header.width, header.height)
-        default:
-            throw ImageError.notImplemented("Decoding \(format.rawValue) is not supported by the local kernels (jpg, png, webp, bmp are).")
+        case .gif:
+            let gif = try GIFStructure(bytes)
+            (width, height) = (gif.width, gif.height)
+        case .tiff:
+            let info = try TIFFCodec.inspect(bytes)
+            (width, height) = (Int(info.width), Int(info.height))
+        case .heic:
+            let info = try HEIFCodec.inspect(bytes)
+            (width, height) = (Int(info.width), Int(info.height))
+        case .avif:
+            let info = try AVIFCodec.inspect(bytes)
+            (width, height) = (Int(info.width), Int(info.height))
         }
     }
 }
@@ -41,6 +51,13 @@ struct DecodeProfile: Sendable, Hashable {
     /// A JPEG whose decode cannot be cut into bands that skip to their rows (progressive or
     /// non-interleaved: every band would decode every coefficient again).
     var multiScanJPEG = false
+    /// A CMYK or YCCK JPEG: decoded as CMYK, converted to RGB row by row, never streamed as JPEG.
+    var cmykJPEG = false
+    /// Frames (GIF, AVIF sequences) or pages (TIFF directories, HEIF top-level images) in the
+    /// file; only GIF's are processed one by one, the others' first is the image.
+    var frames = 1
+    /// A GIF's block structure (frame sizes, loop count).
+    var gif: GIFStructure?
 
     /// Reads what the header says about decoding, and refuses a file too short for the image it
     /// declares: such a file is truncated, and decoding it would fill a large buffer with nothing.
@@ -49,7 +66,7 @@ struct DecodeProfile: Sendable, Hashable {
         switch header.format {
         case .jpg:
             let info = try JPEGHeader.read(bytes)
-            if info.cmyk != 0 { throw ImageError.decode("CMYK JPEG is not supported") }
+            cmykJPEG = info.cmyk != 0
             guard bytes.count >= info.minimum_bytes else {
                 throw ImageError.decode("\(bytes.count) bytes cannot hold a \(width)x\(height) JPEG (at least \(info.minimum_bytes) are needed): the file is truncated")
             }
@@ -80,11 +97,79 @@ struct DecodeProfile: Sendable, Hashable {
             decoderBytes = Checked.sum(rows, info.lossless != 0 ? Checked.saturating(whole, 4) : (info.has_alpha != 0 ? whole : 0))
         case .bmp:
             let bmp = try BMPCodec.header(bytes)
-            defaultChannels = bmp.bitsPerPixel == 32 ? 4 : 3
+            defaultChannels = bmp.hasAlpha ? 4 : 3
             decoderBytes = 0
-        default:
-            throw ImageError.notImplemented("Decoding \(header.format.rawValue) is not supported by the local kernels.")
+        case .gif:
+            let gif = try GIFStructure(bytes)
+            self.gif = gif
+            frames = gif.frames
+            defaultChannels = gif.firstFrameOpaque ? 3 : 4
+            // giflib's canvas, the copy each frame is handed out in, and the canvas kept for
+            // "restore to previous"; a row of indices.
+            let canvas = Checked.saturating(Checked.saturating(width, height), 4)
+            decoderBytes = Checked.sum(Checked.saturating(canvas, gif.restoresPrevious ? 3 : 2), 64 << 10)
+        case .tiff:
+            let info = try TIFFCodec.inspect(bytes)
+            frames = max(1, Int(info.directories))
+            defaultChannels = info.has_alpha != 0 ? 4 : 3
+            // A tile larger than the image (rounded up to tiles of 16) and 1024 px is a bomb: its
+            // buffer would dwarf the image it holds.
+            if info.tiled != 0 {
+                let tw = Int(info.tile_width), th = Int(info.tile_height)
+                guard tw > 0, th > 0, tw <= max((width + 15) & ~15, 1024), th <= max((height + 15) & ~15, 1024) else {
+                    throw ImageError.decode("TIFF tiles of \(tw)x\(th) for a \(width)x\(height) image")
+                }
+            }
+            // A file too short for what its strips declare is truncated: refused before a buffer
+            // of its size exists. Each compression has a largest ratio (PackBits 64:1, LZW's
+            // strings grow by one byte a code so about 1,400:1, deflate 1,032:1); the others
+            // (JPEG, fax, newer ones) are left to libtiff.
+            let ratios: [Int32: Int] = [1: 1, 32773: 64, 5: 1400, 8: 1032, 32946: 1032]
+            if let ratio = ratios[info.compression] {
+                let holds = Checked.sum(Checked.saturating(Int(clamping: info.data_bytes), ratio), 4096)
+                guard holds >= Int(clamping: info.raw_bytes) else {
+                    throw ImageError.decode("\(info.data_bytes) bytes of strip data cannot hold a \(width)x\(height) TIFF: the file is truncated")
+                }
+            }
+            // libtiff's decoded strip or tile (and the raw one read from the file), and the RGBA
+            // raster of one band, unless a whole-image band is decoded into the output in place.
+            let band = min(max(Int(info.band_rows), 1), height)
+            let inPlace = defaultChannels == 4 && band == height
+            let raster = inPlace ? 0 : Checked.saturating(Checked.saturating(width, band), 4)
+            decoderBytes = Checked.sum(raster, Checked.saturating(Int(clamping: info.block_bytes), 2))
+        case .heic:
+            let info = try HEIFCodec.inspect(bytes)
+            frames = max(1, Int(info.images))
+            defaultChannels = info.has_alpha != 0 ? 4 : 3
+            decoderBytes = Self.heifDecoderBytes(width: width, height: height, channels: defaultChannels, depth: Int(info.bit_depth))
+        case .avif:
+            let info = try AVIFCodec.inspect(bytes)
+            frames = max(1, Int(info.frames))
+            defaultChannels = info.has_alpha != 0 ? 4 : 3
+            decoderBytes = Self.avifDecoderBytes(width: width, height: height, alpha: info.has_alpha != 0, depth: Int(info.depth))
         }
+    }
+
+    /// libheif's working set for a still: libde265's decoded picture and libheif's copy of it in
+    /// YCbCr 4:2:0 (1.5 samples a pixel each, 2 bytes a sample past 8 bits, and an alpha plane),
+    /// then the interleaved RGB(A) it converts to before the copy into the output. Measured by
+    /// `oss-benchmarks formats` (its peak is printed beside this estimate).
+    static func heifDecoderBytes(width: Int, height: Int, channels: Int, depth: Int) -> Int {
+        let pixels = Checked.saturating(width, height)
+        let sample = depth > 8 ? 2 : 1
+        let planes = Checked.saturating(Checked.saturating(pixels, sample), channels == 4 ? 5 : 3) // 2 × 1.5 (+ 2 × alpha), in halves
+        return Checked.sum(Checked.sum(planes, Checked.saturating(pixels, channels)), 16 << 20)
+    }
+
+    /// libavif's working set for a still: dav1d's picture (and, with two threads, one frame in
+    /// flight) in YCbCr 4:2:0, the alpha plane's own decode, and dav1d's tables; the conversion
+    /// to RGB writes straight into the output. Measured by `oss-benchmarks formats`.
+    static func avifDecoderBytes(width: Int, height: Int, alpha: Bool, depth: Int) -> Int {
+        let pixels = Checked.saturating(width, height)
+        let sample = depth > 8 ? 2 : 1
+        let picture = Checked.saturating(Checked.saturating(pixels, sample), 3) // 2 × 1.5 samples a pixel
+        let alphaPlane = alpha ? Checked.saturating(Checked.saturating(pixels, sample), 2) : 0
+        return Checked.sum(Checked.sum(picture, alphaPlane), 24 << 20)
     }
 }
 

@@ -17,4 +17,13 @@ extension ImageCodecs {
         let length = payload.count + 2
         return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg.dropFirst(2)
     }
+
+    /// An animated GIF of equally sized frames (one delay each, looping forever), for the fuzz
+    /// seeds and tools that need animated sources.
+    package static func encodeAnimatedGIFForTools(_ frames: [Bitmap], delay: Int) throws(ImageError) -> [UInt8] {
+        guard let first = frames.first else { throw .invalidArgument("An animation needs at least one frame.") }
+        let writer = try GIFWriter(width: first.width, height: first.height, loopCount: 0)
+        for frame in frames { try writer.add(frame, delay: delay, budget: .unbounded) }
+        return try writer.finish()
+    }
 }

@@ -6,7 +6,7 @@ import Foundation
 import OSSCrypto
 import OSSConfinedFiles
 import OSSFileIO
-import OSSHTTP
+import OSSCore
 
 /// Which version of a placed file was imported: a changed file (new inode, size or mtime) is
 /// imported again, an unchanged one never is (so an object deleted through the API stays deleted).

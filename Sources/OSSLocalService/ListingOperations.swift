@@ -1,6 +1,5 @@
 import OSSFileIO
-import OSSHTTP
-import OSSImageProcess
+import OSSCore
 import OSSSigner
 
 /// ListObjects (v1) and ListObjectsV2, over the bucket's index, comparing bytes.
@@ -22,7 +21,7 @@ extension LocalOSSService {
             query.after = Array((request.queryValue("start-after") ?? "").utf8)
             if let token, !token.isEmpty {
                 // The token is the last entry of the previous page, as bytes.
-                guard let decoded = Base64URL.decode(token), String(validating: decoded, as: UTF8.self) != nil else {
+                guard let decoded = Base64.decodeURLSafe(token.utf8), String(validating: decoded, as: UTF8.self) != nil else {
                     throw ServiceError.invalidArgument("The continuation token is not valid.", name: "continuation-token", value: token, ec: "0016-00000302")
                 }
                 if !decoded.lexicographicallyPrecedes(query.after) { query.after = decoded }
@@ -50,7 +49,7 @@ extension LocalOSSService {
         xml += "  <IsTruncated>\(page.isTruncated)</IsTruncated>\n"
         if isV2 {
             xml += "  <KeyCount>\(page.count)</KeyCount>\n"
-            if page.isTruncated, let last = page.lastEntry { xml += "  <NextContinuationToken>\(XML.escape(base64(last)))</NextContinuationToken>\n" }
+            if page.isTruncated, let last = page.lastEntry { xml += "  <NextContinuationToken>\(XML.escape(Base64.encode(last)))</NextContinuationToken>\n" }
         } else if page.isTruncated, let last = page.lastEntry {
             xml += "  <NextMarker>\(encode(last))</NextMarker>\n"
         }

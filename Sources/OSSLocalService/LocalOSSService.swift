@@ -6,8 +6,7 @@ import Foundation
 import OSSCrypto
 import OSSConfinedFiles
 import OSSFileIO
-import OSSHTTP
-import OSSImageProcess
+import OSSCore
 import OSSSigner
 import OSSLocking
 
@@ -40,7 +39,7 @@ public struct LocalOSSConfiguration: Sendable {
     /// that need neither set it to zero).
     public var restoreDelay: Duration = .seconds(3)
     /// Sends upload callbacks (`x-oss-callback`); without one a callback answers 203 CallbackFailed.
-    public var callbackTransport: (any Transport)?
+    public var callbackSender: (any CallbackSender)?
     /// Lets callbacks go to hosts other than loopback.
     public var allowRemoteCallbacks = false
 
@@ -160,7 +159,7 @@ public final class LocalOSSService: Sendable {
             return ServiceResponse(status: 304, headers: headers.filter { $0.name != "Content-Type" }, body: .empty, contentLength: nil)
         }
         if isHead {
-            headers.append(("x-oss-err", base64(xml)))
+            headers.append(("x-oss-err", Base64.encode(xml)))
             return ServiceResponse(status: error.status, headers: headers, body: .empty, contentLength: 0)
         }
         return ServiceResponse(status: error.status, headers: headers, body: ByteChunks(xml), contentLength: Int64(xml.count))
@@ -343,10 +342,10 @@ struct SaveAsTarget: Sendable, Equatable {
         var key: String?
         for parameter in value[range.upperBound...].split(separator: ",") {
             if parameter.hasPrefix("o_") {
-                key = Base64URL.decode(String(parameter.dropFirst(2))).flatMap { String(validating: $0, as: UTF8.self) }
+                key = Base64.decodeURLSafe(parameter.dropFirst(2).utf8).flatMap { String(validating: $0, as: UTF8.self) }
                 guard key != nil else { throw .invalidArgument("saveas o_ is not valid URL-safe base64.", name: "o", ec: "0040-00000003") }
             } else if parameter.hasPrefix("b_") {
-                guard let decoded = Base64URL.decode(String(parameter.dropFirst(2))).flatMap({ String(validating: $0, as: UTF8.self) }) else {
+                guard let decoded = Base64.decodeURLSafe(parameter.dropFirst(2).utf8).flatMap({ String(validating: $0, as: UTF8.self) }) else {
                     throw .invalidArgument("saveas b_ is not valid URL-safe base64.", name: "b", ec: "0040-00000003")
                 }
                 bucket = decoded

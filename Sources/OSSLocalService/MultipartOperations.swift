@@ -1,6 +1,7 @@
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
 /// AbortMultipartUpload, ListParts and ListMultipartUploads.
@@ -54,7 +55,7 @@ extension LocalOSSService {
         let uploadId = request.queryValue("uploadId") ?? ""
         let store = self.store
         _ = try await BlockingIO.run { try store.upload(bucket: bucket, key: key, uploadId: uploadId) }
-        if let length = request.header("Content-Length").flatMap({ Int64($0.trimmingBlanks()) }), length > Self.maximumPartSize {
+        if let length = request.header("Content-Length").flatMap({ Int64($0.trimmingWhitespace()) }), length > Self.maximumPartSize {
             throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
         }
         let writer = try await BlockingIO.run { try store.beginWrite(capacity: capacity) }
@@ -63,7 +64,7 @@ extension LocalOSSService {
                             lastModifiedMilliseconds: configuration.clock().unixSeconds * 1000)
         try await BlockingIO.run { try store.commitPart(writer, bucket: bucket, uploadId: uploadId, part: part) }
         return ServiceResponse(status: 200, headers: [("ETag", "\"\(part.etag)\""), ("x-oss-hash-crc64ecma", String(part.crc64)),
-                                                      ("Content-MD5", base64(received.md5))])
+                                                      ("Content-MD5", Base64.encode(received.md5))])
     }
 
     func uploadPartCopy(_ request: ParsedRequest, bucket: String, key: String, capacity: Int64?) async throws -> ServiceResponse {
@@ -135,11 +136,11 @@ extension LocalOSSService {
                                ec: "0042-00000206", details: [("MinSizeAllowed", String(Self.minimumPartSize)), ("ProposedSize", String(part.size)),
                                                               ("PartNumber", String(part.number))])
         }
-        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingBlanks().lowercased() == "true"
+        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingWhitespace().lowercased() == "true"
         var record = upload.template
         record.key = upload.key
         // Headers given to Complete (ACL, for one) override what Initiate said.
-        if let acl = request.header("x-oss-object-acl")?.trimmingBlanks() {
+        if let acl = request.header("x-oss-object-acl")?.trimmingWhitespace() {
             guard Self.objectACLs.contains(acl) else {
                 throw ServiceError.invalidArgument("The ACL you specified is not valid.", name: "x-oss-object-acl", value: acl, ec: "0016-00000701")
             }

@@ -1,7 +1,6 @@
 import OSSCrypto
 import OSSFileIO
-import OSSHTTP
-import OSSImageProcess
+import OSSCore
 import OSSSigner
 import OSSLocking
 
@@ -65,7 +64,7 @@ extension LocalOSSService {
                          "response-content-disposition": "Content-Disposition", "response-content-encoding": "Content-Encoding"]
         for item in request.query {
             if let header = overrides[item.name] {
-                headers.removeAll { $0.name.lowercased() == header.lowercased() }
+                headers.removeAll { HTTPHeaderName.equal($0.name, header) }
                 headers.append((header, item.value))
             }
         }
@@ -76,7 +75,8 @@ extension LocalOSSService {
                 throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: "x-oss-process", ec: "0040-00000004")
             }
             let source = try await BlockingIO.run { [object] in try object.file.read(at: 0, count: Int(record.size)) }
-            let processed = try await configuration.processor.process(process, source: source, sourceContentType: record.contentType)
+            let processed = try await configuration.processor.process(process, source: source, sourceContentType: record.contentType,
+                                                                      bucketObjects: objectLoader(bucket: bucket))
             var processedHeaders: [(name: String, value: String)] = [("Content-Type", processed.contentType),
                                                                       ("Last-Modified", SigningTime(unixSeconds: record.lastModifiedSeconds).httpDate)]
             processedHeaders += headers.filter { $0.name.lowercased().hasPrefix("x-oss-meta-") }
@@ -126,7 +126,7 @@ extension LocalOSSService {
     /// `bytes=a-b`, `bytes=a-`, `bytes=-n`; nil when the header is malformed or names several
     /// ranges (OSS then ignores it).
     static func parseRange(_ header: String, size: Int64) -> ByteRange? {
-        let text = header.trimmingBlanks()
+        let text = header.trimmingWhitespace(lineBreaks: false)
         guard text.hasPrefix("bytes="), !text.contains(",") else { return nil }
         let spec = text.dropFirst(6)
         guard let dash = spec.firstIndex(of: "-") else { return nil }
@@ -165,19 +165,19 @@ extension LocalOSSService {
     func evaluateConditions(_ request: ParsedRequest, record: ObjectRecord) throws -> ServiceResponse? {
         func etagMatches(_ header: String) -> Bool {
             header.split(separator: ",").contains { (candidate: Substring) -> Bool in
-                let value = String(candidate).trimmingBlanks()
+                let value = String(candidate).trimmingWhitespace(lineBreaks: false)
                 return value == "*" || value == record.quotedETag || value == record.etag || value.uppercased() == record.quotedETag
             }
         }
         let lastModified = record.lastModifiedSeconds
         if let ifMatch = request.header("If-Match") {
             if !etagMatches(ifMatch) { throw preconditionFailed() }
-        } else if let since = request.header("If-Unmodified-Since"), let time = SigningTime(httpDate: since.trimmingBlanks()), lastModified > time.unixSeconds {
+        } else if let since = request.header("If-Unmodified-Since"), let time = SigningTime(httpDate: since.trimmingWhitespace(lineBreaks: false)), lastModified > time.unixSeconds {
             throw preconditionFailed()
         }
         if let ifNoneMatch = request.header("If-None-Match") {
             if etagMatches(ifNoneMatch) { return notModified(record) }
-        } else if let since = request.header("If-Modified-Since"), let time = SigningTime(httpDate: since.trimmingBlanks()), lastModified <= time.unixSeconds {
+        } else if let since = request.header("If-Modified-Since"), let time = SigningTime(httpDate: since.trimmingWhitespace(lineBreaks: false)), lastModified <= time.unixSeconds {
             return notModified(record)
         }
         return nil
@@ -210,25 +210,25 @@ extension LocalOSSService {
     /// headers, storage class, ACL and tags.
     func uploadRecord(_ request: ParsedRequest, key: String) throws(ServiceError) -> ObjectRecord {
         var record = ObjectRecord(key: key, size: 0, etag: "", crc64: "0", lastModifiedMilliseconds: configuration.clock().unixSeconds * 1000)
-        if let contentType = request.header("Content-Type")?.trimmingBlanks(), !contentType.isEmpty {
+        if let contentType = request.header("Content-Type")?.trimmingWhitespace(lineBreaks: false), !contentType.isEmpty {
             record.contentType = contentType
         }
         for field in request.headers {
             let lower = field.name.lowercased()
-            if lower.hasPrefix("x-oss-meta-") { record.userMetadata[lower] = field.value.trimmingBlanks() }
+            if lower.hasPrefix("x-oss-meta-") { record.userMetadata[lower] = field.value.trimmingWhitespace(lineBreaks: false) }
             if let stored = ["cache-control": "Cache-Control", "content-disposition": "Content-Disposition",
                              "content-encoding": "Content-Encoding", "expires": "Expires", "content-language": "Content-Language"][lower] {
-                record.storedHeaders[stored] = field.value.trimmingBlanks()
+                record.storedHeaders[stored] = field.value.trimmingWhitespace(lineBreaks: false)
             }
         }
-        if let storageClass = request.header("x-oss-storage-class")?.trimmingBlanks() {
+        if let storageClass = request.header("x-oss-storage-class")?.trimmingWhitespace(lineBreaks: false) {
             guard let canonical = ["standard": "Standard", "ia": "IA", "archive": "Archive", "coldarchive": "ColdArchive",
                                    "deepcoldarchive": "DeepColdArchive"][storageClass.lowercased()] else {
                 throw .invalidArgument("The storage class you specified is not valid.", name: "x-oss-storage-class", value: storageClass, ec: "0016-00000601")
             }
             record.storageClass = canonical
         }
-        if let acl = request.header("x-oss-object-acl")?.trimmingBlanks() {
+        if let acl = request.header("x-oss-object-acl")?.trimmingWhitespace(lineBreaks: false) {
             guard ["default", "private", "public-read", "public-read-write"].contains(acl) else {
                 throw .invalidArgument("The ACL you specified is not valid.", name: "x-oss-object-acl", value: acl, ec: "0016-00000701")
             }
@@ -264,19 +264,19 @@ extension LocalOSSService {
         // Every write validates its names, whoever chose them (the path, or a save-as target).
         try Names.validateBucket(bucket)
         try Names.validateKey(key)
-        let declaredLength = request.header("Content-Length").flatMap { Int64($0.trimmingBlanks()) }
+        let declaredLength = request.header("Content-Length").flatMap { Int64($0.trimmingWhitespace(lineBreaks: false)) }
         if let declaredLength, declaredLength > Self.maximumObjectSize {
             throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
         }
         var expectedMD5: [UInt8]?
         if let contentMD5 = request.header("Content-MD5") {
-            guard let decoded = Base64URL.decode(contentMD5.trimmingBlanks()), decoded.count == 16 else {
+            guard let decoded = Base64.decodeURLSafe(contentMD5.trimmingWhitespace(lineBreaks: false).utf8), decoded.count == 16 else {
                 throw ServiceError(status: 400, code: "InvalidDigest", message: "The Content-MD5 you specified is not valid.", ec: "0016-00000401")
             }
             expectedMD5 = decoded
         }
         var record = try uploadRecord(request, key: key)
-        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingBlanks().lowercased() == "true"
+        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingWhitespace(lineBreaks: false).lowercased() == "true"
 
         let store = self.store
         let writer = try await BlockingIO.run { try store.beginWrite(capacity: capacity) }
@@ -305,14 +305,31 @@ extension LocalOSSService {
         if let expectedMD5, expectedMD5 != digest {
             writer.abort()
             throw ServiceError(status: 400, code: "BadDigest", message: "The Content-MD5 you specified did not match what we received.", ec: "0016-00000402",
-                               details: [("ExpectedMD5", base64(expectedMD5)), ("CalculatedMD5", base64(digest))])
+                               details: [("ExpectedMD5", Base64.encode(expectedMD5)), ("CalculatedMD5", Base64.encode(digest))])
         }
         record.etag = digest.hexString.uppercased()
         record.crc64 = String(crc.value)
         record.size = received
         _ = try await BlockingIO.run { [record] in try store.commit(writer, bucket: bucket, record: record, forbidOverwrite: forbidOverwrite) }
         return ServiceResponse(status: 200, headers: [("ETag", record.quotedETag), ("x-oss-hash-crc64ecma", record.crc64),
-                                                      ("Content-MD5", base64(digest))])
+                                                      ("Content-MD5", Base64.encode(digest))])
+    }
+
+    /// Reads objects of `bucket` for a processor (image watermarks), through one descriptor each,
+    /// off the cooperative pool. A key OSS would refuse is a 400; an object over the 20 MB image
+    /// processing reads is a 400 with OSS's EC; a missing one is nil.
+    func objectLoader(bucket: String) -> BucketObjectLoader {
+        let store = self.store
+        return BucketObjectLoader { key in
+            try Names.validateKey(key)
+            return try await BlockingIO.run {
+                guard let object = try store.open(bucket: bucket, key: key) else { return nil }
+                guard object.record.size <= Int64(Self.maximumProcessSourceSize) else {
+                    throw ServiceError.invalidArgument("The watermark image '\(key)' is over the 20 MB image processing reads.", name: "x-oss-process", ec: "0040-00000004")
+                }
+                return try object.file.read(at: 0, count: Int(object.record.size))
+            }
+        }
     }
 
     // MARK: ProcessObject
@@ -339,7 +356,8 @@ extension LocalOSSService {
             return (try object.file.read(at: 0, count: Int(object.record.size)), object.record)
         }
         guard let (bytes, record) = source else { throw ServiceError.noSuchKey(key) }
-        let processed = try await configuration.processor.process(saveAs.process, source: bytes, sourceContentType: record.contentType)
+        let processed = try await configuration.processor.process(saveAs.process, source: bytes, sourceContentType: record.contentType,
+                                                                  bucketObjects: objectLoader(bucket: bucket))
         let put = ParsedRequest(method: "PUT", bucket: saveAs.bucket, key: saveAs.key, query: [],
                                 headers: [HTTPHeaderField("Content-Type", processed.contentType), HTTPHeaderField("Content-Length", String(processed.bytes.count))])
         _ = try await putObject(put, bucket: saveAs.bucket, key: saveAs.key, body: ByteChunks(processed.bytes), capacity: capacity)

@@ -1,4 +1,5 @@
 import OSSSigner
+import OSSCore
 
 /// The keys a local OSS accepts: one access key pair, with an STS token when the keys are
 /// temporary (then every request must carry that token).
@@ -48,10 +49,7 @@ struct ParsedRequest: Sendable {
 
     func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
     func hasQuery(_ name: String) -> Bool { query.contains { $0.name == name } }
-    func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
-    }
+    func header(_ name: String) -> String? { headers.value(forHeader: name) }
 }
 
 /// How a request proved who sent it.
@@ -114,7 +112,7 @@ struct RequestAuthenticator: Sendable {
         }
         // OSS never hashes the body for V4: it accepts only UNSIGNED-PAYLOAD here and refuses any
         // other value, a correct digest included, before the signature is looked at.
-        if let payload = request.header("x-oss-content-sha256"), payload.trimmingBlanks() != SignerV4.unsignedPayload {
+        if let payload = request.header("x-oss-content-sha256"), payload.trimmingWhitespace(lineBreaks: false) != SignerV4.unsignedPayload {
             throw .invalidArgument("The x-oss-content-sha256 only supports UNSIGNED-PAYLOAD.", name: "x-oss-content-sha256",
                                    value: String(payload.prefix(128)), ec: "0002-00000214")
         }
@@ -183,7 +181,7 @@ struct RequestAuthenticator: Sendable {
         guard let colon = body.lastIndex(of: ":") else {
             throw .invalidArgument("Authorization header is invalid.", name: "Authorization", ec: "0002-00000001")
         }
-        let id = String(body[..<colon]).trimmingBlanks()
+        let id = String(body[..<colon]).trimmingWhitespace(lineBreaks: false)
         let provided = String(body[body.index(after: colon)...])
         // With x-oss-date, OSS signs and checks the time by it instead of Date (the Python SDK
         // v2 signs its date line with x-oss-date when the caller sets one).
@@ -264,13 +262,4 @@ func constantTimeEqual(_ a: String, _ b: String) -> Bool {
     var difference: UInt8 = 0
     for i in 0..<x.count { difference |= x[i] ^ y[i] }
     return difference == 0
-}
-
-extension String {
-    func trimmingBlanks() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
-    }
 }

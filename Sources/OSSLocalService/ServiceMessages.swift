@@ -1,3 +1,4 @@
+import OSSCore
 import OSSLocking
 
 /// A body as a pull-based sequence of byte chunks.
@@ -80,8 +81,7 @@ public struct ServiceRequest: Sendable {
 
     /// First value of a header, case-insensitive.
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        headers.value(forHeader: name)
     }
 }
 
@@ -130,13 +130,11 @@ public struct ServiceResponse: Sendable {
 
     /// First value of a header, case-insensitive.
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        headers.value(forHeader: name)
     }
 
     mutating func setHeader(_ name: String, _ value: String) {
-        let lower = name.lowercased()
-        headers.removeAll { $0.name.lowercased() == lower }
+        headers.removeAll { HTTPHeaderName.equal($0.name, name) }
         headers.append((name, value))
     }
 }

@@ -32,9 +32,19 @@ public struct ImageObjectProcessor: ObjectProcessor {
     /// What the pool has done: jobs run, refused, cancelled.
     public var statistics: ImageWorkPool.Statistics { pool.statistics }
 
-    public func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {
+    public func process(_ process: String, source: [UInt8], sourceContentType: String, bucketObjects: BucketObjectLoader) async throws -> ProcessedObject {
         guard process.hasPrefix("image/") || process.hasPrefix("style/") else {
             throw ServiceError(status: 501, code: "NotImplemented", message: "Only image processing is available locally; '\(process.prefix(32))' is not.", ec: "")
+        }
+        // The image engine does no I/O: the objects image watermarks name are read first. A
+        // missing one is left out, and the engine answers 404 for it. Past OSS's three, none is
+        // read: the engine refuses the process before it needs them.
+        var watermarkImages: [String: [UInt8]] = [:]
+        let keys = ImageProcessor.watermarkImageKeys(process)
+        if keys.count <= ImageProcessor.maximumImageWatermarks {
+            for key in keys {
+                if let bytes = try await bucketObjects.object(key) { watermarkImages[key] = bytes }
+            }
         }
         let limits = self.limits
         do {
@@ -42,10 +52,11 @@ public struct ImageObjectProcessor: ObjectProcessor {
             // request that would be refused is refused before it takes a place in the queue.
             let parsed: ImageProcess
             do { parsed = try ImageProcess(parsing: process) } catch { throw ImageError(error) }
-            let cost = try ImageProcessor.estimatedWorkingBytes(parsed, source: source)
+            let images = watermarkImages
+            let cost = try ImageProcessor.estimatedWorkingBytes(parsed, source: source, watermarkImages: images, limits: limits)
             let cancellation = ImageCancellation()
             let result = try await pool.run(cost: cost, cancellation: cancellation) { () throws(ImageError) -> ProcessedImage in
-                try ImageProcessor.process(process, source: source, limits: limits, cancellation: cancellation)
+                try ImageProcessor.process(parsed, source: source, watermarkImages: images, limits: limits, cancellation: cancellation)
             }
             return ProcessedObject(bytes: result.bytes, contentType: result.contentType)
         } catch let error as ImageError {

@@ -2,6 +2,7 @@ import OSS
 import OSSFileIO
 import OSSHTTP
 import OSSLocalService
+import OSSLocking
 
 /// A transport that hands requests straight to a ``LocalOSSService`` in this process: no socket,
 /// no network. With it the client's whole stack (signing, retries, download to file) runs offline.
@@ -14,15 +15,15 @@ public struct InProcessTransport: Transport {
         self.service = service
     }
 
-    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+    public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         // http://host[:port]/path?query -> target and Host.
         guard let schemeEnd = request.url.firstRange(of: "://") else { throw TransportError(.invalidRequest, "not an absolute URL") }
         let afterScheme = request.url[schemeEnd.upperBound...]
         let slash = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
         let host = String(afterScheme[..<slash])
         let target = slash == afterScheme.endIndex ? "/" : String(afterScheme[slash...])
-        var headers = request.headers
-        if !headers.contains(where: { $0.name.lowercased() == "host" }) { headers.append((name: "Host", value: host)) }
+        var headers = request.headers.map { (name: $0.name, value: $0.value) }
+        if headers.value(forHeader: "host") == nil { headers.append((name: "Host", value: host)) }
         if request.body.length > 0 { headers.append((name: "Content-Length", value: String(request.body.length))) }
         let body: ByteChunks
         switch request.body {
@@ -32,13 +33,13 @@ public struct InProcessTransport: Transport {
         }
         if Task.isCancelled { throw TransportError(.cancelled, "the request was cancelled") }
         let response = await service.handle(ServiceRequest(method: request.method, target: target, headers: headers, body: body))
-        var responseHeaders = response.headers
+        var responseHeaders = response.headers.map { HTTPHeaderField($0.name, $0.value) }
         if let length = response.contentLength, response.status != 304 {
-            responseHeaders.removeAll { $0.name.lowercased() == "content-length" }
-            responseHeaders.append((name: "Content-Length", value: String(length)))
+            responseHeaders.removeHeader("Content-Length")
+            responseHeaders.append(HTTPHeaderField("Content-Length", String(length)))
         }
         let source = ChunkSource(response.body, isHead: request.method.uppercased() == "HEAD")
-        return HTTPResponse(status: response.status, headers: responseHeaders, body: HTTPResponseBody(source: source))
+        return TransportResponse(status: response.status, headers: responseHeaders, body: HTTPResponseBody(source: source))
     }
 
     static func fileChunks(path: String, offset: Int64, length: Int64) -> ByteChunks {
@@ -74,15 +75,17 @@ private final class FileChunkReader: @unchecked Sendable {
 
 /// A service response body as a transport body.
 private final class ChunkSource: HTTPBodySource, @unchecked Sendable {
+    /// Touched only by the one reader, in `next()`.
     private var iterator: ByteChunks.AsyncIterator?
-    private var cancelled = false
+    /// Set from any thread: the client cancels a body from wherever it drops it.
+    private let cancelled = LockedValue(false)
 
     init(_ body: ByteChunks, isHead: Bool) {
         iterator = isHead ? nil : body.makeAsyncIterator()
     }
 
     func next() async throws -> [UInt8]? {
-        if cancelled { throw TransportError(.cancelled, "the request was cancelled") }
+        if cancelled.load() { throw TransportError(.cancelled, "the request was cancelled") }
         guard var current = iterator else { return nil }
         do {
             let chunk = try await current.next()
@@ -93,5 +96,5 @@ private final class ChunkSource: HTTPBodySource, @unchecked Sendable {
         }
     }
 
-    func cancel() { cancelled = true }
+    func cancel() { cancelled.store(true) }
 }

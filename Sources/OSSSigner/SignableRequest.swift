@@ -1,45 +1,5 @@
-/// One HTTP header as it will be sent: the name keeps its case, the value is sent as given.
-public struct HTTPHeaderField: Sendable, Hashable {
-    /// The name, case kept.
-    public var name: String
-    /// The value (raw, unencoded).
-    public var value: String
-
-    /// From its parts.
-    public init(_ name: String, _ value: String) {
-        self.name = name
-        self.value = value
-    }
-}
-
-/// One query parameter, raw (not encoded). An empty value is a bare parameter such as `?acl`.
-public struct QueryItem: Sendable, Hashable {
-    /// The name, case kept.
-    public var name: String
-    /// The value (raw, unencoded).
-    public var value: String
-
-    /// From its parts.
-    public init(_ name: String, _ value: String = "") {
-        self.name = name
-        self.value = value
-    }
-}
-
-/// A query parameter as it appears in a URL: already percent-encoded; a nil value is written as the
-/// bare name with no `=`.
-public struct EncodedQueryItem: Sendable, Hashable {
-    /// The name, case kept.
-    public var name: String
-    /// The encoded value; nil for a bare name.
-    public var value: String?
-
-    /// From its parts.
-    public init(name: String, value: String?) {
-        self.name = name
-        self.value = value
-    }
-}
+// The request model, percent-encoding and times the signer's API is written in.
+@_exported import OSSCore
 
 /// Everything about a request that a signature covers, before any signing header is added.
 ///
@@ -69,31 +29,18 @@ public struct SignableRequest: Sendable, Hashable {
 
     /// The first value of a header, matched case-insensitively.
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        headers.value(forHeader: name)
     }
 
     /// Replaces every header of that name (case-insensitively) with one value, keeping the position
     /// of the first; appends it when absent.
     public mutating func setHeader(_ name: String, _ value: String) {
-        let lower = name.lowercased()
-        if let index = headers.firstIndex(where: { $0.name.lowercased() == lower }) {
-            headers[index].value = value
-            var seen = false
-            headers.removeAll { field in
-                guard field.name.lowercased() == lower else { return false }
-                defer { seen = true }
-                return seen
-            }
-        } else {
-            headers.append(HTTPHeaderField(name, value))
-        }
+        headers.setHeader(name, value)
     }
 
     /// Removes every header of that name, case-insensitively.
     public mutating func removeHeader(_ name: String) {
-        let lower = name.lowercased()
-        headers.removeAll { $0.name.lowercased() == lower }
+        headers.removeHeader(name)
     }
 
     /// The first value of a query parameter.
@@ -129,13 +76,6 @@ extension SignableRequest: CustomStringConvertible, CustomDebugStringConvertible
 
     public var customMirror: Mirror {
         Mirror(self, children: ["method": method, "path": canonicalURI, "query": query.map(\.name), "headers": headers.map(\.name)])
-    }
-}
-
-extension [EncodedQueryItem] {
-    /// `a=1&b&c=3`, without the leading `?`.
-    public var queryString: String {
-        map { item in item.value.map { "\(item.name)=\($0)" } ?? item.name }.joined(separator: "&")
     }
 }
 

@@ -1,3 +1,4 @@
+import OSSCore
 import OSSCrypto
 
 /// OSS signature V1 (HMAC-SHA1), by header and by signed URL.
@@ -35,7 +36,7 @@ public struct SignerV1: Sendable {
     public func signHeaders(_ request: SignableRequest, credentials: Credentials, at time: SigningTime? = nil) -> SignedRequest {
         let time = time ?? clock()
         var request = request
-        request.headers = request.headers.map { HTTPHeaderField($0.name, trimmed($0.value)) }
+        request.headers = request.headers.map { HTTPHeaderField($0.name, $0.value.trimmingWhitespace(lineBreaks: false)) }
         if let token = credentials.securityToken {
             request.setHeader("x-oss-security-token", token)
         }
@@ -58,7 +59,7 @@ public struct SignerV1: Sendable {
         let time = time ?? clock()
         let expires = String(time.unixSeconds + lifetime)
         var request = request
-        request.headers = request.headers.map { HTTPHeaderField($0.name, trimmed($0.value)) }
+        request.headers = request.headers.map { HTTPHeaderField($0.name, $0.value.trimmingWhitespace(lineBreaks: false)) }
         if let token = credentials.securityToken {
             request.query.append(QueryItem("security-token", token))
         }
@@ -78,7 +79,7 @@ public struct SignerV1: Sendable {
         for field in request.headers {
             let name = field.name.lowercased()
             if name.hasPrefix("x-oss-") {
-                ossHeaders[name] = trimmed(field.value)
+                ossHeaders[name] = field.value.trimmingWhitespace(lineBreaks: false)
             }
         }
         let headerLines = ossHeaders.keys.sorted().map { "\($0):\(ossHeaders[$0]!)\n" }.joined()
@@ -104,25 +105,6 @@ public struct SignerV1: Sendable {
 
     /// Base64 of HMAC-SHA1 over the string to sign.
     public func signature(stringToSign: String, secret: String) -> String {
-        base64(Crypto.hmacSHA1(key: Array(secret.utf8), data: Array(stringToSign.utf8)))
+        Base64.encode(Crypto.hmacSHA1(key: Array(secret.utf8), data: Array(stringToSign.utf8)))
     }
-}
-
-/// Standard base64 with padding, without pulling Foundation into the signer.
-public func base64(_ bytes: [UInt8]) -> String {
-    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity((bytes.count + 2) / 3 * 4)
-    var index = 0
-    while index < bytes.count {
-        let b0 = bytes[index]
-        let b1 = index + 1 < bytes.count ? bytes[index + 1] : 0
-        let b2 = index + 2 < bytes.count ? bytes[index + 2] : 0
-        out.append(alphabet[Int(b0 >> 2)])
-        out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
-        out.append(index + 1 < bytes.count ? alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
-        out.append(index + 2 < bytes.count ? alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
-        index += 3
-    }
-    return String(decoding: out, as: UTF8.self)
 }

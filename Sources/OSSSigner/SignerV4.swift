@@ -1,3 +1,4 @@
+import OSSCore
 import OSSCrypto
 
 /// A source of the current time, injectable so that tests and vectors can pin it.
@@ -45,7 +46,7 @@ public struct SignerV4: Sendable {
         guard !region.isEmpty else { throw .missingRegion }
         let time = time ?? clock()
         var request = request
-        request.headers = request.headers.map { HTTPHeaderField($0.name, trimmed($0.value)) }
+        request.headers = request.headers.map { HTTPHeaderField($0.name, $0.value.trimmingWhitespace(lineBreaks: false)) }
         request.setHeader("x-oss-date", time.iso8601Basic)
         request.setHeader("Date", time.httpDate)
         if let token = credentials.securityToken {
@@ -83,7 +84,7 @@ public struct SignerV4: Sendable {
         }
         let time = time ?? clock()
         var request = request
-        request.headers = request.headers.map { HTTPHeaderField($0.name, trimmed($0.value)) }
+        request.headers = request.headers.map { HTTPHeaderField($0.name, $0.value.trimmingWhitespace(lineBreaks: false)) }
         let additional = effectiveAdditionalHeaders(additionalHeaders, in: request)
         request.query.append(QueryItem("x-oss-signature-version", Self.algorithm))
         request.query.append(QueryItem("x-oss-date", time.iso8601Basic))
@@ -130,7 +131,7 @@ public struct SignerV4: Sendable {
         for field in request.headers {
             let name = field.name.lowercased()
             if Self.isSignedByDefault(name) || additional.contains(name) {
-                signed[name, default: []].append(trimmed(field.value))
+                signed[name, default: []].append(field.value.trimmingWhitespace(lineBreaks: false))
             }
         }
         let headerLines = signed.keys.sorted().map { "\($0):\(signed[$0]!.joined(separator: ","))\n" }.joined()
@@ -167,13 +168,4 @@ public struct SignerV4: Sendable {
     public static func isSignedByDefault(_ lowercasedName: String) -> Bool {
         lowercasedName == "content-type" || lowercasedName == "content-md5" || lowercasedName.hasPrefix("x-oss-")
     }
-}
-
-/// Trims spaces and tabs at both ends, as an HTTP server does to a header value.
-@inline(__always)
-func trimmed(_ value: String) -> String {
-    var slice = Substring(value)
-    while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-    while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-    return String(slice)
 }

@@ -31,14 +31,15 @@ public final class URLSessionTransport: Transport {
         session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
     }
 
-    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+    public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         guard let url = URL(string: request.url) else {
             throw TransportError(.invalidRequest, "not a URL")
         }
         var urlRequest = URLRequest(url: url)
         urlRequest.httpMethod = request.method
         urlRequest.timeoutInterval = TimeInterval(request.timeouts.idle.components.seconds) + 1
-        for (name, value) in request.headers {
+        for field in request.headers {
+            let (name, value) = (field.name, field.value)
             urlRequest.addValue(value, forHTTPHeaderField: name)
         }
         if urlRequest.value(forHTTPHeaderField: "Accept-Encoding") == nil {
@@ -69,7 +70,7 @@ public final class URLSessionTransport: Transport {
         do {
             return try await withTaskCancellationHandler {
                 let head = try await state.start()
-                return HTTPResponse(status: head.status, headers: head.headers, body: HTTPResponseBody(source: state))
+                return TransportResponse(status: head.status, headers: head.headers, body: HTTPResponseBody(source: state))
             } onCancel: {
                 state.cancel()
             }
@@ -117,7 +118,7 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
 private final class TaskState: HTTPBodySource, @unchecked Sendable {
     struct Head {
         var status: Int
-        var headers: [(name: String, value: String)]
+        var headers: [HTTPHeaderField]
     }
 
     // Guards the fields below (NSLock's withLock needs macOS 14).
@@ -148,9 +149,9 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
     }
 
     func receive(_ response: HTTPURLResponse?) {
-        var headers: [(name: String, value: String)] = []
+        var headers: [HTTPHeaderField] = []
         for (name, value) in response?.allHeaderFields ?? [:] {
-            headers.append((name: "\(name)", value: "\(value)"))
+            headers.append(HTTPHeaderField("\(name)", "\(value)"))
         }
         let head = Head(status: response?.statusCode ?? 0, headers: headers)
         let continuation: CheckedContinuation<Head, any Error>? = lock.withLock {

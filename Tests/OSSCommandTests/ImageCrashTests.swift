@@ -72,7 +72,8 @@ struct ImageCrashTests {
         let info = try Self.run(["image", files.shortEXIF, files.folder + "/info.json", "--process", "image/info"])
         #expect(!info.signalled && info.status == 0, "\(info.stderr)")
         let json = try String(contentsOfFile: files.folder + "/info.json", encoding: .utf8)
-        #expect(json.contains("\"Orientation\": {\"value\": \"1\"}"))
+        // A segment too short for a TIFF header is no EXIF at all: OSS's info then has no EXIF fields.
+        #expect(json.contains("\"ImageWidth\": {\"value\": \"64\"}") && !json.contains("Orientation"), "\(json)")
 
         let orient = try Self.run(["image", files.shortEXIF, files.folder + "/upright.png", "--process", "image/auto-orient,1/format,png"])
         #expect(!orient.signalled && orient.status == 0, "\(orient.stderr)")

@@ -20,7 +20,9 @@ struct CrashRegressionTests {
     func shortEXIF() throws {
         let source = try Self.jpegWithShortEXIF()
         let info = String(decoding: try ImageProcessor.process("image/info", source: source).bytes, as: UTF8.self)
-        #expect(info.contains("\"Orientation\": {\"value\": \"1\"}"))
+        // The broken segment holds no fields: only the basic ones (OSS writes no Orientation
+        // for a file without EXIF).
+        #expect(info.contains("\"ImageWidth\": {\"value\": \"32\"}") && !info.contains("Orientation"))
         let upright = try ImageProcessor.process("image/auto-orient,1/format,png", source: source)
         #expect(upright.width == 32 && upright.height == 24)
     }

@@ -79,6 +79,13 @@ struct HostileFuzzTests {
             try ImageCodecs.encode(photo.withAlpha(), as: .webp),
             try ImageCodecs.encode(photo, as: .bmp),
             try ImageCodecs.encode(photo.withAlpha(), as: .bmp),
+            try ImageCodecs.encode(photo, as: .gif),
+            try FormatTestFiles.animatedGIF(),
+            try ImageCodecs.encode(photo, as: .tiff),
+            try ImageCodecs.encode(photo.withAlpha(), as: .tiff),
+            try ImageCodecs.encode(photo, as: .heic),
+            try ImageCodecs.encode(photo.withAlpha(), as: .avif),
+            try FormatTestFiles.cmykJPEG(width: 16, height: 8, cmyk: (10, 200, 30, 5), ycck: true, adobe: true),
         ]
     }
 
@@ -135,7 +142,7 @@ struct HostileFuzzTests {
                 let result = try ImageProcessor.process(process, source: source, limits: Self.limits)
                 results += 1
                 #expect(!result.bytes.isEmpty && result.width >= 1 && result.height >= 1, "\(process)")
-                if let format = result.format, format != .gif {
+                if let format = result.format {
                     let decoded = try ImageCodecs.dimensions(result.bytes)
                     #expect(decoded.width == result.width && decoded.height == result.height && decoded.format == format, "\(process)")
                 }

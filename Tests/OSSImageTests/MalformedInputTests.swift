@@ -36,6 +36,7 @@ struct MalformedInputTests {
     @Test("BMP: negative and zero widths, Int32.min heights, offsets outside the file, lying header sizes, truncated rows")
     func bmpHeaders() throws {
         #expect(try ImageCodecs.decode(Self.bmp()).0.width == 4, "the baseline file decodes")
+        #expect(try ImageCodecs.decode(Self.bmp(bits: 16)).0.width == 4, "16-bit (5-5-5) decodes")
         let hostile: [(String, [UInt8])] = [
             ("negative width", Self.bmp(width: -4)),
             ("zero width", Self.bmp(width: 0)),
@@ -48,7 +49,8 @@ struct MalformedInputTests {
             ("header size 0xFFFFFFFF", Self.bmp(infoSize: 0xFFFF_FFFF)),
             ("header size 12", Self.bmp(infoSize: 12)),
             ("truncated rows", Self.bmp(data: 5)),
-            ("16-bit", Self.bmp(bits: 16)),
+            ("16-bit with rows cut short", Self.bmp(bits: 16, data: 7)),
+            ("2 bits a pixel", Self.bmp(bits: 2)),
             ("bit fields without masks", Self.bmp(bits: 32, compression: 3)),
             ("RLE", Self.bmp(compression: 1)),
             ("just the signature", Array("BM".utf8)),

@@ -56,7 +56,7 @@ struct ClientServerTests {
             _ = try await fixture.client().bucket("examplebucket").headObject("missing.jpg")
             Issue.record("expected NoSuchKey")
         } catch let error {
-            guard case let .server(server) = error else { Issue.record("\(error)"); return }
+            guard let server = error.serverError else { Issue.record("\(error)"); return }
             #expect(server.code == .noSuchKey)
             #expect(server.status == 404)
             #expect(server.ec == "0026-00000001")
@@ -74,7 +74,7 @@ struct ClientServerTests {
                 _ = try await client.bucket("examplebucket").getObjectData("a.jpg", process: nil)
                 Issue.record("expected an error")
             } catch {
-                guard case let .server(server) = error else { Issue.record("\(error)"); continue }
+                guard let server = error.serverError else { Issue.record("\(error)"); continue }
                 #expect(server.code == .signatureDoesNotMatch)
                 #expect(server.status == 403)
                 // The key is wrong, not the request: the server signed exactly what we signed.
@@ -189,7 +189,7 @@ struct ClientServerTests {
         let key = "a/../../escape.txt"
         let prepared = try fixture.client().configuration.prepare(SignableRequest(method: "PUT", bucket: "examplebucket", key: key),
                                                                   credentials: Credentials(accessKeyId: LocalOSSFixture.accessKeyId, accessKeySecret: LocalOSSFixture.accessKeySecret))
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: "PUT", url: prepared.url, headers: prepared.headers.map { (name: $0.name, value: $0.value) }, body: .bytes([1])))
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: "PUT", url: prepared.url, headers: prepared.headers, body: .bytes([1])))
         #expect(response.status == 200)
         #expect(!FileManager.default.fileExists(atPath: fixture.root + "/../escape.txt"))
         #expect(!FileManager.default.fileExists(atPath: fixture.root + "/escape.txt"))

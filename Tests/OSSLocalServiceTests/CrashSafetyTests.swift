@@ -139,7 +139,7 @@ struct CrashSafetyTests {
                     $0.inFlight = nil
                 }
             } catch {
-                guard case let .server(server) = error, server.status == 404 else {
+                guard let server = error.serverError, server.status == 404 else {
                     Issue.record("round \(round) \(key): \(error)")
                     continue
                 }

@@ -50,7 +50,7 @@ struct FullDiskTests {
                 try await bucket.putObject(key, data: testBytes(8 << 20, seed: 2))
                 Issue.record("an 8 MiB object fitted in a 4 MiB tmpfs")
             } catch {
-                guard case let .server(server) = error else { Issue.record("\(error)"); continue }
+                guard let server = error.serverError else { Issue.record("\(error)"); continue }
                 #expect(server.status == 507, "\(server)")
                 #expect(server.code == "InsufficientStorage", "\(server)")
                 #expect(server.ec != nil)
@@ -127,7 +127,7 @@ final class CountingTransport: Transport {
     init(_ inner: any Transport) { self.inner = inner }
     var count: Int { sent.load() }
     func reset() { sent.store(0) }
-    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+    func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         sent.withLock { $0 += 1 }
         return try await inner.send(request)
     }

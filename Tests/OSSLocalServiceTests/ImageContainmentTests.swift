@@ -95,7 +95,7 @@ struct ImageContainmentTests {
             _ = try await fixture.client().bucket("public-bucket").getObjectData("photo.jpg", process: "image/rotate,90")
             #expect(processor.statistics.refused >= 1 + 1, "the SDK's call succeeded without ever being refused")
         } catch {
-            guard case let .server(server) = error else { Issue.record("\(error)"); return }
+            guard let server = error.serverError else { Issue.record("\(error)"); return }
             #expect(server.status == 503 && server.ec == "0040-00000503")
             #expect(processor.statistics.refused == 1 + 3)
         }

@@ -39,13 +39,13 @@ struct ImageServiceTests {
             _ = try await bucket.getObjectData("example.jpg", process: "image/circle,r_0")
             Issue.record("expected an error")
         } catch {
-            guard case let .invalidProcess(process) = error else { Issue.record("\(error)"); return }
+            guard let process = error.processError else { Issue.record("\(error)"); return }
             #expect(process.action == "circle" && process.parameter == "r" && process.ec == "0040-00000233")
         }
         // Sent raw, past the client's check: the local OSS answers 400 InvalidArgument with the EC.
         let request = SignableRequest(method: "GET", bucket: "examplebucket", key: "example.jpg", query: [QueryItem("x-oss-process", "image/circle,r_0")])
         let prepared = try fixture.client().configuration.prepare(request, credentials: Credentials(accessKeyId: LocalOSSFixture.accessKeyId, accessKeySecret: LocalOSSFixture.accessKeySecret))
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: "GET", url: prepared.url, headers: prepared.headers.map { (name: $0.name, value: $0.value) }))
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: "GET", url: prepared.url, headers: prepared.headers))
         let body = String(decoding: try await response.body.collect(upTo: 1 << 16), as: UTF8.self)
         #expect(response.status == 400)
         #expect(body.contains("<Code>InvalidArgument</Code>"))

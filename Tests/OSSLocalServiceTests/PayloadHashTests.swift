@@ -16,8 +16,8 @@ struct PayloadHashTests {
         let request = SignableRequest(method: "PUT", bucket: "examplebucket", key: key,
                                       headers: [HTTPHeaderField("x-oss-content-sha256", payloadHash), HTTPHeaderField("Content-Type", "application/octet-stream")])
         let prepared = try fixture.client().configuration.prepare(request, credentials: credentials)
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: "PUT", url: prepared.url,
-                                                                             headers: prepared.headers.map { (name: $0.name, value: $0.value) }, body: .bytes(body)))
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: "PUT", url: prepared.url,
+                                                                             headers: prepared.headers, body: .bytes(body)))
         return (response.status, String(decoding: try await response.body.collect(upTo: 1 << 16), as: UTF8.self))
     }
 

@@ -10,7 +10,7 @@ import Testing
 final class RecordingProcessor: ObjectProcessor {
     private let seen = LockedValue<[String]>([])
 
-    func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {
+    func process(_ process: String, source: [UInt8], sourceContentType: String, bucketObjects: BucketObjectLoader) async throws -> ProcessedObject {
         seen.withLock { $0.append(process) }
         return ProcessedObject(bytes: Array("processed".utf8), contentType: "text/plain")
     }
@@ -73,7 +73,7 @@ struct ProcessCorpusTests {
             let typed = try await bucket.presign("example.jpg", process: try ImageProcess(parsing: text), expiresIn: 300)
             #expect(Self.same(Self.processInQuery(typed.url), text), "typed \(text)")
             // Fetched as a browser would, with no header of ours.
-            let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: "GET", url: presigned.url, headers: []))
+            let response = try await OSSClient.defaultTransport.send(TransportRequest(method: "GET", url: presigned.url, headers: []))
             _ = try await response.body.collect(upTo: 1 << 16)
             let seen = processor.take()
             guard let received = Self.received(text) else {
@@ -129,7 +129,7 @@ struct ProcessCorpusTests {
                     try await operation()
                     Issue.record("\(text) was sent")
                 } catch {
-                    guard case let .invalidProcess(refusal) = error else { Issue.record("\(text): \(error)"); return }
+                    guard let refusal = error.processError else { Issue.record("\(text): \(error)"); return }
                     #expect(refusal.action == action && refusal.parameter == parameter && refusal.ec == ec, "\(text): \(refusal)")
                     #expect("\(error)".contains(ec ?? action), "\(text): \(error)")
                 }

@@ -76,7 +76,7 @@ struct ReliabilityTests {
                 Issue.record("expected an integrity error")
             } catch {
                 if transport == .curl {
-                    guard case let .integrity(integrity) = error else { Issue.record("\(error)"); continue }
+                    guard let integrity = error.integrityError else { Issue.record("\(error)"); continue }
                     #expect(integrity.kind == .length)
                 } else {
                     // URLSession on Linux reports an early close as a lost connection, not a short body.
@@ -93,7 +93,7 @@ struct ReliabilityTests {
             try await bucket.getObject("a.bin", toFile: existing)
             Issue.record("expected a CRC error")
         } catch {
-            guard case let .integrity(integrity) = error else { Issue.record("\(error)"); return }
+            guard let integrity = error.integrityError else { Issue.record("\(error)"); return }
             #expect(integrity.kind == .crc64)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: existing)) == original)
@@ -146,7 +146,7 @@ struct ReliabilityTests {
             _ = try await client.bucket("examplebucket").getObjectData("a.bin", options: GetObjectOptions(request: RequestOptions(timeouts: TransportTimeouts(connect: .seconds(2), idle: .seconds(1)))))
             Issue.record("expected a timeout")
         } catch {
-            guard case let .transport(transport) = error else { Issue.record("\(error)"); return }
+            guard let transport = error.transportError else { Issue.record("\(error)"); return }
             #expect(transport.kind == .timedOut)
         }
         #expect(ContinuousClock.now - started < .seconds(4))
@@ -233,10 +233,7 @@ struct ReliabilityTests {
 
 extension OSSError {
     var isIntegrityOrTransport: Bool {
-        switch self {
-        case .integrity, .transport: true
-        default: false
-        }
+        kind == .integrity || kind == .transport
     }
 }
 

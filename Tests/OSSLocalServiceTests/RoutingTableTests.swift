@@ -124,8 +124,8 @@ struct RoutingTableTests {
             let request = SignableRequest(method: method, bucket: "examplebucket", key: key, query: [QueryItem(subResource)],
                                           headers: [HTTPHeaderField("x-oss-symlink-target", "other.bin"), HTTPHeaderField("x-oss-object-acl", "public-read")])
             let prepared = try client.configuration.prepare(request, credentials: credentials)
-            let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: method, url: prepared.url,
-                                                                                 headers: prepared.headers.map { (name: $0.name, value: $0.value) },
+            let response = try await OSSClient.defaultTransport.send(TransportRequest(method: method, url: prepared.url,
+                                                                                 headers: prepared.headers,
                                                                                  body: body.isEmpty ? .none : .bytes(body)))
             let text = String(decoding: try await response.body.collect(upTo: 1 << 20), as: UTF8.self)
             #expect([200, 204].contains(response.status), "\(method) ?\(subResource): \(text)")

@@ -12,11 +12,11 @@ import Glibc
 struct ServerBehaviourTests {
     let credentials = Credentials(accessKeyId: LocalOSSFixture.accessKeyId, accessKeySecret: LocalOSSFixture.accessKeySecret)
 
-    func send(_ fixture: LocalOSSFixture, _ request: SignableRequest, host: String? = nil, body: HTTPRequestBody = .none) async throws -> (Int, String, HTTPResponse) {
+    func send(_ fixture: LocalOSSFixture, _ request: SignableRequest, host: String? = nil, body: HTTPRequestBody = .none) async throws -> (Int, String, TransportResponse) {
         let prepared = try fixture.client().configuration.prepare(request, credentials: credentials)
-        var headers = prepared.headers.map { (name: $0.name, value: $0.value) }
-        if let host { headers.append((name: "Host", value: host)) }
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: request.method, url: prepared.url, headers: headers, body: body))
+        var headers = prepared.headers
+        if let host { headers.append(HTTPHeaderField("Host", host)) }
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: request.method, url: prepared.url, headers: headers, body: body))
         let text = String(decoding: try await response.body.collect(upTo: 1 << 20), as: UTF8.self)
         return (response.status, text, response)
     }
@@ -29,9 +29,9 @@ struct ServerBehaviourTests {
         // Signed for /examplebucket/v/h.txt, sent to /v/h.txt with the bucket in the Host header.
         var request = SignableRequest(method: "GET", bucket: "examplebucket", key: "v/h.txt")
         let prepared = try fixture.client().configuration.prepare(request, credentials: credentials)
-        var headers = prepared.headers.map { (name: $0.name, value: $0.value) }
-        headers.append((name: "Host", value: "examplebucket.localhost:\(port)"))
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/v/h.txt", headers: headers))
+        var headers = prepared.headers
+        headers.append(HTTPHeaderField("Host", "examplebucket.localhost:\(port)"))
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: "GET", url: "http://127.0.0.1:\(port)/v/h.txt", headers: headers))
         #expect(response.status == 200)
         #expect(String(decoding: try await response.body.collect(upTo: 1024), as: UTF8.self) == "virtual")
         request.key = "missing"
@@ -99,7 +99,7 @@ struct ServerBehaviourTests {
         let fixture = try await LocalOSSFixture()
         let prepared = try fixture.client().configuration.prepare(SignableRequest(method: "GET", bucket: "examplebucket", key: "a"),
                                                                   credentials: credentials, at: SigningTime.now().adding(seconds: -16 * 60))
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: "GET", url: prepared.url, headers: prepared.headers.map { (name: $0.name, value: $0.value) }))
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: "GET", url: prepared.url, headers: prepared.headers))
         let text = String(decoding: try await response.body.collect(upTo: 1 << 16), as: UTF8.self)
         #expect(response.status == 403)
         #expect(text.contains("<Code>RequestTimeTooSkewed</Code>"))

@@ -27,7 +27,7 @@ struct ConfigurationTests {
             _ = try configuration.prepare(SignableRequest(method: "GET", bucket: "examplebucket", key: "a"), credentials: Credentials(accessKeyId: "a", accessKeySecret: "b"))
             Issue.record("expected an error")
         } catch {
-            guard case let .invalidArgument(parameter, reason) = error else { Issue.record("wrong error \(error)"); return }
+            guard let (parameter, reason) = error.invalidArgument else { Issue.record("wrong error \(error)"); return }
             #expect(parameter == "region")
             #expect(reason.contains("V4"))
         }

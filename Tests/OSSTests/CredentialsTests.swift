@@ -163,7 +163,7 @@ struct RedactionTests {
             var dumpedRequest = ""
             dump(value.signing!.request, to: &dumpedRequest)
             texts += [String(describing: value.signing!.request), String(reflecting: value.signing!.request), dumpedRequest]
-            let http = HTTPRequest(method: value.method, url: value.url, headers: value.headers.map { (name: $0.name, value: $0.value) })
+            let http = TransportRequest(method: value.method, url: value.url, headers: value.headers)
             var dumpedHTTP = ""
             dump(http, to: &dumpedHTTP)
             texts += [String(describing: http), String(reflecting: http), dumpedHTTP]

@@ -35,7 +35,7 @@ struct DownloadSafetyTests {
             _ = try await body()
             Issue.record("expected an error")
         } catch {
-            if case let .server(server) = error { return server }
+            if let server = error.serverError { return server }
             Issue.record("expected a server error, got \(error)")
         }
         return nil
@@ -125,7 +125,7 @@ struct DownloadSafetyTests {
                 try await bucket.getObject("object.bin", toFile: folder + "/" + name)
                 Issue.record("\(name) was replaced")
             } catch {
-                guard case let .invalidArgument(parameter, reason) = error else {
+                guard let (parameter, reason) = error.invalidArgument else {
                     Issue.record("\(name): \(error)")
                     continue
                 }
@@ -151,20 +151,25 @@ struct DownloadSafetyTests {
     }
 
     #if os(Linux)
-    @Test("a failure at the destination names the destination and the reason, not the temporary file")
+    @Test("a failure at the destination is an I/O error naming the destination and the reason, not the temporary file")
     func destinationErrorMessage() async throws {
         let server = try ScriptedHTTPServer([.init(status: 200, body: "bytes")])
         defer { server.stop() }
-        // /proc exists and is a folder, but no file can be created in it.
+        // /proc exists and is a folder, but no file can be created in it: the disk's failure,
+        // not a bad argument (it used to be invalidArgument("destination")).
         do {
             try await Self.bucket(server).getObject("object.bin", toFile: "/proc/oss-download-test.bin")
             Issue.record("a file was created in /proc")
         } catch {
-            guard case let .invalidArgument(parameter, reason) = error else {
+            #expect(error.kind == .io, "\(error)")
+            #expect(error.invalidArgument == nil, "\(error)")
+            guard let file = error.fileError else {
                 Issue.record("\(error)")
                 return
             }
-            #expect(parameter == "destination")
+            #expect(file.path == "/proc/oss-download-test.bin")
+            #expect(file.errno != nil)
+            let reason = file.description
             #expect(reason.hasPrefix("creating a temporary file beside /proc/oss-download-test.bin failed: "), "\(reason)")
             #expect(!reason.contains(".tmp-"), "\(reason)")
             #expect(!reason.contains("mkstemp"), "\(reason)")

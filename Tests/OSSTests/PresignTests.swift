@@ -1,3 +1,4 @@
+import Foundation
 import OSS
 import Testing
 
@@ -100,5 +101,54 @@ struct PresignTests {
         let signed = try signer.signHeaders(SignableRequest(method: "GET", bucket: "bucket", key: "k"), credentials: credentials)
         #expect(signed.request.header("x-oss-date") == "20231216T162057Z")
         #expect(signed.request.header("Date") == "Sat, 16 Dec 2023 16:20:57 GMT")
+    }
+}
+
+/// The convenience overloads forward every parameter of the call they wrap.
+@Suite("Overloads keep their parameters", .serialized)
+struct OverloadForwardingTests {
+    static func bucket(endpoint: String = "https://oss-cn-hangzhou.aliyuncs.com") -> OSSBucket {
+        let configuration = Configuration(region: "cn-hangzhou", endpoint: endpoint,
+                                          credentialsProvider: StaticCredentialsProvider(accessKeyId: "ak", accessKeySecret: "sk"))
+        return OSSClient(configuration: configuration, retryPolicy: .none).bucket("examplebucket")
+    }
+
+    @Test("the typed presign overload keeps responseOverrides")
+    func typedPresignKeepsOverrides() async throws {
+        let overrides = ResponseHeaderOverrides(contentType: "image/png", contentDisposition: "attachment; filename=\"a.png\"")
+        let bucket = Self.bucket()
+        let typed = try await bucket.presign("example.jpg", process: try ImageProcess(parsing: "image/circle,r_100"),
+                                             responseOverrides: overrides)
+        let untyped = try await bucket.presign("example.jpg", process: "image/circle,r_100", responseOverrides: overrides)
+        for url in [typed.url, untyped.url] {
+            #expect(url.contains("response-content-disposition=attachment"), "\(url)")
+            #expect(url.contains("response-content-type=image%2Fpng"), "\(url)")
+            #expect(url.contains("x-oss-process=image%2Fcircle%2Cr_100"), "\(url)")
+        }
+    }
+
+    @Test("listObjectsV2Pages sends startAfter on its first page only")
+    func pagesKeepStartAfter() async throws {
+        let first = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <ListBucketResult><Name>examplebucket</Name><KeyCount>1</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>true</IsTruncated>\
+            <NextContinuationToken>TOKEN</NextContinuationToken><Contents><Key>b</Key><Size>1</Size><ETag>"e"</ETag>\
+            <LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents></ListBucketResult>
+            """
+        let last = first.replacingOccurrences(of: "<IsTruncated>true</IsTruncated>", with: "<IsTruncated>false</IsTruncated>")
+            .replacingOccurrences(of: "<NextContinuationToken>TOKEN</NextContinuationToken>", with: "")
+            .replacingOccurrences(of: "<Key>b</Key>", with: "<Key>c</Key>")
+        let server = try ScriptedHTTPServer([.init(status: 200, body: first), .init(status: 200, body: last)])
+        defer { server.stop() }
+        var keys: [String] = []
+        for try await page in Self.bucket(endpoint: server.url).listObjectsV2Pages(maxKeys: 1, startAfter: "a") {
+            keys += page.objects.map(\.key)
+        }
+        #expect(keys == ["b", "c"])
+        let requests = server.requests
+        #expect(requests.count == 2)
+        #expect(requests.first?.contains("start-after=a") == true, "\(requests)")
+        #expect(requests.last?.contains("continuation-token=TOKEN") == true, "\(requests)")
+        #expect(requests.last?.contains("start-after") == false, "\(requests)")
     }
 }

@@ -31,7 +31,7 @@ typedef struct oss_jpeg_info {
     int width;
     int height;
     int components;
-    /// CMYK or YCCK: not decoded here.
+    /// CMYK or YCCK: decoded as CMYK and converted to RGB here.
     int cmyk;
     /// Progressive or non-interleaved: libjpeg holds every coefficient of the image while decoding.
     int multi_scan;
@@ -114,5 +114,194 @@ int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp,
 /// `*found` gets bit 0 for the first table and bit 1 for the second. Returns 0, or -1 with `error`.
 int oss_jpeg_quant_tables(const uint8_t *data, size_t size, uint16_t *luminance, uint16_t *chrominance,
                           int *found, char *error);
+
+// ---------------------------------------------------------------------------------------------
+// GIF (giflib), TIFF (libtiff), HEIC (libheif) and AVIF (libavif). Each reads from and writes to
+// memory only; every size is checked before it meets malloc.
+
+/// A GIF read frame by frame onto a canvas of the logical screen's size (RGBA, 4 bytes a pixel,
+/// rows packed, transparent where nothing was drawn), applying each frame's disposal before the
+/// next one is drawn. Opened over memory that must outlive it.
+typedef struct oss_gif_decoder oss_gif_decoder;
+
+/// Opens a GIF and reads its screen descriptor. NULL on failure, with `error` filled.
+oss_gif_decoder *oss_gif_decoder_open(const uint8_t *data, size_t size, int *width, int *height, char *error);
+
+/// Draws the next frame onto the canvas and points `*canvas` at it (valid until the next call).
+/// Returns 1 for a frame, 0 at the end of the file, -1 on a malformed file, OSS_CODEC_STOPPED when
+/// `stop` asked (it is looked at between rows). `*delay` gets the frame's delay in 1/100 s.
+int oss_gif_decoder_next(oss_gif_decoder *decoder, const uint8_t **canvas, int *delay, const oss_stop *stop, char *error);
+
+void oss_gif_decoder_close(oss_gif_decoder *decoder);
+
+/// A GIF89a written frame by frame to memory.
+typedef struct oss_gif_encoder oss_gif_encoder;
+
+/// Starts a GIF of the given screen size; `loop_count` >= 0 writes the NETSCAPE2.0 loop block
+/// (0 loops forever), -1 writes none (a still image).
+oss_gif_encoder *oss_gif_encoder_open(int width, int height, int loop_count, char *error);
+
+/// Adds a frame of `w * h` palette indices at (left, top), with its own colour table of `colors`
+/// (1...256) RGB triplets, `transparent` the transparent index or -1, `delay` in 1/100 s,
+/// `disposal` 0...3, `interlace` 0 or 1.
+int oss_gif_encoder_add(oss_gif_encoder *encoder, const uint8_t *indices, int left, int top, int w, int h,
+                        const uint8_t *palette, int colors, int transparent, int delay, int disposal, int interlace,
+                        const oss_stop *stop, char *error);
+
+/// Writes the trailer, hands over the bytes (free with oss_free) and frees the encoder.
+int oss_gif_encoder_finish(oss_gif_encoder *encoder, uint8_t **out, size_t *out_size, char *error);
+
+/// Frees an encoder that will not be finished.
+void oss_gif_encoder_abort(oss_gif_encoder *encoder);
+
+/// What a TIFF's first directory says.
+typedef struct oss_tiff_info {
+    int width;
+    int height;
+    int bits_per_sample;
+    int samples_per_pixel;
+    int photometric;
+    int planar_separate;
+    int tiled;
+    int tile_width;
+    int tile_height;
+    int rows_per_strip;
+    int has_alpha;
+    /// Directories (pages) in the file; only the first is decoded.
+    int directories;
+    /// Bytes libtiff holds while decoding one strip or tile (all planes of it), decoded.
+    size_t block_bytes;
+    /// Rows decoded at a time: a strip's or a tile row's.
+    int band_rows;
+    /// The first directory's COMPRESSION_* value.
+    int compression;
+    /// Bytes of strip or tile data the directory declares, each count capped at the file's size.
+    size_t data_bytes;
+    /// Bytes the decoded samples take (all strips or tiles, all planes).
+    size_t raw_bytes;
+} oss_tiff_info;
+
+/// Opens a TIFF's first directory and checks that libtiff can decode it.
+int oss_tiff_inspect(const uint8_t *data, size_t size, oss_tiff_info *info, char *error);
+
+/// Decodes the first directory to 8-bit RGBA (channels 4, straight alpha) or RGB (channels 3),
+/// one strip or tile row at a time through libtiff's RGBA interface (every photometric it knows:
+/// grey, palette, RGB, CMYK, YCbCr, 1 to 16 bits), looking at `stop` between bands.
+int oss_tiff_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
+                    const oss_stop *stop, char *error);
+
+/// Writes samples as a TIFF: `samples` bytes of `width * height * spp * (bits / 8)` in the
+/// machine's byte order for 16 bits, contiguous. `photometric` is a TIFF PHOTOMETRIC_* value;
+/// `palette` (3 * 2^bits 16-bit values, R then G then B) is used for PHOTOMETRIC_PALETTE;
+/// `alpha` marks the last sample as unassociated alpha; `tile` > 0 writes tiles of that side (a
+/// multiple of 16), else strips of about 64 KiB; `compression` is a COMPRESSION_* value.
+int oss_tiff_encode(const uint8_t *samples, int width, int height, int spp, int bits, int photometric,
+                    const uint16_t *palette, int alpha, int tile, int compression,
+                    const oss_stop *stop, uint8_t **out, size_t *out_size, char *error);
+
+/// What a HEIF's primary image says.
+typedef struct oss_heif_info {
+    /// After the file's rotation, mirroring and crop, as decoded.
+    int width;
+    int height;
+    int has_alpha;
+    int premultiplied;
+    int bit_depth;
+    /// Top-level images in the file.
+    int images;
+    /// Bytes of the primary image's first Exif block (with its 4-byte offset), 0 when none.
+    size_t exif_bytes;
+} oss_heif_info;
+
+int oss_heif_inspect(const uint8_t *data, size_t size, oss_heif_info *info, char *error);
+
+/// Copies the primary image's Exif block (TIFF header onwards) into `out`; returns its length,
+/// 0 when there is none, -1 on error.
+long oss_heif_exif(const uint8_t *data, size_t size, uint8_t *out, size_t out_size, char *error);
+
+/// Decodes the primary image to 8-bit RGB or RGBA (straight alpha).
+int oss_heif_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
+                    const oss_stop *stop, char *error);
+
+/// Encodes 8-bit RGB or RGBA as HEIC (HEVC through libheif's x265 plugin) at `quality`.
+/// `*out` is freed with oss_free().
+int oss_heif_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
+                    const oss_stop *stop, uint8_t **out, size_t *out_size, char *error);
+
+/// The name of the HEVC encoder libheif would use, or "" when it has none.
+const char *oss_heif_encoder_name(void);
+
+/// What an AVIF's header says.
+typedef struct oss_avif_info {
+    int width;
+    int height;
+    int has_alpha;
+    int depth;
+    /// Frames of an image sequence, 1 for a still.
+    int frames;
+    size_t exif_bytes;
+} oss_avif_info;
+
+int oss_avif_inspect(const uint8_t *data, size_t size, oss_avif_info *info, char *error);
+
+/// Copies the Exif payload (TIFF header onwards) into `out`; returns its length, 0 when none.
+long oss_avif_exif(const uint8_t *data, size_t size, uint8_t *out, size_t out_size, char *error);
+
+/// Decodes the first frame to 8-bit RGB or RGBA (straight alpha), straight into `out`.
+int oss_avif_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
+                    const oss_stop *stop, char *error);
+
+/// Encodes 8-bit RGB or RGBA (`depth` 8), or 16-bit samples (`depth` 10 or 12, values in the
+/// depth's range) as a still AVIF (AV1 through libavif's default encoder) at `quality` 1...100
+/// with `speed` 0...10. `*out` is freed with oss_free().
+int oss_avif_encode(const void *pixels, int width, int height, int channels, int depth, int quality, int speed,
+                    const oss_stop *stop, uint8_t **out, size_t *out_size, char *error);
+
+/// The name of the AV1 encoder libavif would use, or "" when it has none.
+const char *oss_avif_encoder_name(void);
+
+/// Encodes CMYK samples (4 bytes a pixel, 0 = no ink) as a JPEG with libjpeg: `ycck` stores
+/// YCCK instead of CMYK; `adobe` writes the Adobe APP14 marker and inverted samples, as
+/// Photoshop does. For tests and tools that need CMYK sources.
+int oss_jpeg_encode_cmyk(const uint8_t *cmyk, int width, int height, int quality, int ycck, int adobe,
+                         uint8_t **out, size_t *out_size, char *error);
+
+// MARK: Text (FreeType, HarfBuzz): watermark text
+//
+// Text is shaped by HarfBuzz (ligatures, kerning, combining marks, CJK) with per-character font
+// fallback along a chain of fonts, and its glyphs are rasterised, anti-aliased, by FreeType into
+// an 8-bit coverage mask. Each oss_text owns its FreeType library and faces, so texts may be
+// shaped and rendered on several threads at once; the font bytes they read are shared.
+
+/// Maps a font file read-only into memory for the life of the process (never unmapped: fonts are
+/// cached once per process). Only regular files up to 256 MiB are mapped.
+int oss_font_map(const char *path, const uint8_t **data, size_t *size, char *error);
+
+/// One font of a fallback chain: its file's bytes and the face's index in a collection.
+typedef struct oss_font_source {
+    const uint8_t *data;
+    size_t size;
+    int face_index;
+} oss_font_source;
+
+/// Shaped text: glyphs, their positions and their ink's bounding box.
+typedef struct oss_text oss_text;
+
+/// Shapes `length` bytes of UTF-8 at `pixel_size` px (the em) with the fonts of `fonts` (the
+/// first is the requested one; each character takes the first font that has it; combining marks,
+/// joiners and variation selectors stay with the character before them). On success `*text`
+/// holds the result, and `ink_width` x `ink_height` is the size of its ink (0 x 0 for text with
+/// no visible glyph). At most `max_glyphs` glyphs are accepted.
+int oss_text_shape(const oss_font_source *fonts, int font_count, const char *utf8, size_t length, int pixel_size,
+                   int max_glyphs, oss_text **text, int32_t *ink_width, int32_t *ink_height, char *error);
+
+/// Renders the ink into `mask` (`width * height` bytes, zeroed by the caller, width and height
+/// the ink size from oss_text_shape): the ink box's top-left corner is the mask's (0, 0).
+int oss_text_render(const oss_text *text, uint8_t *mask, int32_t width, int32_t height, const oss_stop *stop, char *error);
+
+/// Glyphs in the shaped text, and how many of them no font of the chain had (.notdef).
+void oss_text_glyph_counts(const oss_text *text, int *glyphs, int *missing);
+
+void oss_text_free(oss_text *text);
 
 #endif

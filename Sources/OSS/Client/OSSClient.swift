@@ -78,27 +78,34 @@ public struct OSSClient: Sendable {
 
     // MARK: The request loop
 
-    /// One logical request: method, target, headers, body.
+    /// One logical request of an operation: its name (for logs and errors), what is signed, and
+    /// the body. Signed afresh for every attempt, so it holds no signing header itself.
     struct Operation: Sendable {
+        /// The OSS API name, such as `GetObject`.
         var name: String
-        var method: String
-        var bucket: String?
-        var key: String?
-        var query: [QueryItem] = []
-        var headers: [HTTPHeaderField] = []
+        /// Method, bucket, key, query and headers, before signing.
+        var request: SignableRequest
+        /// What is uploaded; rewindable, so every attempt sends the same bytes.
         var body: HTTPRequestBody = .none
+
+        init(name: String, method: String, bucket: String? = nil, key: String? = nil, query: [QueryItem] = [],
+             headers: [HTTPHeaderField] = [], body: HTTPRequestBody = .none) {
+            self.name = name
+            request = SignableRequest(method: method, bucket: bucket, key: key, query: query, headers: headers)
+            self.body = body
+        }
 
         /// Whether the request carries a condition (`If-None-Match`, `If-Modified-Since`) whose
         /// answer may be 304 Not Modified.
         var asksNotModified: Bool {
-            headers.contains { ["if-none-match", "if-modified-since"].contains($0.name.lowercased()) }
+            request.headers.containsHeader("If-None-Match") || request.headers.containsHeader("If-Modified-Since")
         }
     }
 
     /// A status below 400 that is not an answer to the request: a redirect, an unsolicited 304,
     /// a 1xx. The body is not read (a redirect's HTML is nothing to parse); the Location is shown
     /// without its query, which may hold a signature.
-    static func unexpectedStatusError(_ response: HTTPResponse, operation: Operation) -> ServerError {
+    static func unexpectedStatusError(_ response: TransportResponse, operation: Operation) -> ServerError {
         let status = response.status
         let message: String
         if status == 304 {
@@ -122,7 +129,7 @@ public struct OSSClient: Sendable {
     /// error before `handle` sees it: a redirect's body is not an object, and this client follows
     /// no redirect (a signature is for one host and path).
     func perform<T: Sendable>(_ operation: Operation, options: RequestOptions = RequestOptions(),
-                              handle: @Sendable (HTTPResponse, _ signed: PreparedRequest) async throws(OSSError) -> T) async throws(OSSError) -> T {
+                              handle: @Sendable (TransportResponse, _ signed: PreparedRequest) async throws(OSSError) -> T) async throws(OSSError) -> T {
         let attempts = max(1, options.maxAttempts ?? retryPolicy.maxAttempts)
         let timeouts = options.timeouts ?? self.timeouts
         let endpoint = try configuration.resolvedEndpoint()
@@ -131,26 +138,25 @@ public struct OSSClient: Sendable {
             attempt += 1
             if Task.isCancelled { throw .cancelled }
             let started = ContinuousClock.now
-            var logMetadata: Logger.Metadata = ["oss.operation": "\(operation.name)", "http.method": "\(operation.method)",
-                                                "http.host": "\(endpoint.host(forBucket: operation.bucket))",
-                                                "http.path": "\(endpoint.encodedPath(bucket: operation.bucket, key: operation.key))",
+            var logMetadata: Logger.Metadata = ["oss.operation": "\(operation.name)", "http.method": "\(operation.request.method)",
+                                                "http.host": "\(endpoint.host(forBucket: operation.request.bucket))",
+                                                "http.path": "\(endpoint.encodedPath(bucket: operation.request.bucket, key: operation.request.key))",
                                                 "oss.attempt": "\(attempt)"]
             let result: Result<T, OSSError>
             var retryAfter: Int?
             do throws(OSSError) {
                 let prepared = try await prepare(operation)
-                let response: HTTPResponse
+                let response: TransportResponse
                 do {
-                    response = try await transport.send(HTTPRequest(method: prepared.method, url: prepared.url,
-                                                                    headers: prepared.headers.map { (name: $0.name, value: $0.value) },
-                                                                    body: operation.body, timeouts: timeouts))
+                    response = try await transport.send(TransportRequest(method: prepared.method, url: prepared.url, headers: prepared.headers,
+                                                                         body: operation.body, timeouts: timeouts))
                 } catch {
                     throw error.kind == .cancelled ? OSSError.cancelled : OSSError.transport(error)
                 }
                 logMetadata["http.status"] = "\(response.status)"
                 logMetadata["oss.request_id"] = "\(response.header("x-oss-request-id") ?? "-")"
                 if response.status >= 400 {
-                    retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingSpaces()) }
+                    retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingWhitespace()) }
                     throw OSSError.server(await serverError(from: response, operation: operation, prepared: prepared))
                 }
                 guard (200..<300).contains(response.status) || (response.status == 304 && operation.asksNotModified) else {
@@ -173,7 +179,7 @@ public struct OSSClient: Sendable {
                     logger.info("OSS request failed", metadata: logMetadata)
                     throw error
                 }
-                if case let .server(server) = error, server.code == .requestTimeTooSkewed, let text = server.serverTime,
+                if let server = error.serverError, server.code == .requestTimeTooSkewed, let text = server.serverTime,
                    let serverTime = Self.parseServerTime(text) {
                     clockOffset.seconds = serverTime.unixSeconds - SigningTime.now().unixSeconds
                 }
@@ -203,9 +209,7 @@ public struct OSSClient: Sendable {
     /// Signs with fresh credentials at the corrected time.
     func prepare(_ operation: Operation) async throws(OSSError) -> PreparedRequest {
         let credentials = try await currentCredentials()
-        let request = SignableRequest(method: operation.method, bucket: operation.bucket, key: operation.key,
-                                      query: operation.query, headers: operation.headers)
-        return try configuration.prepare(request, credentials: credentials, at: now())
+        return try configuration.prepare(operation.request, credentials: credentials, at: now())
     }
 
     /// The local clock corrected by what the server told us.
@@ -213,54 +217,28 @@ public struct OSSClient: Sendable {
         SigningTime.now().adding(seconds: clockOffset.seconds)
     }
 
-    /// Parses an error response: the XML body, or `x-oss-err` on HEAD.
-    func serverError(from response: HTTPResponse, operation: Operation, prepared: PreparedRequest) async -> ServerError {
+    /// Reads an error response: the XML body, or `x-oss-err` (base64 XML) on HEAD.
+    func serverError(from response: TransportResponse, operation: Operation, prepared: PreparedRequest) async -> ServerError {
         var xmlBytes: [UInt8] = []
-        if let encoded = response.header("x-oss-err"), let decoded = Data(base64Encoded: encoded) {
-            xmlBytes = Array(decoded)
+        if let encoded = response.header("x-oss-err"), let decoded = Base64.decode(encoded.trimmingWhitespace()) {
+            xmlBytes = decoded
         }
         if xmlBytes.isEmpty {
             xmlBytes = (try? await response.body.collect(upTo: 256 << 10)) ?? []
         } else {
             response.body.cancel()
         }
-        let tree = XMLTree.parse(xmlBytes)
-        let fallbackCode: String
-        switch response.status {
-        case 404: fallbackCode = operation.key == nil ? "NoSuchBucket" : "NoSuchKey"
-        case 403: fallbackCode = "AccessDenied"
-        case 304: fallbackCode = "NotModified"
-        case 412: fallbackCode = "PreconditionFailed"
-        default: fallbackCode = "HTTP\(response.status)"
-        }
-        let token = prepared.signing?.request.header("x-oss-security-token")
-        func redact(_ text: String?) -> String? {
-            guard let text, let token, !token.isEmpty else { return text }
-            return text.replacing(token, with: "<redacted security token>")
-                .replacing(OSSPercentEncoding.encodeQueryComponent(token), with: "<redacted security token>")
-        }
-        return ServerError(
-            status: response.status,
-            code: OSSErrorCode(rawValue: tree?.value("Code") ?? fallbackCode),
-            message: tree?.value("Message") ?? "HTTP \(response.status) with no error body",
-            requestId: tree?.value("RequestId") ?? response.header("x-oss-request-id"),
-            hostId: tree?.value("HostId"),
-            ec: tree?.value("EC") ?? response.header("x-oss-ec"),
-            serverStringToSign: redact(tree?.value("StringToSign")),
-            serverCanonicalRequest: redact(tree?.value("CanonicalRequest")),
-            clientStringToSign: tree?.value("Code") == "SignatureDoesNotMatch" ? redact(prepared.signing?.stringToSign) : nil,
-            clientCanonicalRequest: tree?.value("Code") == "SignatureDoesNotMatch" ? redact(prepared.signing?.canonicalRequest) : nil,
-            serverTime: tree?.value("ServerTime"))
+        return ResponseDecoders.serverError(status: response.status, xml: xmlBytes, requestIdHeader: response.header("x-oss-request-id"),
+                                            ecHeader: response.header("x-oss-ec"), isObjectRequest: operation.request.key != nil,
+                                            signing: prepared.signing)
     }
 
     /// The error text that goes in logs: code and request id, nothing echoed from the request.
     static func logSummary(_ error: OSSError) -> String {
-        switch error {
-        case let .server(server): "\(server.status) \(server.code)"
-        case let .transport(transport): transport.description
-        case let .integrity(integrity): "integrity \(integrity.kind.rawValue)"
-        default: error.description
-        }
+        if let server = error.serverError { return "\(server.status) \(server.code)" }
+        if let transport = error.transportError { return transport.description }
+        if let integrity = error.integrityError { return "integrity \(integrity.kind.rawValue)" }
+        return error.description
     }
 
     /// `2023-12-16T16:20:57.000Z` or `20231216T162057Z`.

@@ -29,17 +29,15 @@ public struct RetryPolicy: Sendable, Hashable {
     /// `NotImplemented`, and 507 `InsufficientStorage` (a full disk, as a local OSS answers it),
     /// where retrying would only re-send the whole body to a server that has no room for it.
     public static func isRetryable(_ error: OSSError) -> Bool {
-        switch error {
-        case let .server(server):
+        if let server = error.serverError {
             if server.status == 501 || server.status == 507 || server.code == "InsufficientStorage" { return false }
             return server.status >= 500 || server.status == 408 || server.status == 429 || server.code == .requestTimeTooSkewed
-        case let .transport(transport):
-            return transport.isRetryable
-        case let .integrity(integrity):
-            return integrity.kind == .length
-        case .invalidArgument, .credentialsUnavailable, .signing, .invalidProcess, .cancelled:
-            return false
         }
+        if let transport = error.transportError { return transport.isRetryable }
+        if let integrity = error.integrityError { return integrity.kind == .length }
+        // Arguments, credentials, signing, processes, local files, unreadable answers and
+        // cancellation: the same request would fail the same way.
+        return false
     }
 
     /// The wait before retry number `retry` (1 for the first retry).

@@ -58,7 +58,7 @@ public struct ServiceEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Parses `host`, `host:port`, `http://host:port` or `https://host`, with or without a trailing
     /// `/`. The scheme defaults to https.
     public init(parsing text: String, addressStyle: AddressStyle = .virtualHosted) throws(OSSError) {
-        var rest = Substring(text.trimmingSpaces())
+        var rest = Substring(text.trimmingWhitespace())
         var scheme = "https"
         if let range = rest.firstRange(of: "://") {
             scheme = rest[..<range.lowerBound].lowercased()

@@ -8,7 +8,7 @@ public struct Region: Sendable, Hashable, CustomStringConvertible {
     /// which names an endpoint, not a region, and anything that is not lowercase letters, digits and
     /// dashes.
     public init(_ raw: String) throws(OSSError) {
-        var id = raw.trimmingSpaces()
+        var id = raw.trimmingWhitespace()
         if id.hasPrefix("oss-") {
             id.removeFirst(4)
         }
@@ -26,13 +26,4 @@ public struct Region: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { id }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
-        while let last = slice.last, last.isWhitespace { slice.removeLast() }
-        return String(slice)
-    }
 }

@@ -45,13 +45,13 @@ public struct EnvironmentCredentialsProvider: CredentialsProvider, CustomStringC
 
     /// The synchronous read behind ``credentials()``.
     public func read() throws(OSSError) -> Credentials {
-        let id = lookup(accessKeyIdVariable).map { $0.trimmingSpaces() } ?? ""
-        let secret = lookup(accessKeySecretVariable).map { $0.trimmingSpaces() } ?? ""
+        let id = lookup(accessKeyIdVariable).map { $0.trimmingWhitespace() } ?? ""
+        let secret = lookup(accessKeySecretVariable).map { $0.trimmingWhitespace() } ?? ""
         let missing = [(accessKeyIdVariable, id), (accessKeySecretVariable, secret)].filter { $0.1.isEmpty }.map(\.0)
         guard missing.isEmpty else {
             throw .credentialsUnavailable("the environment variable\(missing.count > 1 ? "s" : "") \(missing.joined(separator: " and ")) \(missing.count > 1 ? "are" : "is") not set.")
         }
-        let token = lookup(sessionTokenVariable).map { $0.trimmingSpaces() }
+        let token = lookup(sessionTokenVariable).map { $0.trimmingWhitespace() }
         return Credentials(accessKeyId: id, accessKeySecret: secret, securityToken: token)
     }
 

@@ -132,7 +132,7 @@ public struct ObjectInfo: Sendable, Hashable {
     /// `Content-Range` of a ranged read.
     public var contentRange: String?
 
-    init(_ response: HTTPResponse) {
+    init(_ response: TransportResponse) {
         status = response.status
         requestId = response.header("x-oss-request-id")
         contentType = response.header("Content-Type")
@@ -140,8 +140,9 @@ public struct ObjectInfo: Sendable, Hashable {
         etag = response.header("ETag")?.unquoted
         lastModified = response.header("Last-Modified").flatMap { SigningTime(httpDate: $0) }.map { Date(timeIntervalSince1970: TimeInterval($0.unixSeconds)) }
         var metadata: [String: String] = [:]
-        for (name, value) in response.headers where name.lowercased().hasPrefix("x-oss-meta-") {
-            metadata[String(name.lowercased().dropFirst("x-oss-meta-".count))] = value
+        for field in response.headers {
+            let name = field.name.lowercased()
+            if name.hasPrefix("x-oss-meta-") { metadata[String(name.dropFirst("x-oss-meta-".count))] = field.value }
         }
         self.metadata = metadata
         crc64 = response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) }

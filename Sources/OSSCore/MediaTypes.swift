@@ -1,8 +1,8 @@
 /// Content types from file extensions: what an upload is labelled when the caller does not say,
 /// and what the local OSS serves for files dropped into a bucket by hand.
-public enum MediaTypes {
+package enum MediaTypes {
     /// Lowercase extension to MIME type, for the types an object store sees most.
-    public static let byExtension: [String: String] = [
+    package static let byExtension: [String: String] = [
         "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
         "bmp": "image/bmp", "tif": "image/tiff", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
         "svg": "image/svg+xml", "txt": "text/plain", "html": "text/html", "htm": "text/html", "css": "text/css",
@@ -11,7 +11,7 @@ public enum MediaTypes {
     ]
 
     /// The type for a key's extension; `application/octet-stream` when unknown.
-    public static func guess(forKey key: String) -> String {
+    package static func guess(forKey key: String) -> String {
         guard let dot = key.lastIndex(of: "."), !key[dot...].contains("/") else { return "application/octet-stream" }
         return byExtension[key[key.index(after: dot)...].lowercased()] ?? "application/octet-stream"
     }

@@ -1,0 +1,15 @@
+import FuzzHarness
+
+/// libFuzzer's entry point (scripts/fuzz.sh builds with -sanitize=fuzzer and -DOSS_FUZZ).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzBMP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzEntry.run(BMPFuzzing.self, data, size)
+}
+
+#if !OSS_FUZZ
+/// The ordinary build replays the seed corpus, or the files and folders given.
+@main
+enum ReplayBMP {
+    static func main() { FuzzReplay.main(BMPFuzzing.self) }
+}
+#endif
