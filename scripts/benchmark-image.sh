@@ -16,9 +16,9 @@ venv=.build/bench-venv
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import PIL, pyvips" 2>/dev/null || "$venv/bin/pip" install --quiet --disable-pip-version-check pillow "pyvips[binary]"
 swift build -c release --product oss >/dev/null
-swift build -c release --product oss-benchmarks >/dev/null
+swift build -c release --product OSSBenchmarks >/dev/null
 bin=$(swift build -c release --show-bin-path)
-"$bin/oss-benchmarks" image --python "$venv/bin/python" "$@"
+"$bin/OSSBenchmarks" image --python "$venv/bin/python" "$@"
 [[ ${SERVE:-1} == 0 || " $* " == *" --only "* ]] && exit 0
 
 # oss serve under load: 16 distinct 4000x3000 sources, resize,w_200 each, with 1, 2 and 16

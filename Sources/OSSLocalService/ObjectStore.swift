@@ -12,6 +12,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import OSSCore
 
 /// Objects with OSS's key semantics, stored crash-safely under a root folder.
 ///
@@ -319,6 +320,13 @@ final class BucketState: Sendable {
 
     func withLedgerWriting(_ body: () throws -> Void) throws {
         try ledgerWriting.withLock { try body() }
+    }
+
+    /// Serializes changes of the bucket's record (``BucketRecord``) and of its uploads' records.
+    private let recordWriting = LockedValue()
+
+    func withRecordWriting<T>(_ body: () throws -> T) throws -> T {
+        try recordWriting.withLock { try body() }
     }
 }
 
