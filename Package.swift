@@ -37,6 +37,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // TLS for `oss serve --tls-cert/--tls-key`: the local OSS only, never the client.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // Only with the SwiftCrypto trait, and only off Apple platforms (its Crypto module has
@@ -69,6 +71,13 @@ let package = Package(
             name: "CLZMA",
             pkgConfig: "liblzma",
             providers: [.apt(["liblzma-dev"])]
+        ),
+        // zlib, for the gzip transfer encoding the local OSS applies where OSS does (GetObject with
+        // Accept-Encoding: gzip on text, JSON and script objects).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         // Pure V4/V1 request signing. Depends only on the crypto interface, so the local OSS can
         // verify signatures without depending on the client.
@@ -115,13 +124,14 @@ let package = Package(
         // local OSS's storage. Apart from OSSFileIO so that the client's closure holds no C.
         .target(name: "OSSConfinedFiles", dependencies: ["OSSFileIO", "CFileIOShim"]),
         // OSS semantics on a folder, transport-independent: request in, response out.
-        .target(name: "OSSLocalService", dependencies: ["OSSCore", "OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSLocking"]),
+        .target(name: "OSSLocalService", dependencies: ["OSSCore", "OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSHTTP", "OSSLocking", "CZlib"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
             "OSSLocalService", "OSSLocking",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // Offline mode: the local OSS and the image kernels in-process, behind the client's Transport.
         .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO", "OSSLocking"]),

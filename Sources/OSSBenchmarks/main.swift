@@ -3,6 +3,7 @@ import Foundation
 // oss-benchmarks: figures for the README and the closing notes, never run as tests.
 //   oss-benchmarks transfer [--size-mib N] [--rounds R]
 //   oss-benchmarks crc64 [--size-mib N] [--rounds R]
+//   oss-benchmarks multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B]
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, default value: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
@@ -25,7 +26,10 @@ case "watermark":
     try WatermarkBenchmark.run(runs: option("--runs", default: 3))
 case "transfer":
     try await TransferBenchmark.run(sizeMiB: option("--size-mib", default: 1024), rounds: option("--rounds", default: 3))
+case "multipart-memory":
+    try await MultipartMemoryBenchmark.run(sizeMiB: option("--size-mib", default: 1024), parts: option("--parts", default: 100),
+                                           clients: option("--clients", default: 8), budgetMiB: Double(option("--budget-mib", default: 64)))
 default:
-    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N]")
+    print("usage: oss-benchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B]")
     exit(2)
 }

@@ -5,6 +5,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import OSS
 import OSSLocalServer
 import OSSLocalService
 import OSSOffline
@@ -64,6 +65,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("virtual-host-suffix"), help: "Host suffix for virtual-hosted requests, besides localhost (repeatable).")
     var virtualHostSuffixes: [String] = []
 
+    @Option(name: .customLong("restore-delay"), help: "Seconds a RestoreObject of an Archive object takes before the object reads (default: 3).")
+    var restoreDelay: Double = 3
+
+    @Flag(name: .customLong("allow-remote-callbacks"), help: "Let upload callbacks (x-oss-callback) go to hosts other than loopback.")
+    var allowRemoteCallbacks = false
+
+    @Option(name: .customLong("tls-cert"), help: "A PEM certificate chain: serve HTTPS with it (needs --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @OptionGroup(title: "Limits")
     var limits: ServeLimitOptions
 
@@ -86,10 +99,18 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("The fault file \(faults) is not a JSON array of fault rules: \(error)")
             }
         }
-        let service = try LocalOSSService(configuration: LocalOSSConfiguration(
+        guard restoreDelay.isFinite, (0...86_400).contains(restoreDelay) else {
+            throw ValidationError("--restore-delay must be between 0 and 86400 seconds, not \(restoreDelay).")
+        }
+        var configuration = LocalOSSConfiguration(
             root: root, credentials: [ServiceCredentials(accessKeyId: id, accessKeySecret: secret, securityToken: token)],
             region: region, publicReadBuckets: Set(publicReadBuckets), virtualHostSuffixes: virtualHostSuffixes,
-            hostId: host, processor: try limits.imageProcessor(), faults: FaultInjector(rules)))
+            hostId: host, processor: try limits.imageProcessor(), faults: FaultInjector(rules))
+        configuration.restoreDelay = .milliseconds(Int64(restoreDelay * 1000))
+        // Callbacks go out through the client's own transport (libcurl on Linux).
+        configuration.callbackTransport = OSSClient.defaultTransport
+        configuration.allowRemoteCallbacks = allowRemoteCallbacks
+        let service = try LocalOSSService(configuration: configuration)
         for bucket in buckets {
             try service.createBucket(bucket)
         }
@@ -106,8 +127,20 @@ struct Serve: AsyncParsableCommand {
         guard #available(macOS 14, iOS 17, tvOS 17, watchOS 10, *) else {
             throw ValidationError("oss serve needs macOS 14 or later")
         }
-        let server = try await LocalOSSServer.bind(service: service, host: host, port: port, configuration: try limits.serverConfiguration())
+        let tls: ServerTLS?
+        switch (tlsCertificate, tlsKey) {
+        case let (certificate?, key?):
+            do {
+                tls = try ServerTLS(certificateChainPath: certificate, privateKeyPath: key)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        case (nil, nil): tls = nil
+        default: throw ValidationError("--tls-cert and --tls-key go together.")
+        }
+        let server = try await LocalOSSServer.bind(service: service, host: host, port: port, configuration: try limits.serverConfiguration(), tls: tls)
         shutdown.attach(server)
+        service.setEndpoint(server.baseURL)
         print(server.baseURL)
         fflush(nil)
         try await server.run()

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import OSSLocalService
 
 /// The SwiftNIO HTTP/1.1 front door of a ``LocalOSSService``: keep-alive, streaming request and
@@ -23,11 +24,13 @@ public final class LocalOSSServer: Sendable {
     public let port: Int
     /// The address bound.
     public let host: String
+    /// Whether connections speak TLS.
+    public let isTLS: Bool
 
-    /// `http://HOST:PORT`, what `oss serve` prints first.
+    /// `http://HOST:PORT` (`https://` with TLS), what `oss serve` prints first.
     public var baseURL: String {
         let shown = host.contains(":") ? "[\(host)]" : host
-        return "http://\(shown):\(port)"
+        return "\(isTLS ? "https" : "http")://\(shown):\(port)"
     }
 
     /// Connections open now.
@@ -35,7 +38,7 @@ public final class LocalOSSServer: Sendable {
 
     /// Binds; call ``run()`` to serve.
     public static func bind(service: LocalOSSService, host: String = "127.0.0.1", port: Int = 0,
-                            configuration: Configuration = Configuration(),
+                            configuration: Configuration = Configuration(), tls: ServerTLS? = nil,
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> LocalOSSServer {
         let gate = ConnectionGate(maximum: configuration.maximumConnections)
         let channel = try await ServerBootstrap(group: group)
@@ -48,17 +51,17 @@ public final class LocalOSSServer: Sendable {
             }
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
-                    try Self.setUp(child, gate: gate, configuration: configuration)
+                    try Self.setUp(child, gate: gate, configuration: configuration, tls: tls)
                 }
             }
         let bound = channel.channel.localAddress?.port ?? port
-        return LocalOSSServer(service: service, configuration: configuration, channel: channel, gate: gate, host: host, port: bound)
+        return LocalOSSServer(service: service, configuration: configuration, channel: channel, gate: gate, host: host, port: bound, isTLS: tls != nil)
     }
 
     /// Builds an accepted connection's pipeline. Anything that fails here closes that connection
     /// only: options are set here rather than as bootstrap child options, whose failure (on a
     /// connection already reset by its client) would end the listener's stream of connections.
-    private static func setUp(_ child: any Channel, gate: ConnectionGate, configuration: Configuration) throws
+    private static func setUp(_ child: any Channel, gate: ConnectionGate, configuration: Configuration, tls: ServerTLS?) throws
         -> NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart> {
         guard !gate.wasRefused(child) else {
             child.close(promise: nil)
@@ -72,6 +75,8 @@ public final class LocalOSSServer: Sendable {
             let deadlines = ConnectionDeadlines(channel: child, settings: configuration)
             let pipeline = child.pipeline.syncOperations
             try pipeline.addHandler(RawTrafficObserver(deadlines), position: .first)
+            // TLS outermost: the deadlines then watch the decrypted bytes, as they would plain ones.
+            if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.context), position: .first) }
             try pipeline.configureHTTPServerPipeline(withErrorHandling: false)
             try pipeline.addHandler(HTTPMessageObserver(deadlines))
             return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
@@ -86,13 +91,14 @@ public final class LocalOSSServer: Sendable {
 
     private init(service: LocalOSSService, configuration: Configuration,
                  channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>,
-                 gate: ConnectionGate, host: String, port: Int) {
+                 gate: ConnectionGate, host: String, port: Int, isTLS: Bool) {
         self.service = service
         self.configuration = configuration
         serverChannel = channel
         self.gate = gate
         self.host = host
         self.port = port
+        self.isTLS = isTLS
     }
 
     /// Serves until ``close()`` is called (then requests in flight get the grace period) or the

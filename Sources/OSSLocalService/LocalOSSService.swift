@@ -6,6 +6,7 @@ import Foundation
 import OSSCrypto
 import OSSConfinedFiles
 import OSSFileIO
+import OSSHTTP
 import OSSCore
 import OSSSigner
 import OSSLocking
@@ -34,6 +35,14 @@ public struct LocalOSSConfiguration: Sendable {
     public var faults: FaultInjector
     /// The server clock.
     public var clock: SigningClock
+    /// How long a RestoreObject takes to complete (OSS takes minutes to hours; a few seconds
+    /// here by default, so a test sees the in-progress state and then the restored one; tests
+    /// that need neither set it to zero).
+    public var restoreDelay: Duration = .seconds(3)
+    /// Sends upload callbacks (`x-oss-callback`); without one a callback answers 203 CallbackFailed.
+    public var callbackTransport: (any Transport)?
+    /// Lets callbacks go to hosts other than loopback.
+    public var allowRemoteCallbacks = false
 
     /// A configuration; region `cn-hangzhou` and no public bucket unless told otherwise.
     public init(root: String, credentials: [ServiceCredentials], region: String = "cn-hangzhou", publicReadBuckets: Set<String> = [],
@@ -62,6 +71,8 @@ public final class LocalOSSService: Sendable {
     private let acceptedCredentials: LockedValue<[ServiceCredentials]>
     private let requestCounter = LockedValue<UInt64>(0)
     private let requestIdPrefix: String
+    /// The endpoint the bucket fields name (``setEndpoint(_:)``).
+    let advertisedEndpoint = LockedValue<String?>(nil)
 
     /// The largest object a single PutObject accepts (5 GiB, as OSS).
     public static let maximumObjectSize: Int64 = 5 << 30
@@ -79,6 +90,13 @@ public final class LocalOSSService: Sendable {
     /// The fault rules, to change while serving.
     public var faults: FaultInjector { configuration.faults }
 
+    /// The endpoint ListBuckets and GetBucketInfo report (`ExtranetEndpoint`, `IntranetEndpoint`):
+    /// `host:port` for an HTTPS server, as OSS writes it, `http://host:port` for a plain one. Unset,
+    /// they report the request's `Host`.
+    public func setEndpoint(_ endpoint: String?) {
+        advertisedEndpoint.withLock { $0 = endpoint }
+    }
+
     /// Replaces the accepted keys while serving (an STS rotation, a revoked key).
     public func setAcceptedCredentials(_ credentials: [ServiceCredentials]) {
         acceptedCredentials.withLock { $0 = credentials }
@@ -90,7 +108,8 @@ public final class LocalOSSService: Sendable {
         var response: ServiceResponse
         var parsed: ParsedRequest?
         do {
-            let request = try parse(request)
+            var request = try parse(request)
+            request.requestId = requestId
             parsed = request
             response = try await route(request, body: request.body)
         } catch {
@@ -137,6 +156,9 @@ public final class LocalOSSService: Sendable {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/xml")]
         if !error.ec.isEmpty { headers.append(("x-oss-ec", error.ec)) }
         headers += error.headers.map { (name: $0.0, value: $0.1) }
+        if error.status == 304 {
+            return ServiceResponse(status: 304, headers: headers.filter { $0.name != "Content-Type" }, body: .empty, contentLength: nil)
+        }
         if isHead {
             headers.append(("x-oss-err", Base64.encode(xml)))
             return ServiceResponse(status: error.status, headers: headers, body: .empty, contentLength: 0)
@@ -227,44 +249,16 @@ public final class LocalOSSService: Sendable {
         // A disk that fills up after this many bytes of the object's data.
         let capacity = faults.first { $0.fault == .diskFull }.map { max(0, $0.afterBytes ?? 0) }
 
-        try admit(request, now: now)
+        let authentication = try await admitOrMissingBucket(request, now: now)
 
         // What the request is, decided before anything is read or written: a sub-resource this
         // server does not implement is 501, never a plain object operation.
         let operation = try SubResources.operation(method: request.method, bucket: request.bucket, key: request.key,
                                                    query: request.query, headers: request.headers)
-        var response: ServiceResponse
-        switch (operation, request.bucket, request.key) {
-        case (.listBuckets, _, _):
-            return try await listBuckets()
-        case let (.putBucket, bucket?, _):
-            try await BlockingIO.run { [store] in try store.createBucket(bucket) }
-            return ServiceResponse(status: 200, headers: [("Location", "/\(bucket)")])
-        case let (_, bucket?, key):
-            guard try await BlockingIO.run({ [store] in try store.bucketExists(bucket) }) else {
-                throw ServiceError.noSuchBucket(bucket)
-            }
-            switch (operation, key) {
-            case (.listObjects, _):
-                return try await listObjects(request, bucket: bucket)
-            case (.deleteBucket, _):
-                try await BlockingIO.run { [store] in try store.deleteBucket(bucket) }
-                return ServiceResponse(status: 204)
-            case let (.getObject, key?):
-                response = try await getObject(request, bucket: bucket, key: key)
-            case let (.putObject, key?):
-                response = try await putObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
-            case let (.deleteObject, key?):
-                try await BlockingIO.run { [store] in try store.delete(bucket: bucket, key: key) }
-                response = ServiceResponse(status: 204)
-            case let (.processObject, key?):
-                response = try await processObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
-            default:
-                throw ServiceError.methodNotAllowed(request.method)
-            }
-        default:
-            throw ServiceError.methodNotAllowed(request.method)
+        if authentication == .anonymous && !configuration.openAccess {
+            try await authorizeAnonymous(request, operation: operation, bucket: request.bucket, key: request.key)
         }
+        var response = try await dispatch(operation, request, body: body, capacity: capacity)
         for fault in faults {
             switch fault.fault {
             case .reset: response.fault = .resetAfter(bytes: fault.afterBytes ?? 0)
@@ -296,12 +290,6 @@ public final class LocalOSSService: Sendable {
         } else {
             authentication = try RequestAuthenticator(credentials: credentials, region: configuration.region).authenticate(request, now: now)
         }
-        if authentication == .anonymous && !configuration.openAccess {
-            let isRead = request.method == "GET" || request.method == "HEAD"
-            guard isRead, let bucket = request.bucket, configuration.publicReadBuckets.contains(bucket) else {
-                throw ServiceError.accessDenied("You have no right to access this object because of bucket acl.", ec: "0003-00000001")
-            }
-        }
         return authentication
     }
 
@@ -310,11 +298,18 @@ public final class LocalOSSService: Sendable {
     /// come. Fault rules are not consulted here, so no rule is counted twice.
     public func preflight(_ request: ServiceRequest) async -> ServiceResponse? {
         do {
-            try admit(try parse(request), now: configuration.clock())
+            let parsed = try parse(request)
+            let authentication = try await admitOrMissingBucket(parsed, now: configuration.clock())
+            // An unsigned request the ACLs refuse is refused before its body is awaited too.
+            if authentication == .anonymous && !configuration.openAccess {
+                let operation = try SubResources.operation(method: parsed.method, bucket: parsed.bucket, key: parsed.key,
+                                                           query: parsed.query, headers: parsed.headers)
+                try await authorizeAnonymous(parsed, operation: operation, bucket: parsed.bucket, key: parsed.key)
+            }
             return nil
         } catch {
             let requestId = nextRequestId()
-            var response = errorResponse(error, requestId: requestId, isHead: request.method == "HEAD")
+            var response = errorResponse(Self.serviceError(for: error, key: nil), requestId: requestId, isHead: request.method == "HEAD")
             response.setHeader("x-oss-request-id", requestId)
             response.setHeader("Date", configuration.clock().httpDate)
             response.setHeader("Server", "AliyunOSS")
@@ -323,16 +318,6 @@ public final class LocalOSSService: Sendable {
     }
 
     // MARK: Listing
-
-    func listBuckets() async throws -> ServiceResponse {
-        let names = try await BlockingIO.run { [store] in try store.bucketNames() }
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult>\n  <Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>\n  <Buckets>\n"
-        for name in names {
-            xml += "    <Bucket><Name>\(XML.escape(name))</Name><Region>oss-\(configuration.region)</Region><Location>oss-\(configuration.region)</Location><StorageClass>Standard</StorageClass></Bucket>\n"
-        }
-        xml += "  </Buckets>\n</ListAllMyBucketsResult>\n"
-        return xmlResponse(xml)
-    }
 
     func xmlResponse(_ xml: String) -> ServiceResponse {
         let bytes = Array(xml.utf8)
@@ -345,6 +330,8 @@ struct SaveAsTarget: Sendable, Equatable {
     var process: String
     var bucket: String
     var key: String
+    /// Whether `b_` named the bucket: OSS's reply says `"bucket": ""` when it did not.
+    var bucketGiven = false
 
     static func parse(_ value: String, defaultBucket: String) throws(ServiceError) -> SaveAsTarget {
         guard let range = value.firstRange(of: "|sys/saveas,") else {
@@ -352,6 +339,7 @@ struct SaveAsTarget: Sendable, Equatable {
         }
         let process = String(value[..<range.lowerBound])
         var bucket = defaultBucket
+        var bucketGiven = false
         var key: String?
         for parameter in value[range.upperBound...].split(separator: ",") {
             if parameter.hasPrefix("o_") {
@@ -362,10 +350,11 @@ struct SaveAsTarget: Sendable, Equatable {
                     throw .invalidArgument("saveas b_ is not valid URL-safe base64.", name: "b", ec: "0040-00000003")
                 }
                 bucket = decoded
+                bucketGiven = true
             }
         }
         guard let key else { throw .invalidArgument("saveas needs o_<object>.", name: "o", ec: "0040-00000003") }
-        return SaveAsTarget(process: process, bucket: bucket, key: key)
+        return SaveAsTarget(process: process, bucket: bucket, key: key, bucketGiven: bucketGiven)
     }
 }
 

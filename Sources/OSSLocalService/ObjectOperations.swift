@@ -17,6 +17,8 @@ extension LocalOSSService {
             ("Accept-Ranges", "bytes"),
         ]
         if !record.tags.isEmpty { headers.append(("x-oss-tagging-count", String(record.tags.count))) }
+        // An appendable object tells where the next append goes, as OSS's HEAD and GET do.
+        if record.objectType == "Appendable" { headers.append(("x-oss-next-append-position", String(record.size))) }
         for (name, value) in record.storedHeaders.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
         for (name, value) in record.userMetadata.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
         return headers
@@ -26,14 +28,36 @@ extension LocalOSSService {
         let store = self.store
         // The record and the bytes come through one descriptor of one object file: a PUT that
         // replaces the object meanwhile changes neither.
-        guard let object = try await BlockingIO.run({ try store.open(bucket: bucket, key: key) }) else { throw ServiceError.noSuchKey(key) }
+        try Self.checkVersion(request)
+        guard var object = try await BlockingIO.run({ try store.open(bucket: bucket, key: key) }) else { throw ServiceError.noSuchKey(key) }
+        var symlink: ObjectRecord?
+        if object.record.objectType == "Symlink", let target = object.record.symlinkTarget {
+            // Through a symlink: the target's data and headers, once (no chain is followed).
+            guard let resolved = try await BlockingIO.run({ try store.open(bucket: bucket, key: target) }), resolved.record.objectType != "Symlink" else {
+                throw ServiceError.symlinkTargetNotExist(target)
+            }
+            symlink = object.record
+            object = resolved
+        }
         let record = object.record
+        let now = configuration.clock()
+        if request.method == "GET" { try checkReadable(record, now: now) }
 
         if let notModified = try evaluateConditions(request, record: record) {
             return notModified
         }
 
         var headers = objectHeaders(record)
+        if let symlink {
+            headers.removeAll { $0.name == "x-oss-object-type" }
+            headers.append(("x-oss-object-type", "Symlink"))
+            if symlink.lastModifiedMilliseconds > record.lastModifiedMilliseconds {
+                headers.removeAll { $0.name == "Last-Modified" }
+                headers.append(("Last-Modified", SigningTime(unixSeconds: symlink.lastModifiedSeconds).httpDate))
+            }
+        }
+        if let restore = restoreHeader(record, now: now) { headers.append(("x-oss-restore", restore)) }
+        let trafficLimit = try TrafficLimit.of(request)
         // response-* overrides.
         let overrides = ["response-content-type": "Content-Type", "response-content-language": "Content-Language",
                          "response-expires": "Expires", "response-cache-control": "Cache-Control",
@@ -45,11 +69,12 @@ extension LocalOSSService {
             }
         }
 
-        if let process = request.queryValue("x-oss-process") {
+        if let requested = request.queryValue("x-oss-process") {
+            let process = try await resolveStyle(requested, bucket: bucket)
             guard record.size <= Int64(Self.maximumProcessSourceSize) else {
                 throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: "x-oss-process", ec: "0040-00000004")
             }
-            let source = try await BlockingIO.run { try object.file.read(at: 0, count: Int(record.size)) }
+            let source = try await BlockingIO.run { [object] in try object.file.read(at: 0, count: Int(record.size)) }
             let processed = try await configuration.processor.process(process, source: source, sourceContentType: record.contentType,
                                                                       bucketObjects: objectLoader(bucket: bucket))
             var processedHeaders: [(name: String, value: String)] = [("Content-Type", processed.contentType),
@@ -78,10 +103,19 @@ extension LocalOSSService {
                 // OSS ignores a range it cannot satisfy and returns the whole object.
             }
         }
+        let gzip = status == 200 && GzipTransfer.applies(request: request, record: record)
+        if gzip { headers = GzipTransfer.headers(headers) }
         if request.method == "HEAD" || length == 0 {
-            return ServiceResponse(status: status, headers: headers, body: .empty, contentLength: length)
+            return ServiceResponse(status: status, headers: headers, body: .empty, contentLength: gzip ? nil : length)
         }
-        return ServiceResponse(status: status, headers: headers, body: Self.fileChunks(object.file, offset: offset, length: length), contentLength: length)
+        var body = Self.fileChunks(object.file, offset: offset, length: length)
+        var contentLength: Int64? = length
+        if gzip {
+            body = GzipTransfer.compress(body)
+            contentLength = nil
+        }
+        if let trafficLimit { body = trafficLimit.pace(body) }
+        return ServiceResponse(status: status, headers: headers, body: body, contentLength: contentLength)
     }
 
     enum ByteRange: Equatable {
@@ -156,6 +190,17 @@ extension LocalOSSService {
     private func notModified(_ record: ObjectRecord) -> ServiceResponse {
         ServiceResponse(status: 304, headers: [("ETag", record.quotedETag), ("Last-Modified", SigningTime(unixSeconds: record.lastModifiedSeconds).httpDate)],
                         body: .empty, contentLength: nil)
+    }
+
+    /// GetObjectMeta (HEAD or GET `?objectMeta`): the ETag, size, CRC-64 and time, no body.
+    func getObjectMeta(_ request: ParsedRequest, bucket: String, key: String) async throws -> ServiceResponse {
+        try Self.checkVersion(request)
+        let store = self.store
+        guard let record = try await BlockingIO.run({ try store.open(bucket: bucket, key: key)?.record }) else { throw ServiceError.noSuchKey(key) }
+        let modified = SigningTime(unixSeconds: record.lastModifiedSeconds).httpDate
+        return ServiceResponse(status: 200, headers: [("ETag", record.quotedETag), ("x-oss-hash-crc64ecma", record.crc64), ("Last-Modified", modified),
+                                                      ("x-oss-last-access-time", modified)],
+                               body: .empty, contentLength: request.method == "HEAD" ? record.size : 0)
     }
 
     // MARK: PutObject
@@ -316,7 +361,7 @@ extension LocalOSSService {
         let put = ParsedRequest(method: "PUT", bucket: saveAs.bucket, key: saveAs.key, query: [],
                                 headers: [HTTPHeaderField("Content-Type", processed.contentType), HTTPHeaderField("Content-Length", String(processed.bytes.count))])
         _ = try await putObject(put, bucket: saveAs.bucket, key: saveAs.key, body: ByteChunks(processed.bytes), capacity: capacity)
-        let json = "{\"bucket\": \"\(jsonEscape(saveAs.bucket))\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
+        let json = "{\"bucket\": \"\(saveAs.bucketGiven ? jsonEscape(saveAs.bucket) : "")\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
         let bytesOut = Array(json.utf8)
         return ServiceResponse(status: 200, headers: [("Content-Type", "application/json")], body: ByteChunks(bytesOut), contentLength: Int64(bytesOut.count))
     }

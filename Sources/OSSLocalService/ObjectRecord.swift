@@ -39,8 +39,14 @@ struct ObjectRecord: Codable, Sendable, Equatable {
     var acl: String = "default"
     /// Object tags, in the order given.
     var tags: [ObjectTag] = []
-    /// `x-oss-object-type`.
+    /// `x-oss-object-type`: Normal, Multipart, Appendable or Symlink.
     var objectType: String = "Normal"
+    /// For a symlink: the key it points to (its data is empty).
+    var symlinkTarget: String?
+    /// For an object of a cold storage class: where its restore stands.
+    var restore: RestoreState?
+    /// For a multipart object: how many parts it was completed from.
+    var parts: Int?
 
     /// The ETag header value, quoted.
     var quotedETag: String { "\"\(etag)\"" }
@@ -58,7 +64,7 @@ struct ObjectRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case format, key, size, etag, crc64, lastModifiedMilliseconds, contentType, userMetadata, storedHeaders,
-             storageClass, acl, tags, objectType
+             storageClass, acl, tags, objectType, symlinkTarget, restore, parts
     }
 
     init(from decoder: any Decoder) throws {
@@ -76,7 +82,25 @@ struct ObjectRecord: Codable, Sendable, Equatable {
         acl = try container.decodeIfPresent(String.self, forKey: .acl) ?? "default"
         tags = try container.decodeIfPresent([ObjectTag].self, forKey: .tags) ?? []
         objectType = try container.decodeIfPresent(String.self, forKey: .objectType) ?? "Normal"
+        symlinkTarget = try container.decodeIfPresent(String.self, forKey: .symlinkTarget)
+        restore = try container.decodeIfPresent(RestoreState.self, forKey: .restore)
+        parts = try container.decodeIfPresent(Int.self, forKey: .parts)
     }
+
+    /// Whether the storage class keeps the data cold: a GET needs a completed restore first.
+    var isCold: Bool { ["Archive", "ColdArchive", "DeepColdArchive"].contains(storageClass) }
+}
+
+/// A RestoreObject's progress: requested at one time, readable from another, until it expires.
+/// Kept as times, not as a state, so that the restore completes without anything running: the
+/// state follows from the clock.
+struct RestoreState: Codable, Sendable, Equatable {
+    /// When the restore becomes readable, in milliseconds since the epoch.
+    var readyAtMilliseconds: Int64
+    /// When the restored copy expires again.
+    var expiresAtMilliseconds: Int64
+    /// The priority asked for (Expedited, Standard, Bulk), if any.
+    var tier: String?
 }
 
 /// One object tag. Tags are kept as an ordered list, not a dictionary: a `[String: String]`

@@ -320,6 +320,13 @@ final class BucketState: Sendable {
     func withLedgerWriting(_ body: () throws -> Void) throws {
         try ledgerWriting.withLock { try body() }
     }
+
+    /// Serializes changes of the bucket's record (``BucketRecord``) and of its uploads' records.
+    private let recordWriting = LockedValue()
+
+    func withRecordWriting<T>(_ body: () throws -> T) throws -> T {
+        try recordWriting.withLock { try body() }
+    }
 }
 
 /// A store kept weakly, so a root's store goes away with its last service.

@@ -39,6 +39,8 @@ struct ParsedRequest: Sendable {
     var headers: [HTTPHeaderField]
     /// The body, pulled as the operation reads it.
     var body: ByteChunks = .empty
+    /// The `x-oss-request-id` the reply will carry.
+    var requestId: String = ""
 
     var signable: SignableRequest {
         SignableRequest(method: method, bucket: bucket, key: key, query: query, headers: headers)
@@ -180,8 +182,20 @@ struct RequestAuthenticator: Sendable {
         }
         let id = String(body[..<colon]).trimmingWhitespace(lineBreaks: false)
         let provided = String(body[body.index(after: colon)...])
-        guard let dateText = request.header("Date"), let time = SigningTime(httpDate: dateText) else {
-            throw .accessDenied("The Date header is missing or not an RFC 1123 date.", ec: "0002-00000017")
+        // With x-oss-date, OSS signs and checks the time by it instead of Date (the Python SDK
+        // v2 signs its date line with x-oss-date when the caller sets one).
+        let dateText: String
+        let time: SigningTime
+        if let ossDate = request.header("x-oss-date") {
+            guard let parsed = SigningTime(httpDate: ossDate) ?? SigningTime(iso8601Basic: ossDate) else {
+                throw .accessDenied("The x-oss-date header is not an RFC 1123 or ISO 8601 date.", ec: "0002-00000017")
+            }
+            (dateText, time) = (ossDate, parsed)
+        } else {
+            guard let date = request.header("Date"), let parsed = SigningTime(httpDate: date) else {
+                throw .accessDenied("The Date header is missing or not an RFC 1123 date.", ec: "0002-00000017")
+            }
+            (dateText, time) = (date, parsed)
         }
         try checkSkew(time, now: now)
         let credentials = try credentials(for: id)

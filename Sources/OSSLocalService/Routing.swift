@@ -18,6 +18,23 @@ enum Operation: Sendable, Equatable {
     case deleteObject
     /// POST `?x-oss-process` with a `sys/saveas` body.
     case processObject
+    /// HEAD or GET `?objectMeta`.
+    case getObjectMeta
+    case copyObject
+    case appendObject
+    case putObjectAcl, getObjectAcl
+    case putObjectTagging, getObjectTagging, deleteObjectTagging
+    case putSymlink, getSymlink
+    case restoreObject
+    case initiateMultipartUpload, uploadPart, uploadPartCopy, completeMultipartUpload, abortMultipartUpload, listParts
+    case listMultipartUploads
+    case deleteMultipleObjects
+    case listObjectVersions
+    case getBucketInfo, getBucketLocation, getBucketStat
+    case putBucketAcl, getBucketAcl
+    case putBucketTags, getBucketTags, deleteBucketTags
+    case getBucketVersioning
+    case putStyle, getStyle, listStyle, deleteStyle
 }
 
 /// The sub-resources OSS documents: the query parameters that select an operation. Gathered from
@@ -68,13 +85,25 @@ enum SubResources {
     /// may change what the write means.
     static func parameters(of operation: Operation) -> Set<String> {
         switch operation {
-        case .listBuckets: ["prefix", "marker", "max-keys", "tag-key", "tag-value"]
+        case .listBuckets: ["prefix", "marker", "max-keys", "tag-key", "tag-value", "tagging", "resource-group-id"]
         case .listObjects: ["prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token", "start-after", "fetch-owner"]
         case .getObject: ["response-content-type", "response-content-language", "response-expires", "response-cache-control",
-                          "response-content-disposition", "response-content-encoding", "x-oss-process", "x-oss-traffic-limit"]
-        case .putObject: ["x-oss-traffic-limit"]
+                          "response-content-disposition", "response-content-encoding", "x-oss-process", "x-oss-traffic-limit", "versionId"]
+        case .putObject, .appendObject, .uploadPart, .completeMultipartUpload: ["x-oss-traffic-limit", "uploadId", "partNumber", "append", "position", "encoding-type"]
         case .processObject: ["x-oss-process"]
-        case .putBucket, .deleteBucket, .deleteObject: []
+        case .deleteObject, .deleteObjectTagging, .putObjectTagging, .putObjectAcl: ["versionId"]
+        case .deleteMultipleObjects: ["delete", "encoding-type"]
+        case .copyObject, .uploadPartCopy: ["uploadId", "partNumber", "x-oss-traffic-limit"]
+        case .initiateMultipartUpload: ["uploads", "encoding-type", "sequential"]
+        case .abortMultipartUpload: ["uploadId"]
+        case .restoreObject: ["restore", "versionId"]
+        case .putSymlink: ["symlink"]
+        case .putBucketAcl: ["acl"]
+        case .putBucketTags: ["tagging"]
+        case .deleteBucketTags: ["tagging"]
+        case .putStyle, .deleteStyle: ["style", "styleName", "category"]
+        case .putBucket, .deleteBucket: []
+        default: []
         }
     }
 
@@ -115,39 +144,81 @@ enum SubResources {
     /// method no operation of this kind has.
     static func operation(method: String, bucket: String?, key: String?, query: [QueryItem], headers: [HTTPHeaderField]) throws(ServiceError) -> Operation {
         let level: Level = bucket == nil ? .service : key == nil ? .bucket : .object
-        let selectors = query.map(\.name).filter { all.contains($0) }
-        let operation: Operation
-        switch (level, method) {
-        case (.service, "GET") where selectors.isEmpty: operation = .listBuckets
-        case (.bucket, "PUT") where selectors.isEmpty: operation = .putBucket
-        case (.bucket, "GET") where selectors.isEmpty: operation = .listObjects
-        case (.bucket, "DELETE") where selectors.isEmpty: operation = .deleteBucket
-        case (.object, "GET"), (.object, "HEAD"):
-            guard selectors.allSatisfy({ $0 == "x-oss-process" }) else { throw notImplemented(method: method, level: level, selectors: selectors) }
-            operation = .getObject
-        case (.object, "POST") where selectors == ["x-oss-process"]: operation = .processObject
-        case (.object, "PUT") where selectors.isEmpty:
-            if headers.containsHeader("x-oss-copy-source") {
-                throw ServiceError.notImplemented("CopyObject (PUT with x-oss-copy-source) is not implemented by this local OSS; nothing was changed.")
+        let selectors = Set(query.map(\.name).filter { all.contains($0) })
+        let copySource = headers.contains { $0.name.lowercased() == "x-oss-copy-source" }
+        guard let operation = implemented(method: method, level: level, selectors: selectors, copySource: copySource) else {
+            if method == "OPTIONS" {
+                throw ServiceError.notImplemented("OPTIONS (a CORS preflight) is not implemented by this local OSS.")
             }
-            operation = .putObject
-        case (.object, "DELETE") where selectors.isEmpty: operation = .deleteObject
-        case (.bucket, "POST") where selectors.isEmpty:
-            throw ServiceError.notImplemented("PostObject (a form upload) is not implemented by this local OSS; nothing was changed.")
-        case (_, "OPTIONS"):
-            throw ServiceError.notImplemented("OPTIONS (a CORS preflight) is not implemented by this local OSS.")
-        default:
-            if !selectors.isEmpty { throw notImplemented(method: method, level: level, selectors: selectors) }
+            if level == .bucket, method == "POST", selectors.isEmpty {
+                throw ServiceError.notImplemented("PostObject (a form upload) is not implemented by this local OSS; nothing was changed.")
+            }
+            if !selectors.isEmpty { throw notImplemented(method: method, level: level, selectors: query.map(\.name).filter { all.contains($0) }) }
             throw ServiceError.methodNotAllowed(method)
         }
         // A write must be exactly the operation it looks like.
         if method != "GET" && method != "HEAD" {
-            let allowed = parameters(of: operation).union(signature)
+            let allowed = parameters(of: operation).union(signature).union(selectors)
             if let unknown = query.first(where: { !allowed.contains($0.name) }) {
                 throw ServiceError.notImplemented("This local OSS does not implement the '\(unknown.name)' parameter of \(method) requests; nothing was changed.")
             }
         }
         return operation
+    }
+
+    /// The implemented operation a method and a set of sub-resources select at a level; nil
+    /// when this server does not implement it. One table, so that the routing test can walk
+    /// everything else and prove it answers 501.
+    static func implemented(method: String, level: Level, selectors: Set<String>, copySource: Bool = false) -> Operation? {
+        switch (level, method, selectors) {
+        // ListBuckets filters by bucket tags with `tagging` (a JSON-ish list of "key":"value").
+        case (.service, "GET", []), (.service, "GET", ["tagging"]): return .listBuckets
+
+        case (.bucket, "PUT", []): return .putBucket
+        case (.bucket, "GET", []): return .listObjects
+        case (.bucket, "DELETE", []): return .deleteBucket
+        case (.bucket, "GET", ["acl"]): return .getBucketAcl
+        case (.bucket, "PUT", ["acl"]): return .putBucketAcl
+        case (.bucket, "GET", ["uploads"]): return .listMultipartUploads
+        case (.bucket, "POST", ["delete"]): return .deleteMultipleObjects
+        case (.bucket, "GET", ["versions"]): return .listObjectVersions
+        case (.bucket, "GET", ["bucketInfo"]): return .getBucketInfo
+        case (.bucket, "GET", ["location"]): return .getBucketLocation
+        case (.bucket, "GET", ["stat"]): return .getBucketStat
+        case (.bucket, "GET", ["versioning"]): return .getBucketVersioning
+        case (.bucket, "PUT", ["tagging"]): return .putBucketTags
+        case (.bucket, "GET", ["tagging"]): return .getBucketTags
+        case (.bucket, "DELETE", ["tagging"]): return .deleteBucketTags
+        case (.bucket, "PUT", ["style", "styleName"]): return .putStyle
+        case (.bucket, "GET", ["style", "styleName"]): return .getStyle
+        case (.bucket, "GET", ["style"]): return .listStyle
+        case (.bucket, "DELETE", ["style", "styleName"]): return .deleteStyle
+
+        case (.object, "GET", []), (.object, "HEAD", []), (.object, "GET", ["x-oss-process"]), (.object, "HEAD", ["x-oss-process"]),
+             (.object, "GET", ["versionId"]), (.object, "HEAD", ["versionId"]):
+            return .getObject
+        case (.object, "HEAD", ["objectMeta"]), (.object, "GET", ["objectMeta"]), (.object, "HEAD", ["objectMeta", "versionId"]),
+             (.object, "GET", ["objectMeta", "versionId"]):
+            return .getObjectMeta
+        case (.object, "POST", ["x-oss-process"]): return .processObject
+        case (.object, "PUT", []): return copySource ? .copyObject : .putObject
+        case (.object, "DELETE", []), (.object, "DELETE", ["versionId"]): return .deleteObject
+        case (.object, "POST", ["append", "position"]): return .appendObject
+        case (.object, "PUT", ["acl"]), (.object, "PUT", ["acl", "versionId"]): return .putObjectAcl
+        case (.object, "GET", ["acl"]), (.object, "GET", ["acl", "versionId"]): return .getObjectAcl
+        case (.object, "PUT", ["tagging"]), (.object, "PUT", ["tagging", "versionId"]): return .putObjectTagging
+        case (.object, "GET", ["tagging"]), (.object, "GET", ["tagging", "versionId"]): return .getObjectTagging
+        case (.object, "DELETE", ["tagging"]), (.object, "DELETE", ["tagging", "versionId"]): return .deleteObjectTagging
+        case (.object, "PUT", ["symlink"]): return .putSymlink
+        case (.object, "GET", ["symlink"]), (.object, "GET", ["symlink", "versionId"]): return .getSymlink
+        case (.object, "POST", ["restore"]), (.object, "POST", ["restore", "versionId"]): return .restoreObject
+        case (.object, "POST", ["uploads"]), (.object, "POST", ["uploads", "sequential"]): return .initiateMultipartUpload
+        case (.object, "PUT", ["partNumber", "uploadId"]): return copySource ? .uploadPartCopy : .uploadPart
+        case (.object, "POST", ["uploadId"]): return .completeMultipartUpload
+        case (.object, "DELETE", ["uploadId"]): return .abortMultipartUpload
+        case (.object, "GET", ["uploadId"]): return .listParts
+        default: return nil
+        }
     }
 
     private static func notImplemented(method: String, level: Level, selectors: [String]) -> ServiceError {

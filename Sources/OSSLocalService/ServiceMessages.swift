@@ -25,7 +25,7 @@ public struct ByteChunks: AsyncSequence, Sendable {
     /// No body.
     public static let empty = ByteChunks([])
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    public struct AsyncIterator: AsyncIteratorProtocol, Sendable {
         let pull: @Sendable () async throws -> [UInt8]?
         public mutating func next() async throws -> [UInt8]? { try await pull() }
     }

@@ -15,7 +15,7 @@ final class InProcessService: @unchecked Sendable {
 
     /// A fresh root, or `existingRoot` (left in place afterwards: a later service may reopen it).
     init(existingRoot: String? = nil, processor: (any ObjectProcessor)? = nil, faults: FaultInjector = FaultInjector(), buckets: [String] = ["examplebucket"],
-         prepare: (String) throws -> Void = { _ in }) throws {
+         prepare: (String) throws -> Void = { _ in }, configure: (inout LocalOSSConfiguration) -> Void = { _ in }) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("oss-inproc-\(UUID().uuidString)").path
         root = existingRoot ?? base + "/root"
         outside = base + "/outside"
@@ -24,6 +24,7 @@ final class InProcessService: @unchecked Sendable {
         try prepare(root)
         var configuration = LocalOSSConfiguration(root: root, credentials: [], processor: processor ?? UnavailableObjectProcessor(), faults: faults)
         configuration.openAccess = true
+        configure(&configuration)
         service = try LocalOSSService(configuration: configuration)
         for bucket in buckets { try service.createBucket(bucket) }
     }

@@ -50,11 +50,14 @@ struct RoutingTableTests {
                                                           ("examplebucket", "a.txt"), ("examplebucket", "dir/b.bin"), ("examplebucket", "missing.txt")]
         let body = Array("<?xml version=\"1.0\"?><Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>".utf8)
         var requests = 0
+        var skipped = 0
         for name in SubResources.all.sorted() {
             for method in Self.methods {
                 for target in targets {
-                    // The two operations this server implements with a sub-resource.
-                    if name == "x-oss-process", target.key != nil, ["GET", "HEAD", "POST"].contains(method) { continue }
+                    // What this server implements is no 501: the implemented table names it, and
+                    // its own tests cover it. Everything else must answer 501 and change nothing.
+                    let level: SubResources.Level = target.bucket == nil ? .service : target.key == nil ? .bucket : .object
+                    if SubResources.implemented(method: method, level: level, selectors: [name]) != nil { skipped += 1; continue }
                     let reply = try await service.send(method, target.bucket, target.key, query: name == "uploadId" ? "uploadId=0004B9894A22E5B1888A1E29F823****" : name,
                                                        headers: [("Content-Type", "application/xml"), ("x-oss-symlink-target", "a.txt"),
                                                                  ("x-oss-object-acl", "public-read"), ("x-oss-tagging", "k=v")],
@@ -80,7 +83,8 @@ struct RoutingTableTests {
         #expect(try await service.get("dir/b.bin").body == testBytes(5000))
         #expect(try await service.get("missing.txt").status == 404)
         #expect(try await service.send("GET", "nosuchbucket", query: "list-type=2").status == 404)
-        print("routing table walk: \(requests) requests, all 501, nothing changed")
+        #expect(requests > 3000)
+        print("routing table walk: \(requests) requests, all 501, nothing changed (\(skipped) implemented combinations left to their own tests)")
     }
 
     @Test("writes with a parameter this server does not know are refused, reads ignore it")
@@ -98,30 +102,39 @@ struct RoutingTableTests {
         #expect(try await service.send("GET", "examplebucket", "a.txt", query: "cache-buster=12345").text == "object a")
     }
 
-    @Test("the five cases that lost data, signed, over a real socket", arguments: [SignatureVersion.v4, .v1])
+    @Test("the five cases that lost data, signed, over a real socket: each is now its own operation, and the data stays", arguments: [SignatureVersion.v4, .v1])
     func formerDataLoss(version: SignatureVersion) async throws {
         let fixture = try await LocalOSSFixture()
         let client = fixture.client(signatureVersion: version)
         let bucket = client.bucket("examplebucket")
         let original = testBytes(3000)
         try await bucket.putObject("precious.bin", data: original)
+        try await bucket.putObject("other.bin", data: Array("the target".utf8))
         let credentials = Credentials(accessKeyId: LocalOSSFixture.accessKeyId, accessKeySecret: LocalOSSFixture.accessKeySecret)
-        let cases: [(String, String, [UInt8])] = [("PUT", "acl", []), ("PUT", "tagging", Array("<Tagging><TagSet/></Tagging>".utf8)),
-                                                 ("PUT", "symlink", []), ("DELETE", "tagging", []), ("GET", "acl", [])]
-        for (method, subResource, body) in cases {
-            let request = SignableRequest(method: method, bucket: "examplebucket", key: "precious.bin", query: [QueryItem(subResource)],
+        // (method, sub-resource, body, key, what the reply must contain)
+        let cases: [(String, String, [UInt8], String, String)] = [
+            ("PUT", "acl", [], "precious.bin", ""),
+            ("GET", "acl", [], "precious.bin", "<Grant>public-read</Grant>"),
+            ("PUT", "tagging", Array("<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>".utf8), "precious.bin", ""),
+            ("GET", "tagging", [], "precious.bin", "<Key>k</Key>"),
+            ("DELETE", "tagging", [], "precious.bin", ""),
+            ("PUT", "symlink", [], "link.bin", ""),
+        ]
+        for (method, subResource, body, key, expected) in cases {
+            let request = SignableRequest(method: method, bucket: "examplebucket", key: key, query: [QueryItem(subResource)],
                                           headers: [HTTPHeaderField("x-oss-symlink-target", "other.bin"), HTTPHeaderField("x-oss-object-acl", "public-read")])
             let prepared = try client.configuration.prepare(request, credentials: credentials)
             let response = try await OSSClient.defaultTransport.send(TransportRequest(method: method, url: prepared.url,
                                                                                  headers: prepared.headers,
                                                                                  body: body.isEmpty ? .none : .bytes(body)))
             let text = String(decoding: try await response.body.collect(upTo: 1 << 20), as: UTF8.self)
-            #expect(response.status == 501, "\(method) ?\(subResource): \(text)")
-            #expect(text.contains("<Code>NotImplemented</Code>"), "\(method) ?\(subResource): \(text)")
+            #expect([200, 204].contains(response.status), "\(method) ?\(subResource): \(text)")
+            #expect(expected.isEmpty || text.contains(expected), "\(method) ?\(subResource): \(text)")
             #expect(!text.contains(String(decoding: original.prefix(16), as: UTF8.self)))
             #expect(try await bucket.getObjectData("precious.bin").data == original, "after \(method) ?\(subResource)")
         }
-        #expect(try await bucket.listObjectsV2().objects.map(\.key) == ["precious.bin"])
-        await #expect(throws: OSSError.self) { try await bucket.headObject("other.bin") }
+        #expect(try await bucket.listObjectsV2().objects.map(\.key) == ["link.bin", "other.bin", "precious.bin"])
+        // The symlink reads its target; the object with the changed ACL and tags kept its bytes.
+        #expect(try await bucket.getObjectData("link.bin").data == Array("the target".utf8))
     }
 }

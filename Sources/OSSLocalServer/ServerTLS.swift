@@ -1,0 +1,39 @@
+import NIOSSL
+
+/// HTTPS for the local OSS: every real OSS endpoint is HTTPS, so a test can take the path its
+/// app really takes. The certificate chain and key are PEM files (a self-signed pair from
+/// `openssl req -x509` will do; the client must trust it). TLS 1.2 and 1.3, from swift-nio-ssl.
+public struct ServerTLS: Sendable {
+    let context: NIOSSLContext
+
+    /// Loads a PEM certificate chain (leaf first) and its PEM private key. Errors name the file.
+    public init(certificateChainPath: String, privateKeyPath: String) throws {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificateChainPath)
+        } catch {
+            throw TLSFilesError(path: certificateChainPath, reason: "not a PEM certificate chain (\(error))")
+        }
+        guard !chain.isEmpty else { throw TLSFilesError(path: certificateChainPath, reason: "holds no certificate") }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem)
+        } catch {
+            throw TLSFilesError(path: privateKeyPath, reason: "not a PEM private key (\(error))")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        do {
+            context = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw TLSFilesError(path: privateKeyPath, reason: "does not go with the certificate in \(certificateChainPath) (\(error))")
+        }
+    }
+}
+
+/// A certificate or key file that cannot be used, named.
+public struct TLSFilesError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
+}
