@@ -15,13 +15,13 @@ struct ACLServiceTests {
         let credentials = Credentials(accessKeyId: LocalOSSFixture.accessKeyId, accessKeySecret: LocalOSSFixture.accessKeySecret)
         let request = SignableRequest(method: method, bucket: bucket, key: key, query: [QueryItem(subResource)], headers: headers)
         let prepared = try client.configuration.prepare(request, credentials: credentials)
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: method, url: prepared.url,
-                                                                             headers: prepared.headers.map { (name: $0.name, value: $0.value) }))
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: method, url: prepared.url,
+                                                                             headers: prepared.headers))
         return (response.status, String(decoding: try await response.body.collect(upTo: 1 << 20), as: UTF8.self))
     }
 
     static func anonymousGET(_ fixture: LocalOSSFixture, _ path: String) async throws -> Int {
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: "GET", url: fixture.endpoint + path, headers: []))
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: "GET", url: fixture.endpoint + path, headers: []))
         _ = try await response.body.collect(upTo: 1 << 20)
         return response.status
     }
@@ -44,7 +44,7 @@ struct ACLServiceTests {
         #expect(try await bucket.getObjectData("open.txt").data == Array("open".utf8))
 
         // A public-read object may be read, not written, without signing.
-        let write = try await OSSClient.defaultTransport.send(HTTPRequest(method: "PUT", url: fixture.endpoint + "/examplebucket/open.txt",
+        let write = try await OSSClient.defaultTransport.send(TransportRequest(method: "PUT", url: fixture.endpoint + "/examplebucket/open.txt",
                                                                           headers: [], body: .bytes([1])))
         _ = try await write.body.collect(upTo: 1 << 16)
         #expect(write.status == 403)

@@ -48,10 +48,10 @@ struct CrashSafetyOperationsTests {
         let request = SignableRequest(method: method, bucket: "examplebucket", key: key, query: query, headers: headers)
         let prepared = try client.configuration.prepare(request, credentials: Credentials(accessKeyId: OSSServeProcess.accessKeyId,
                                                                                           accessKeySecret: OSSServeProcess.accessKeySecret))
-        let response = try await OSSClient.defaultTransport.send(HTTPRequest(method: method, url: prepared.url,
-                                                                             headers: prepared.headers.map { (name: $0.name, value: $0.value) },
+        let response = try await OSSClient.defaultTransport.send(TransportRequest(method: method, url: prepared.url,
+                                                                             headers: prepared.headers,
                                                                              body: body.isEmpty ? .none : .bytes(body)))
-        return Reply(status: response.status, headers: response.headers, body: try await response.body.collect(upTo: 64 << 20))
+        return Reply(status: response.status, headers: response.headers.map { (name: $0.name, value: $0.value) }, body: try await response.body.collect(upTo: 64 << 20))
     }
 
     /// For each operation: the last version (or length) acknowledged, and the one in flight.

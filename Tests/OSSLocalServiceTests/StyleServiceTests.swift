@@ -8,7 +8,7 @@ import Testing
 struct StyleServiceTests {
     final class Recorder: ObjectProcessor {
         let seen = LockedValueBox()
-        func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {
+        func process(_ process: String, source: [UInt8], sourceContentType: String, bucketObjects: BucketObjectLoader) async throws -> ProcessedObject {
             seen.append(process)
             return ProcessedObject(bytes: Array("done".utf8), contentType: "image/png")
         }

@@ -80,7 +80,7 @@ struct SuiteDetailsTests {
     @Test("a save-as without b_ replies \"bucket\": \"\" and saves in the source's bucket")
     func saveAsBucket() async throws {
         final class Echo: ObjectProcessor {
-            func process(_ process: String, source: [UInt8], sourceContentType: String) async throws -> ProcessedObject {
+            func process(_ process: String, source: [UInt8], sourceContentType: String, bucketObjects: BucketObjectLoader) async throws -> ProcessedObject {
                 ProcessedObject(bytes: source, contentType: "image/jpeg")
             }
         }

@@ -70,12 +70,12 @@ struct TransferServiceTests {
 
     /// Plays the application server an upload callback reaches: records the request, answers JSON.
     final class CallbackServer: Transport {
-        let received = LockedValue<[HTTPRequest]>([])
+        let received = LockedValue<[TransportRequest]>([])
         let answer: (status: Int, body: String)
         init(status: Int = 200, body: String = "{\"ok\": true}") { answer = (status, body) }
-        func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
             received.withLock { $0.append(request) }
-            return HTTPResponse(status: answer.status, headers: [("Content-Type", "application/json")], body: HTTPResponseBody(bytes: Array(answer.body.utf8)))
+            return TransportResponse(status: answer.status, headers: [HTTPHeaderField("Content-Type", "application/json")], body: HTTPResponseBody(bytes: Array(answer.body.utf8)))
         }
     }
 
