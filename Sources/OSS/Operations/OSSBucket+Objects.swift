@@ -68,8 +68,8 @@ extension OSSBucket {
 
 extension OSSBucket {
     /// Deletes up to 1,000 keys in one request (DeleteMultipleObjects), with the `Content-MD5`
-    /// OSS requires. Keys travel URL-encoded (`encoding-type=url`) so that any key survives the
-    /// XML. In `quiet` mode OSS lists only failures, which saves a large answer.
+    /// OSS requires. Keys come back URL-encoded (`encoding-type=url`) so that any key survives the
+    /// answer (the request carries them XML-escaped, as OSS reads them). In `quiet` mode OSS lists only failures, which saves a large answer.
     @discardableResult
     public func deleteObjects(_ keys: [String], quiet: Bool = false, options: RequestOptions = RequestOptions()) async throws(OSSError) -> DeleteObjectsResult {
         try OSSValidation.validateBucketName(name)
@@ -78,7 +78,7 @@ extension OSSBucket {
         }
         for key in keys { try OSSValidation.validateObjectKey(key) }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delete><Quiet>\(quiet)</Quiet>"
-        for key in keys { xml += "<Object><Key>\(XMLText.escape(OSSPercentEncoding.encodeQueryComponent(key)))</Key></Object>" }
+        for key in keys { xml += "<Object><Key>\(XMLText.escape(key))</Key></Object>" }
         xml += "</Delete>"
         let (headers, body) = Self.xmlBody(xml)
         let response = try await call("DeleteObjects", "POST", query: [QueryItem("delete"), QueryItem("encoding-type", "url")],

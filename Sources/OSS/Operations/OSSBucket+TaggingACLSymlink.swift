@@ -3,17 +3,17 @@ import OSSHTTP
 // MARK: Object tagging
 
 extension OSSBucket {
-    /// Replaces the object's tags (at most 10; keys up to 128 and values up to 256 bytes, as OSS
+    /// Replaces the object's tags (at most 10; keys up to 128 and values up to 256 characters, as OSS
     /// limits them, checked here so that a bad set is refused before it is sent).
     public func putObjectTagging(_ key: String, tags: [String: String], options: RequestOptions = RequestOptions()) async throws(OSSError) {
         try validate(key)
         guard tags.count <= 10 else { throw .invalidArgument(parameter: "tags", reason: "\(tags.count) tags; an object holds at most 10.") }
         for (tagKey, value) in tags {
-            guard (1...128).contains(tagKey.utf8.count) else {
-                throw .invalidArgument(parameter: "tags", reason: "the tag key '\(tagKey.prefix(32))' must be 1 to 128 bytes.")
+            guard (1...128).contains(tagKey.count) else {
+                throw .invalidArgument(parameter: "tags", reason: "the tag key '\(tagKey.prefix(32))' must be 1 to 128 characters.")
             }
-            guard value.utf8.count <= 256 else {
-                throw .invalidArgument(parameter: "tags", reason: "the value of tag '\(tagKey.prefix(32))' is longer than 256 bytes.")
+            guard value.count <= 256 else {
+                throw .invalidArgument(parameter: "tags", reason: "the value of tag '\(tagKey.prefix(32))' is longer than 256 characters.")
             }
         }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Tagging><TagSet>"

@@ -29,6 +29,7 @@ extension OSSClient {
 /// Pages of ListBuckets, fetched lazily, so an account with thousands of buckets is listed in
 /// bounded memory.
 public struct ListBucketsPaginator: AsyncSequence, Sendable {
+    /// One page of buckets.
     public typealias Element = ListBucketsPage
     let client: OSSClient
     let prefix: String?
@@ -51,6 +52,7 @@ public struct ListBucketsPaginator: AsyncSequence, Sendable {
         }
     }
 
+    /// Starts at the first page; each iteration lists afresh.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(paginator: self) }
 }
 

@@ -56,7 +56,7 @@ public struct Uploader: Sendable {
         guard size <= partSize * Int64(MultipartLimits.maximumPartCount) else {
             throw .invalidArgument(parameter: "file", reason: "\(path) is larger than 10,000 parts of 5 GiB.")
         }
-        let ranges = Self.partRanges(size: size, partSize: partSize)
+        let ranges = Self.partRanges(size: size, partSize: partSize).enumerated().map { (number: $0.offset + 1, range: $0.element) }
         let upload = try await bucket.initiateMultipartUpload(key, options: options)
         let bucket = self.bucket
         let outcome = await Self.uploadParts(ranges, concurrency: concurrency, total: size, progress: options.progress) { number, range throws(OSSError) in
@@ -88,19 +88,21 @@ public struct Uploader: Sendable {
     }
 
     /// Runs `send` for every part with at most `concurrency` in flight; the first failure cancels
-    /// the rest.
-    static func uploadParts(_ ranges: [(offset: Int64, length: Int64)], concurrency: Int, total: Int64, progress: ProgressHandler?,
+    /// the rest. `completed` sees each part as it finishes (a checkpoint records it); progress
+    /// counts from `alreadyUploaded`, the bytes of parts a resumed upload need not send.
+    static func uploadParts(_ ranges: [(number: Int, range: (offset: Int64, length: Int64))], concurrency: Int, total: Int64,
+                            alreadyUploaded: Int64 = 0, progress: ProgressHandler?,
+                            completed: @Sendable (UploadedPart) async -> Void = { _ in },
                             send: @escaping @Sendable (Int, (offset: Int64, length: Int64)) async throws(OSSError) -> UploadedPart) async
         -> Result<[UploadedPart], OSSError> {
         await withTaskGroup(of: Result<UploadedPart, OSSError>.self) { group in
             var parts: [UploadedPart] = []
             parts.reserveCapacity(ranges.count)
             var next = 0
-            var uploaded: Int64 = 0
+            var uploaded = alreadyUploaded
             var failure: OSSError?
             func startNext() {
-                let number = next + 1
-                let range = ranges[next]
+                let (number, range) = ranges[next]
                 next += 1
                 group.addTask {
                     do throws(OSSError) {
@@ -115,6 +117,7 @@ public struct Uploader: Sendable {
                 switch result {
                 case let .success(part):
                     parts.append(part)
+                    await completed(part)
                     uploaded += part.size
                     progress?(uploaded, total)
                     if failure == nil, next < ranges.count, !Task.isCancelled { startNext() }
