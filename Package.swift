@@ -124,7 +124,7 @@ let package = Package(
         // local OSS's storage. Apart from OSSFileIO so that the client's closure holds no C.
         .target(name: "OSSConfinedFiles", dependencies: ["OSSFileIO", "CFileIOShim"]),
         // OSS semantics on a folder, transport-independent: request in, response out.
-        .target(name: "OSSLocalService", dependencies: ["OSSCore", "OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSHTTP", "OSSLocking", "CZlib"]),
+        .target(name: "OSSLocalService", dependencies: ["OSSCore", "OSSSigner", "OSSCrypto", "OSSFileIO", "OSSConfinedFiles", "OSSLocking", "CZlib"]),
         // The SwiftNIO HTTP/1.1 front door of the local OSS.
         .target(name: "OSSLocalServer", dependencies: [
             "OSSLocalService", "OSSLocking",

@@ -25,13 +25,12 @@ enum MultipartMemoryBenchmark {
             region: "cn-hangzhou", endpoint: server.url,
             credentialsProvider: StaticCredentialsProvider(accessKeyId: Server.accessKeyId, accessKeySecret: Server.accessKeySecret)))
         let credentials = Credentials(accessKeyId: Server.accessKeyId, accessKeySecret: Server.accessKeySecret)
-        @Sendable func send(_ method: String, query: [QueryItem], body: HTTPRequestBody = .none) async throws -> (Int, [(name: String, value: String)], String) {
+        @Sendable func send(_ method: String, query: [QueryItem], body: HTTPRequestBody = .none) async throws -> (Int, [HTTPHeaderField], String) {
             let prepared = try client.configuration.prepare(SignableRequest(method: method, bucket: "bench", key: "big.bin", query: query), credentials: credentials)
-            let response = try await OSSClient.defaultTransport.send(TransportRequest(method: method, url: prepared.url,
-                                                                                 headers: prepared.headers, body: body))
+            let response = try await OSSClient.defaultTransport.send(TransportRequest(method: method, url: prepared.url, headers: prepared.headers, body: body))
             let text = String(decoding: try await response.body.collect(upTo: 1 << 20), as: UTF8.self)
             guard response.status == 200 else { throw BenchmarkError("\(method) \(query.map(\.name)): \(response.status) \(text)") }
-            return (response.status, response.headers.map { (name: $0.name, value: $0.value) }, text)
+            return (response.status, response.headers, text)
         }
 
         let (_, _, initiated) = try await send("POST", query: [QueryItem("uploads")])

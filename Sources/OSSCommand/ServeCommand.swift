@@ -108,7 +108,7 @@ struct Serve: AsyncParsableCommand {
             hostId: host, processor: try limits.imageProcessor(), faults: FaultInjector(rules))
         configuration.restoreDelay = .milliseconds(Int64(restoreDelay * 1000))
         // Callbacks go out through the client's own transport (libcurl on Linux).
-        configuration.callbackTransport = OSSClient.defaultTransport
+        configuration.callbackSender = TransportCallbackSender(transport: OSSClient.defaultTransport)
         configuration.allowRemoteCallbacks = allowRemoteCallbacks
         let service = try LocalOSSService(configuration: configuration)
         for bucket in buckets {

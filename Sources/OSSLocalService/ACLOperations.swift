@@ -1,5 +1,5 @@
-import OSSCore
 import OSSFileIO
+import OSSCore
 
 /// Object and bucket ACLs, and who may do what without signing.
 ///
@@ -55,7 +55,7 @@ extension LocalOSSService {
 
     func putObjectAcl(_ request: ParsedRequest, bucket: String, key: String) async throws -> ServiceResponse {
         try Self.checkVersion(request)
-        guard let acl = (request.header("x-oss-object-acl") ?? request.header("x-oss-acl"))?.trimmingWhitespace(lineBreaks: false), Self.objectACLs.contains(acl) else {
+        guard let acl = (request.header("x-oss-object-acl") ?? request.header("x-oss-acl"))?.trimmingWhitespace(), Self.objectACLs.contains(acl) else {
             throw ServiceError.invalidArgument("The ACL you specified is not valid: x-oss-object-acl must be default, private, public-read or public-read-write.",
                                                name: "x-oss-object-acl", value: request.header("x-oss-object-acl"), ec: "0016-00000701")
         }
@@ -69,7 +69,7 @@ extension LocalOSSService {
     }
 
     func putBucketAcl(_ request: ParsedRequest, bucket: String) async throws -> ServiceResponse {
-        guard let acl = request.header("x-oss-acl")?.trimmingWhitespace(lineBreaks: false), Self.bucketACLs.contains(acl) else {
+        guard let acl = request.header("x-oss-acl")?.trimmingWhitespace(), Self.bucketACLs.contains(acl) else {
             throw ServiceError.invalidArgument("The ACL you specified is not valid: x-oss-acl must be private, public-read or public-read-write.",
                                                name: "x-oss-acl", value: request.header("x-oss-acl"), ec: "0015-00000901")
         }

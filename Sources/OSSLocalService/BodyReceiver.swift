@@ -1,8 +1,8 @@
-import OSSCore
 import OSSConfinedFiles
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// What an upload body turned out to be once it was all written.
 struct ReceivedBody: Sendable {
@@ -16,10 +16,10 @@ extension LocalOSSService {
     /// request's `Content-Length` and `Content-MD5`. On any failure the writer is aborted (the
     /// temporary file goes) and the error is thrown; nothing was published.
     func receive(_ body: ByteChunks, request: ParsedRequest, into writer: ConfinedFileWriter, maximum: Int64) async throws -> ReceivedBody {
-        let declaredLength = request.header("Content-Length").flatMap { Int64($0.trimmingWhitespace(lineBreaks: false)) }
+        let declaredLength = request.header("Content-Length").flatMap { Int64($0.trimmingWhitespace()) }
         var expectedMD5: [UInt8]?
         if let contentMD5 = request.header("Content-MD5") {
-            guard let decoded = Base64.decodeURLSafe(contentMD5.trimmingWhitespace(lineBreaks: false).utf8), decoded.count == 16 else {
+            guard let decoded = Base64.decodeURLSafe((contentMD5.trimmingWhitespace()).utf8), decoded.count == 16 else {
                 writer.abort()
                 throw ServiceError(status: 400, code: "InvalidDigest", message: "The Content-MD5 you specified is not valid.", ec: "0016-00000401")
             }

@@ -1,6 +1,6 @@
-import OSSCore
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// ListBuckets, PutBucket, GetBucketInfo, GetBucketLocation, GetBucketStat, GetBucketVersioning
 /// and ListObjectVersions.
@@ -83,7 +83,7 @@ extension LocalOSSService {
 
     func putBucket(_ request: ParsedRequest, bucket: String, body: ByteChunks) async throws -> ServiceResponse {
         var record = BucketRecord(creationMilliseconds: configuration.clock().unixSeconds * 1000)
-        if let acl = request.header("x-oss-acl")?.trimmingWhitespace(lineBreaks: false) {
+        if let acl = request.header("x-oss-acl")?.trimmingWhitespace() {
             guard Self.bucketACLs.contains(acl) else {
                 throw ServiceError.invalidArgument("The ACL you specified is not valid.", name: "x-oss-acl", value: acl, ec: "0015-00000901")
             }

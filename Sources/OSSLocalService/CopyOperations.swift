@@ -1,7 +1,7 @@
-import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// `x-oss-copy-source: /BUCKET/KEY[?versionId=ID]`, the key URL-encoded, as CopyObject and
 /// UploadPartCopy take it.
@@ -11,7 +11,7 @@ struct CopySource: Sendable, Equatable {
     var versionId: String?
 
     static func parse(_ request: ParsedRequest) throws(ServiceError) -> CopySource {
-        let header = (request.header("x-oss-copy-source") ?? "").trimmingWhitespace(lineBreaks: false)
+        let header = (request.header("x-oss-copy-source") ?? "").trimmingWhitespace()
         var path = Substring(header)
         var versionId: String?
         if let question = path.firstIndex(of: "?") {
@@ -57,7 +57,7 @@ extension LocalOSSService {
         let record = object.record
         func matches(_ header: String) -> Bool {
             header.split(separator: ",").contains { candidate in
-                let value = String(candidate).trimmingWhitespace(lineBreaks: false).replacingQuotes().uppercased()
+                let value = String(candidate).trimmingWhitespace().replacingQuotes().uppercased()
                 return value == "*" || value == record.etag.uppercased()
             }
         }
@@ -66,9 +66,9 @@ extension LocalOSSService {
                                   ec: "0017-00000105")
         if let ifMatch = request.header("x-oss-copy-source-if-match"), !matches(ifMatch) { throw failed }
         if let ifNoneMatch = request.header("x-oss-copy-source-if-none-match"), matches(ifNoneMatch) { throw notModified }
-        if let since = request.header("x-oss-copy-source-if-unmodified-since"), let time = SigningTime(httpDate: since.trimmingWhitespace(lineBreaks: false)),
+        if let since = request.header("x-oss-copy-source-if-unmodified-since"), let time = SigningTime(httpDate: since.trimmingWhitespace()),
            record.lastModifiedSeconds > time.unixSeconds { throw failed }
-        if let since = request.header("x-oss-copy-source-if-modified-since"), let time = SigningTime(httpDate: since.trimmingWhitespace(lineBreaks: false)),
+        if let since = request.header("x-oss-copy-source-if-modified-since"), let time = SigningTime(httpDate: since.trimmingWhitespace()),
            record.lastModifiedSeconds <= time.unixSeconds { throw notModified }
         return object
     }
@@ -77,8 +77,8 @@ extension LocalOSSService {
 
     func copyObject(_ request: ParsedRequest, bucket: String, key: String, capacity: Int64?) async throws -> ServiceResponse {
         let source = try CopySource.parse(request)
-        let metadataDirective = (request.header("x-oss-metadata-directive") ?? "COPY").trimmingWhitespace(lineBreaks: false).uppercased()
-        let taggingDirective = (request.header("x-oss-tagging-directive") ?? "COPY").trimmingWhitespace(lineBreaks: false).uppercased()
+        let metadataDirective = (request.header("x-oss-metadata-directive") ?? "COPY").trimmingWhitespace().uppercased()
+        let taggingDirective = (request.header("x-oss-tagging-directive") ?? "COPY").trimmingWhitespace().uppercased()
         for (name, value) in [("x-oss-metadata-directive", metadataDirective), ("x-oss-tagging-directive", taggingDirective)]
             where value != "COPY" && value != "REPLACE" {
             throw ServiceError.invalidArgument("\(name) must be COPY or REPLACE.", name: name, value: value, ec: "0017-00000802")
@@ -108,7 +108,7 @@ extension LocalOSSService {
         record.acl = requested.acl
         record.storageClass = request.header("x-oss-storage-class") != nil ? requested.storageClass : sourceRecord.storageClass
         record.lastModifiedMilliseconds = configuration.clock().unixSeconds * 1000
-        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingWhitespace(lineBreaks: false).lowercased() == "true"
+        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingWhitespace().lowercased() == "true"
         let limit = try TrafficLimit.of(request)
         let store = self.store
         try await BlockingIO.run { [record] in

@@ -1,7 +1,7 @@
-import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// DeleteMultipleObjects: POST `?delete` with a `<Delete>` document of up to 1,000 keys, which
 /// must carry a Content-MD5 that matches, as OSS requires. Keys that do not exist count as
@@ -9,12 +9,12 @@ import OSSSigner
 /// not fail here); with `encoding-type=url` the keys in the reply are URL-encoded.
 extension LocalOSSService {
     func deleteMultipleObjects(_ request: ParsedRequest, bucket: String, body: ByteChunks) async throws -> ServiceResponse {
-        guard let contentMD5 = request.header("Content-MD5")?.trimmingWhitespace(lineBreaks: false) else {
+        guard let contentMD5 = request.header("Content-MD5")?.trimmingWhitespace() else {
             throw ServiceError(status: 400, code: "MissingArgument", message: "Missing Some Required Arguments: Content-MD5.", ec: "0016-00000502",
                                details: [("ArgumentName", "Content-MD5")])
         }
         let bytes = try await body.collect(limit: 2 << 20)
-        guard let expected = Base64.decodeURLSafe(contentMD5.utf8), expected.count == 16 else {
+        guard let expected = Base64.decodeURLSafe((contentMD5).utf8), expected.count == 16 else {
             throw ServiceError(status: 400, code: "InvalidDigest", message: "The Content-MD5 you specified is not valid.", ec: "0016-00000401")
         }
         guard Crypto.md5(bytes) == expected else {

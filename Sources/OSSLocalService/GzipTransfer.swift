@@ -1,6 +1,6 @@
-import OSSCore
 import CZlib
 import OSSLocking
+import OSSCore
 
 /// `Accept-Encoding: gzip` on GetObject, where OSS compresses: a whole object (no range) of at
 /// least 1 KB whose Content-Type is text/cache-manifest, text/xml, text/css, text/html,
@@ -20,7 +20,7 @@ enum GzipTransfer {
         guard record.size >= minimumSize, request.queryValue("x-oss-process") == nil, request.header("Range") == nil,
               let accepted = request.header("Accept-Encoding") else { return false }
         let wantsGzip = accepted.lowercased().split(separator: ",").contains { $0.split(separator: ";").first?.trimmingCharacters() == "gzip" }
-        let mediaType = record.contentType.split(separator: ";").first.map { String($0).trimmingWhitespace(lineBreaks: false).lowercased() } ?? ""
+        let mediaType = record.contentType.split(separator: ";").first.map { String($0).trimmingWhitespace().lowercased() } ?? ""
         return wantsGzip && contentTypes.contains(mediaType)
     }
 
@@ -103,5 +103,5 @@ enum GzipTransfer {
 }
 
 private extension Substring {
-    func trimmingCharacters() -> String { String(self).trimmingWhitespace(lineBreaks: false) }
+    func trimmingCharacters() -> String { String(self).trimmingWhitespace() }
 }

@@ -6,7 +6,6 @@ import Foundation
 import OSSCrypto
 import OSSConfinedFiles
 import OSSFileIO
-import OSSHTTP
 import OSSCore
 import OSSSigner
 import OSSLocking
@@ -40,7 +39,7 @@ public struct LocalOSSConfiguration: Sendable {
     /// that need neither set it to zero).
     public var restoreDelay: Duration = .seconds(3)
     /// Sends upload callbacks (`x-oss-callback`); without one a callback answers 203 CallbackFailed.
-    public var callbackTransport: (any Transport)?
+    public var callbackSender: (any CallbackSender)?
     /// Lets callbacks go to hosts other than loopback.
     public var allowRemoteCallbacks = false
 

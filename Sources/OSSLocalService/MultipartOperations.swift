@@ -1,7 +1,7 @@
-import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
 /// AbortMultipartUpload, ListParts and ListMultipartUploads.
@@ -55,7 +55,7 @@ extension LocalOSSService {
         let uploadId = request.queryValue("uploadId") ?? ""
         let store = self.store
         _ = try await BlockingIO.run { try store.upload(bucket: bucket, key: key, uploadId: uploadId) }
-        if let length = request.header("Content-Length").flatMap({ Int64($0.trimmingWhitespace(lineBreaks: false)) }), length > Self.maximumPartSize {
+        if let length = request.header("Content-Length").flatMap({ Int64($0.trimmingWhitespace()) }), length > Self.maximumPartSize {
             throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
         }
         let writer = try await BlockingIO.run { try store.beginWrite(capacity: capacity) }
@@ -136,11 +136,11 @@ extension LocalOSSService {
                                ec: "0042-00000206", details: [("MinSizeAllowed", String(Self.minimumPartSize)), ("ProposedSize", String(part.size)),
                                                               ("PartNumber", String(part.number))])
         }
-        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingWhitespace(lineBreaks: false).lowercased() == "true"
+        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingWhitespace().lowercased() == "true"
         var record = upload.template
         record.key = upload.key
         // Headers given to Complete (ACL, for one) override what Initiate said.
-        if let acl = request.header("x-oss-object-acl")?.trimmingWhitespace(lineBreaks: false) {
+        if let acl = request.header("x-oss-object-acl")?.trimmingWhitespace() {
             guard Self.objectACLs.contains(acl) else {
                 throw ServiceError.invalidArgument("The ACL you specified is not valid.", name: "x-oss-object-acl", value: acl, ec: "0016-00000701")
             }

@@ -10,6 +10,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import OSSCore
 
 /// A multipart upload in progress: the key it completes into and the object's record as
 /// InitiateMultipartUpload described it (content type, metadata, ACL, storage class, tags).

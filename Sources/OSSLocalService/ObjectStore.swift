@@ -12,6 +12,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import OSSCore
 
 /// Objects with OSS's key semantics, stored crash-safely under a root folder.
 ///

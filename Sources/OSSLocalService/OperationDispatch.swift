@@ -1,5 +1,6 @@
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// From an operation to the code that serves it.
 extension LocalOSSService {

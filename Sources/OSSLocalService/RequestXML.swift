@@ -1,3 +1,4 @@
+import OSSCore
 /// The XML documents requests carry (CompleteMultipartUpload, Delete, Tagging, RestoreRequest,
 /// CreateBucketConfiguration, Style...), read into a small tree.
 ///
@@ -66,7 +67,7 @@ struct RequestXML: Sendable, Equatable {
             } else if starts("</") {
                 let nameStart = index + 2
                 guard skip(past: ">"), let open = stack.popLast() else { return nil }
-                let name = String(decoding: bytes[nameStart..<(index - 1)], as: UTF8.self).trimmingWhitespace(lineBreaks: false)
+                let name = String(decoding: bytes[nameStart..<(index - 1)], as: UTF8.self).trimmingWhitespace()
                 guard name == open.node.name, let text = decodeEntities(open.text) else { return nil }
                 var node = open.node
                 node.text = text

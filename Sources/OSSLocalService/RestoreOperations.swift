@@ -1,5 +1,6 @@
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// Storage classes and RestoreObject.
 ///

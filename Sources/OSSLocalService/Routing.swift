@@ -1,4 +1,5 @@
 import OSSSigner
+import OSSCore
 
 /// Which operation a request is, decided from its method, its target and its sub-resources before
 /// anything is read or written.
@@ -145,7 +146,7 @@ enum SubResources {
     static func operation(method: String, bucket: String?, key: String?, query: [QueryItem], headers: [HTTPHeaderField]) throws(ServiceError) -> Operation {
         let level: Level = bucket == nil ? .service : key == nil ? .bucket : .object
         let selectors = Set(query.map(\.name).filter { all.contains($0) })
-        let copySource = headers.contains { $0.name.lowercased() == "x-oss-copy-source" }
+        let copySource = headers.containsHeader("x-oss-copy-source")
         guard let operation = implemented(method: method, level: level, selectors: selectors, copySource: copySource) else {
             if method == "OPTIONS" {
                 throw ServiceError.notImplemented("OPTIONS (a CORS preflight) is not implemented by this local OSS.")

@@ -1,7 +1,7 @@
-import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
+import OSSCore
 
 /// PutSymlink and GetSymlink. A symlink is an object of type Symlink with no data whose record
 /// names its target; GetObject and HeadObject through it answer with the target (404
@@ -20,7 +20,7 @@ extension LocalOSSService {
         record.symlinkTarget = target
         record.etag = Crypto.md5(Array(target.utf8)).hexString.uppercased()
         record.crc64 = "0"
-        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingWhitespace(lineBreaks: false).lowercased() == "true"
+        let forbidOverwrite = request.header("x-oss-forbid-overwrite")?.trimmingWhitespace().lowercased() == "true"
         let store = self.store
         try await BlockingIO.run { [record] in
             let writer = try store.beginWrite()

@@ -1,4 +1,5 @@
 import OSSFileIO
+import OSSCore
 
 /// Put, Get and DeleteObjectTagging, and the bucket tags (Put, Get, DeleteBucketTags).
 ///

@@ -1,5 +1,5 @@
-import OSSCore
 import OSSLocking
+import OSSCore
 
 /// `x-oss-traffic-limit`: a body paced to a rate in bits per second, as OSS throttles a PUT,
 /// GET, append, part upload or copy that asks for it (header, or query parameter of a presigned
@@ -16,7 +16,7 @@ struct TrafficLimit: Sendable, Equatable {
     /// The request's limit; nil when it asks for none; InvalidArgument when out of range.
     static func of(_ request: ParsedRequest) throws(ServiceError) -> TrafficLimit? {
         guard let text = request.header("x-oss-traffic-limit") ?? request.queryValue("x-oss-traffic-limit") else { return nil }
-        guard let value = Int64(text.trimmingWhitespace(lineBreaks: false)), range.contains(value) else {
+        guard let value = Int64(text.trimmingWhitespace()), range.contains(value) else {
             throw ServiceError.invalidArgument("The x-oss-traffic-limit must be between 245760 and 838860800 bits per second.",
                                                name: "x-oss-traffic-limit", value: String(text.prefix(64)), ec: "0016-00000104")
         }

@@ -1,11 +1,18 @@
 #if canImport(FoundationEssentials)
-import OSSCore
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSHTTP
 import OSSSigner
+import OSSCore
+
+/// Sends an upload callback's POST and returns the reply's status and body (at most 3 MiB read).
+/// The local service's one outgoing request stands behind this protocol so that the service
+/// depends on no HTTP client: `oss serve` plugs in the client's transport
+/// (`TransportCallbackSender` in OSSOffline), tests plug in what they like.
+public protocol CallbackSender: Sendable {
+    func post(url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration) async throws -> (status: Int, body: [UInt8])
+}
 
 /// Upload callbacks: `x-oss-callback` (base64 JSON: `callbackUrl`, `callbackBody`,
 /// `callbackBodyType`, `callbackHost`) and `x-oss-callback-var` (base64 JSON of `x:NAME` values)
@@ -42,11 +49,11 @@ struct UploadCallback: Sendable {
     /// The request's callback, nil when it asks for none.
     static func parse(_ request: ParsedRequest) throws(ServiceError) -> UploadCallback? {
         guard let header = request.header("x-oss-callback") ?? request.queryValue("callback") else { return nil }
-        guard let json = Base64.decodeURLSafe(header.trimmingWhitespace(lineBreaks: false).utf8),
+        guard let json = Base64.decodeURLSafe((header.trimmingWhitespace()).utf8),
               let parameters = try? JSONDecoder().decode(Parameters.self, from: Data(json)) else {
             throw invalid("The callback configuration is not base64-encoded JSON with callbackUrl and callbackBody.", header: "x-oss-callback")
         }
-        let urls = parameters.callbackUrl.split(separator: ";").map { String($0).trimmingWhitespace(lineBreaks: false) }.filter { !$0.isEmpty }
+        let urls = parameters.callbackUrl.split(separator: ";").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
         guard (1...5).contains(urls.count), urls.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
             throw invalid("callbackUrl must be 1 to 5 http or https URLs separated by ';'.", header: "x-oss-callback")
         }
@@ -56,7 +63,7 @@ struct UploadCallback: Sendable {
         }
         var variables: [String: String] = [:]
         if let varHeader = request.header("x-oss-callback-var") ?? request.queryValue("callback-var") {
-            guard let varJSON = Base64.decodeURLSafe(varHeader.trimmingWhitespace(lineBreaks: false).utf8),
+            guard let varJSON = Base64.decodeURLSafe((varHeader.trimmingWhitespace()).utf8),
                   let decoded = try? JSONDecoder().decode([String: String].self, from: Data(varJSON)),
                   decoded.keys.allSatisfy({ $0.hasPrefix("x:") }) else {
                 throw invalid("x-oss-callback-var must be base64-encoded JSON of \"x:NAME\": \"value\" pairs.", header: "x-oss-callback-var")
@@ -120,16 +127,15 @@ struct UploadCallback: Sendable {
                 failure = "This local OSS sends callbacks only to loopback addresses; \(Self.host(of: url) ?? url) is not one (see --allow-remote-callbacks)."
                 continue
             }
-            guard let transport = service.configuration.callbackTransport else {
+            guard let sender = service.configuration.callbackSender else {
                 failure = "This local OSS has no HTTP client configured for callbacks."
                 break
             }
-            var headers = [HTTPHeaderField("Content-Type", bodyType), HTTPHeaderField("Content-Length", String(payload.count))]
-            if let callbackHost = self.host { headers.append(HTTPHeaderField("Host", callbackHost)) }
+            var headers: [(name: String, value: String)] = [("Content-Type", bodyType), ("Content-Length", String(payload.count))]
+            if let callbackHost = self.host { headers.append(("Host", callbackHost)) }
             do {
-                let reply = try await transport.send(TransportRequest(method: "POST", url: url, headers: headers, body: .bytes(payload),
-                                                                 timeouts: TransportTimeouts(connect: .seconds(5), idle: .seconds(5))))
-                let bytes = try await reply.body.collect(upTo: 3 << 20)
+                let reply = try await sender.post(url: url, headers: headers, body: payload, timeout: .seconds(5))
+                let bytes = reply.body
                 guard reply.status == 200 else {
                     failure = "Error status : \(reply.status)."
                     continue

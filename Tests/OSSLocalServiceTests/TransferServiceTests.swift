@@ -2,6 +2,7 @@ import Foundation
 import OSS
 import OSSHTTP
 import OSSLocalService
+import OSSOffline
 import OSSLocking
 import Testing
 
@@ -69,13 +70,18 @@ struct TransferServiceTests {
     }
 
     /// Plays the application server an upload callback reaches: records the request, answers JSON.
-    final class CallbackServer: Transport {
-        let received = LockedValue<[TransportRequest]>([])
+    final class CallbackServer: CallbackSender {
+        struct Received: Sendable {
+            var url: String
+            var headers: [(name: String, value: String)]
+            var body: [UInt8]
+        }
+        let received = LockedValue<[Received]>([])
         let answer: (status: Int, body: String)
         init(status: Int = 200, body: String = "{\"ok\": true}") { answer = (status, body) }
-        func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
-            received.withLock { $0.append(request) }
-            return TransportResponse(status: answer.status, headers: [HTTPHeaderField("Content-Type", "application/json")], body: HTTPResponseBody(bytes: Array(answer.body.utf8)))
+        func post(url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration) async throws -> (status: Int, body: [UInt8]) {
+            received.withLock { $0.append(Received(url: url, headers: headers, body: body)) }
+            return (answer.status, Array(answer.body.utf8))
         }
     }
 
@@ -87,24 +93,23 @@ struct TransferServiceTests {
     @Test("an upload callback POSTs the rendered body and returns the server's JSON; a failed one is 203 CallbackFailed and the object stays")
     func callback() async throws {
         let server = CallbackServer()
-        let service = try InProcessService(configure: { $0.callbackTransport = server })
+        let service = try InProcessService(configure: { $0.callbackSender = server })
         let header = Self.callbackHeader("http://127.0.0.1:8080/cb", body: "bucket=${bucket}&object=${object}&size=${size}&who=${x:who}")
         let vars = Data("{\"x:who\":\"me & you\"}".utf8).base64EncodedString()
         let reply = try await service.put("cb.txt", Array("hello".utf8), headers: [("x-oss-callback", header), ("x-oss-callback-var", vars)])
         #expect(reply.status == 200 && reply.text == "{\"ok\": true}", "\(reply.text)")
         let sent = try #require(server.received.withLock { $0.first })
-        #expect(sent.url == "http://127.0.0.1:8080/cb" && sent.method == "POST")
-        guard case let .bytes(body) = sent.body else { Issue.record("no body"); return }
-        #expect(String(decoding: body, as: UTF8.self) == "bucket=examplebucket&object=cb.txt&size=5&who=me%20%26%20you")
+        #expect(sent.url == "http://127.0.0.1:8080/cb")
+        #expect(String(decoding: sent.body, as: UTF8.self) == "bucket=examplebucket&object=cb.txt&size=5&who=me%20%26%20you")
 
         let refusing = CallbackServer(status: 500, body: "no")
-        let failing = try InProcessService(configure: { $0.callbackTransport = refusing })
+        let failing = try InProcessService(configure: { $0.callbackSender = refusing })
         let failed = try await failing.put("cb.txt", Array("kept".utf8), headers: [("x-oss-callback", header)])
         #expect(failed.status == 203 && failed.text.contains("<Code>CallbackFailed</Code>"), "\(failed.text)")
         #expect(try await failing.get("cb.txt").text == "kept")
 
         // A real client to a port nobody listens on, and a host that is not loopback: both 203.
-        let unreachable = try InProcessService(configure: { $0.callbackTransport = OSSClient.defaultTransport })
+        let unreachable = try InProcessService(configure: { $0.callbackSender = TransportCallbackSender(transport: OSSClient.defaultTransport) })
         let dead = try await unreachable.put("a.txt", [1], headers: [("x-oss-callback", Self.callbackHeader("http://127.0.0.1:9/cb", body: "x"))])
         #expect(dead.status == 203, "\(dead.text)")
         let remote = try await unreachable.put("b.txt", [1], headers: [("x-oss-callback", Self.callbackHeader("http://203.0.113.1/cb", body: "x"))])

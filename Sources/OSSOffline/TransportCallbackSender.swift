@@ -1,0 +1,19 @@
+import OSSHTTP
+import OSSLocalService
+
+/// The local OSS's upload callbacks sent through a client transport (libcurl on Linux), as
+/// `oss serve` sends them. Redirects are not followed; the reply body is read up to 3 MiB, the
+/// most OSS takes from a callback server.
+public struct TransportCallbackSender: CallbackSender {
+    let transport: any Transport
+
+    public init(transport: any Transport) {
+        self.transport = transport
+    }
+
+    public func post(url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration) async throws -> (status: Int, body: [UInt8]) {
+        let reply = try await transport.send(TransportRequest(method: "POST", url: url, headers: headers.map { HTTPHeaderField($0.name, $0.value) },
+                                                              body: .bytes(body), timeouts: TransportTimeouts(connect: timeout, idle: timeout)))
+        return (reply.status, try await reply.body.collect(upTo: 3 << 20))
+    }
+}
