@@ -49,7 +49,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
 
     var isCancelled: Bool { state.withLock { $0.cancelled } }
 
-    init(_ request: TransportRequest, driver: CurlDriver) throws {
+    init(_ request: TransportRequest, driver: CurlDriver, settings: CurlTransportSettings = CurlTransportSettings()) throws {
         guard let handle = oss_curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
         easy = handle
         self.driver = driver
@@ -83,6 +83,11 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
         setLong(CURLOPT_TCP_KEEPALIVE, 1)
         setLong(CURLOPT_SSL_VERIFYPEER, 1)
         setLong(CURLOPT_SSL_VERIFYHOST, 2)
+        // Verification stays on; these only change what is trusted and how the host is reached.
+        if let caBundle = settings.caBundlePath { set(CURLOPT_CAINFO, caBundle) }
+        if let caDirectory = settings.caDirectory { set(CURLOPT_CAPATH, caDirectory) }
+        if let proxy = settings.proxy { set(CURLOPT_PROXY, proxy) }
+        if let noProxy = settings.noProxy { set(CURLOPT_NOPROXY, noProxy) }
         setLong(CURLOPT_FOLLOWLOCATION, 0)
         setLong(CURLOPT_CONNECTTIMEOUT_MS, Int(max(1, request.timeouts.connect.milliseconds)))
         // Idle timeout: abort when under 1 byte/s for that long. No whole-request timeout.

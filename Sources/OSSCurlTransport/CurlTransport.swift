@@ -17,16 +17,20 @@ public final class CurlTransport: Transport {
     public static let lowWatermark = 512 << 10
 
     let driver: CurlDriver
+    /// The CA and proxy every request of this transport uses.
+    public let settings: CurlTransportSettings
 
-    /// A transport with its own driver thread and connection pool; most code should use ``shared``.
-    public init() {
+    /// A transport with its own driver thread and connection pool; most code should use ``shared``,
+    /// or one transport per distinct ``CurlTransportSettings``.
+    public init(settings: CurlTransportSettings = CurlTransportSettings()) {
         driver = CurlDriver()
+        self.settings = settings
     }
 
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         let transfer: CurlTransfer
         do {
-            transfer = try CurlTransfer(request, driver: driver)
+            transfer = try CurlTransfer(request, driver: driver, settings: settings)
         } catch let error as TransportError {
             throw error
         } catch {

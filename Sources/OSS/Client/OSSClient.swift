@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import OSSHTTP
 import OSSLocking
@@ -52,7 +55,7 @@ public struct OSSClient: Sendable {
     public init(configuration: Configuration, transport: (any Transport)? = nil, logger: Logger? = nil,
                 retryPolicy: RetryPolicy = RetryPolicy(), timeouts: TransportTimeouts = TransportTimeouts()) {
         self.configuration = configuration
-        self.transport = transport ?? Self.defaultTransport
+        self.transport = transport ?? Self.transport(for: configuration.network)
         self.logger = logger ?? Logger(label: "swift-oss", factory: { _ in SwiftLogNoOpLogHandler() })
         self.retryPolicy = retryPolicy
         self.timeouts = timeouts
@@ -65,6 +68,29 @@ public struct OSSClient: Sendable {
         CurlTransport.shared
         #else
         URLSessionTransport.shared
+        #endif
+    }
+
+    /// The default transport for `network`: the shared one unless a CA or a proxy is set (here
+    /// or through `SSL_CERT_FILE`/`SSL_CERT_DIR`), then one transport per distinct setting, kept
+    /// for the process so that clients with the same settings share its connections.
+    static func transport(for network: NetworkSettings) -> any Transport {
+        #if !canImport(Darwin)
+        let environment = ["SSL_CERT_FILE", "SSL_CERT_DIR"].reduce(into: [String: String]()) { found, name in
+            if let value = getenv(name) { found[name] = String(cString: value) }
+        }
+        let resolved = network.resolved(environment: environment)
+        let settings = CurlTransportSettings(caBundlePath: resolved.caBundlePath, caDirectory: resolved.caDirectory,
+                                             proxy: resolved.proxy, noProxy: resolved.noProxy)
+        if settings.isDefault { return CurlTransport.shared }
+        return configuredTransports.withLock { transports in
+            if let existing = transports[settings] { return existing }
+            let made = CurlTransport(settings: settings)
+            transports[settings] = made
+            return made
+        }
+        #else
+        return URLSessionTransport.shared
         #endif
     }
 
@@ -253,6 +279,11 @@ public struct OSSClient: Sendable {
         return SigningTime(year: y, month: mo, day: da, hour: h, minute: mi, second: s)
     }
 }
+
+#if !canImport(Darwin)
+/// The transports made for non-default network settings, one per setting.
+private let configuredTransports = LockedValue<[CurlTransportSettings: CurlTransport]>([:])
+#endif
 
 /// The correction to apply to the local clock, shared by copies of a client.
 final class ClockOffset: Sendable {

@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
     public var credentialsProvider: any CredentialsProvider
     /// Extra header names to sign under V4 (for example `host`, `range`).
     public var additionalSignedHeaders: [String]
+    /// The CA bundle and proxy the default transport uses (`SSL_CERT_FILE` and `SSL_CERT_DIR`
+    /// apply unless set here). Ignored when the client is given a transport of its own.
+    public var network = NetworkSettings()
 
     /// Everything optional has the documentation's default; only the region is needed for the public cloud.
     public init(region: String? = nil, endpoint: String? = nil, endpointKind: EndpointKind = .publicInternet,
