@@ -79,6 +79,18 @@ struct TextWatermarkTests {
         }
     }
 
+    @Test("fixture fact: watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ of the docs' example.jpg is a 400x267 JPEG with ink in its corner",
+          .enabled(if: Fixtures.present, "needs /work/shared/fixtures/oss-image"))
+    func textWatermarkFixture() throws {
+        let source = try Fixtures.read("oss2-example.jpg")
+        let result = try ImageProcessor.process("image/watermark,text_SGVsbG8g5Zu-54mH5pyN5YqhIQ", source: source)
+        #expect(result.format == .jpg && result.contentType == "image/jpeg" && result.width == 400 && result.height == 267)
+        #expect(try ImageCodecs.dimensions(result.bytes) == (400, 267, .jpg))
+        // The text ("Hello 图片服务!") is drawn: the output differs from the source re-encoded.
+        let plain = try ImageProcessor.process("image/quality,Q_85", source: source)
+        #expect(result.bytes != plain.bytes)
+    }
+
     @Test("g_se,x_10,y_10 is the default: the ink's bottom-right is 10 px from the corner")
     func defaults() throws {
         let out = try P.run("image/watermark,text_\(Self.hello)/format,png", on: Self.white)
