@@ -88,21 +88,22 @@ struct FrontDoorLimitsTests {
 
     @Test("an upload that keeps flowing is never cut by the body timeout")
     func slowButFlowingBody() async throws {
-        let fixture = try await LocalOSSFixture(server: Self.settings(body: .seconds(1)))
-        let head = try fixture.rawSignedHead(key: "flowing.bin", contentLength: 20)
+        let fixture = try await LocalOSSFixture(server: Self.settings(body: .seconds(2)))
+        let head = try fixture.rawSignedHead(key: "flowing.bin", contentLength: 30)
         let port = fixture.server.port
         let reply = try await RawHTTPConnection.offPool {
             let connection = try RawHTTPConnection(port: port, receiveTimeout: .seconds(60))
             try connection.send(head)
-            // 20 bytes over 2 s, longer than the 1 s body timeout; each gap is far shorter.
-            for _ in 0..<20 {
+            // 30 bytes over 3 s, longer than the 2 s body timeout; each gap is a twentieth of it,
+            // so a loaded machine's scheduling delays do not turn a gap into a stall.
+            for _ in 0..<30 {
                 usleep(100_000)
                 try connection.send("b")
             }
             return try connection.receive(until: "\r\n\r\n")
         }
         #expect(RawHTTPResponse(reply)?.status == 200)
-        #expect(try await fixture.client().bucket("examplebucket").getObjectData("flowing.bin").data == Array(repeating: UInt8(ascii: "b"), count: 20))
+        #expect(try await fixture.client().bucket("examplebucket").getObjectData("flowing.bin").data == Array(repeating: UInt8(ascii: "b"), count: 30))
     }
 
     @Test("bytes that are not HTTP get 400 and a close")
