@@ -25,11 +25,20 @@ extension LocalOSSService {
             }
             expectedMD5 = decoded
         }
+        return try await write(try throttledUpload(body, request: request), into: writer, maximum: maximum,
+                               declaredLength: declaredLength, expectedMD5: expectedMD5)
+    }
+
+    /// Writes `chunks` into `writer`, hashing as it goes, and checks the total against
+    /// `declaredLength` and the digest against `expectedMD5`. Aborts the writer on any failure.
+    /// The one body loop of every upload: PutObject, UploadPart, AppendObject.
+    func write(_ chunks: ByteChunks, into writer: ConfinedFileWriter, maximum: Int64,
+               declaredLength: Int64?, expectedMD5: [UInt8]?) async throws -> ReceivedBody {
         var md5 = StreamingDigest(.md5)
         var crc = CRC64()
         var received: Int64 = 0
         do {
-            for try await chunk in try throttledUpload(body, request: request) {
+            for try await chunk in chunks {
                 received += Int64(chunk.count)
                 if received > maximum {
                     throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")

@@ -280,36 +280,12 @@ extension LocalOSSService {
 
         let store = self.store
         let writer = try await BlockingIO.run { try store.beginWrite(capacity: capacity) }
-        var md5 = StreamingDigest(.md5)
-        var crc = CRC64()
-        var received: Int64 = 0
-        do {
-            for try await chunk in body {
-                received += Int64(chunk.count)
-                if received > Self.maximumObjectSize {
-                    throw ServiceError(status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed object size.", ec: "0006-00000001")
-                }
-                md5.update(chunk)
-                crc.update(chunk)
-                try await BlockingIO.run { try writer.write(chunk) }
-            }
-        } catch {
-            writer.abort()
-            throw error
-        }
-        let digest = md5.finalize()
-        if let declaredLength, declaredLength != received {
-            writer.abort()
-            throw ServiceError(status: 400, code: "IncompleteBody", message: "You did not provide the number of bytes specified by the Content-Length HTTP header.", ec: "0016-00000002")
-        }
-        if let expectedMD5, expectedMD5 != digest {
-            writer.abort()
-            throw ServiceError(status: 400, code: "BadDigest", message: "The Content-MD5 you specified did not match what we received.", ec: "0016-00000402",
-                               details: [("ExpectedMD5", Base64.encode(expectedMD5)), ("CalculatedMD5", Base64.encode(digest))])
-        }
+        let received = try await write(body, into: writer, maximum: Self.maximumObjectSize,
+                                       declaredLength: declaredLength, expectedMD5: expectedMD5)
+        let digest = received.md5
         record.etag = digest.hexString.uppercased()
-        record.crc64 = String(crc.value)
-        record.size = received
+        record.crc64 = String(received.crc64)
+        record.size = received.size
         _ = try await BlockingIO.run { [record] in try store.commit(writer, bucket: bucket, record: record, forbidOverwrite: forbidOverwrite) }
         return ServiceResponse(status: 200, headers: [("ETag", record.quotedETag), ("x-oss-hash-crc64ecma", record.crc64),
                                                       ("Content-MD5", Base64.encode(digest))])
