@@ -9,16 +9,26 @@ public struct Bitmap: Sendable, Hashable {
     public private(set) var height: Int
     /// 3 (RGB) or 4 (RGBA).
     public private(set) var channels: Int
-    /// Rows top to bottom, `channels` bytes per pixel, no padding. Its elements may be changed;
-    /// its count may not.
+    /// Rows top to bottom, `channels` bytes per pixel, no padding. Its elements may be changed in
+    /// place; its count may not.
     public var pixels: [UInt8] {
-        didSet {
+        get { storage }
+        // A yielding accessor, not `didSet`: a caller in another module modifies an observed
+        // property through a copy, so each `bitmap.pixels[i] = v` copied the whole buffer, and a
+        // loop over the pixels was quadratic. Yielding the storage keeps element writes in place.
+        _modify {
+            yield &storage
+            precondition(storage.count == width * height * channels, "Bitmap pixels resized through pixels")
+        }
+        set {
             // Replacing the array by one of another size is a mistake in the calling code, never
             // something input can cause: every decoder and kernel makes its pixels at the size
             // it declares.
-            precondition(pixels.count == width * height * channels, "Bitmap pixels replaced by an array of another size")
+            precondition(newValue.count == width * height * channels, "Bitmap pixels replaced by an array of another size")
+            storage = newValue
         }
     }
+    private var storage: [UInt8]
 
     /// Wraps pixels; the count must be width × height × channels.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) throws(ImageError) {
@@ -43,7 +53,7 @@ public struct Bitmap: Sendable, Hashable {
         self.width = width
         self.height = height
         self.channels = channels
-        self.pixels = pixels
+        self.storage = pixels
     }
 
     /// A one-color bitmap whose size is right by construction (see ``init(trustedWidth:height:channels:pixels:)``).
