@@ -116,15 +116,17 @@ struct ManifestTests {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// `dump-package` output by package folder, so each package is read once per test run.
-    static let dumps = LockedValue<[String: Data]>([:])
+    /// `dump-package` output by package folder, so each package is read once per test run. Kept as
+    /// byte arrays: LeakSanitizer does not recognise a `Data` held in a global (its storage
+    /// pointer carries enum tag bits) and would report it leaked at exit.
+    static let dumps = LockedValue<[String: [UInt8]]>([:])
 
     /// `swift package dump-package` for a package folder. A scratch folder of its own, because
     /// `swift test` holds the lock on the one it is building in.
     static func manifest(at directory: URL = packageRoot) throws -> Manifest {
-        let data = try dumps.load()[directory.path] ?? dumpPackage(at: directory)
-        dumps.withLock { $0[directory.path] = data }
-        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "dump-package printed no JSON object")
+        let bytes = try dumps.load()[directory.path] ?? [UInt8](dumpPackage(at: directory))
+        dumps.withLock { $0[directory.path] = bytes }
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], "dump-package printed no JSON object")
         return Manifest(root: root, directory: directory)
     }
 
