@@ -4,6 +4,8 @@
 #   examplebucket/example.jpg, runs the circle examples (JPG and PNG), a presigned fetch and
 #   save-as, verifies every output offline, prints where the files are, and stops the server
 #   on every exit path. Idempotent: each run starts from a fresh folder.
+#   OSS_SWIFT_BUILD_FLAGS=...   extra `swift build` flags for `oss` (scripts/test.sh passes its
+#                               AddressSanitizer build's); the examples build as a user's would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir=$(pwd)
@@ -16,8 +18,9 @@ scripts/bootstrap.sh
 echo "ok"
 
 step "Building the SDK, the oss tool and the examples"
-swift build --product oss 2>&1 | tail -1
-oss="$(swift build --show-bin-path)/oss"
+read -r -a build_flags <<< "${OSS_SWIFT_BUILD_FLAGS:-}"
+swift build "${build_flags[@]}" --product oss 2>&1 | tail -1
+oss="$(swift build "${build_flags[@]}" --show-bin-path)/oss"
 (cd Examples && swift build 2>&1 | tail -1)
 examples="$(cd Examples && swift build --show-bin-path)"
 

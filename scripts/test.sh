@@ -1,42 +1,41 @@
 #!/usr/bin/env bash
-# The full test suite: installs missing system packages, builds with warnings as errors, runs
-# every test, runs them again under AddressSanitizer and the concurrent ones under
-# ThreadSanitizer, and fuzzes every target briefly. This is the README's test command and what CI
-# runs.
+# The full test suite, and what CI runs (.ci/run): installs missing system packages, builds with
+# warnings as errors, runs every test under AddressSanitizer, the concurrent suites under
+# ThreadSanitizer with the SwiftCrypto trait, the official Python SDK and the README's demo
+# against `oss serve`, and fuzzes every target briefly.
 #
-# Each sanitizer builds in a scratch path of its own (.build-asan, .build-tsan, .build-fuzz), so
-# none disturbs the ordinary .build; they keep line tables only (enough for the sanitizers' stacks,
-# quicker to compile and link than full debug info). Each sanitizer build runs in the background
-# while the previous sanitizer's tests run, which mostly wait on sockets and timers; its output
-# goes to .build/test-logs/ and is shown if it fails.
+# Why this shape: CI gives a fresh clone of a two-core machine 30 minutes, and each build of the
+# package costs several minutes of both cores. So there are three builds, not five:
+#   - AddressSanitizer (.build-asan) is the build: every test runs in it once, and so do the
+#     interop script and the demo. A separate plain build would only repeat the same tests
+#     without the checks.
+#   - ThreadSanitizer (.build-tsan) is built with the SwiftCrypto trait, so the client and signer
+#     tests run on the Apple platforms' code path (swift-crypto, pure-Swift CRC-64) there, and the
+#     concurrent suites run under TSan in the same build.
+#   - libFuzzer (.build-fuzz), whose run starts by replaying every seed corpus.
+# The ThreadSanitizer, fuzz and Examples builds run in the background at the lowest priority
+# while the AddressSanitizer tests run in the foreground, so the tests (several measure
+# timeouts) keep the CPU they need. Their output goes to .build/test-logs/.
+#
+# The tests run in three processes, the image suites apart from the loopback ones: Swift Testing
+# starts a process's tests all at once on a pool as wide as the machine has cores, and CPU-bound
+# image tests would otherwise hold it while loopback tests wait out their timeouts. The loopback
+# and command-line processes run at most four tests at a time (Swift Testing's
+# SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH): two hundred servers and clients at once under
+# a sanitizer on two cores miss timeouts that one test alone meets with a wide margin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 # Pillow in .build/pillow-venv: the verifier's tests check outputs another library made.
 scripts/pillow-venv.sh > /dev/null
-swift build --build-tests -Xswiftc -warnings-as-errors
-swift test --skip-build
-# Every fuzz target's seed corpus, through the ordinary build.
-scripts/fuzz.sh --replay
-
-# --- SwiftCrypto trait: the client and signer tests again, built with swift-crypto in place of
-# OpenSSL and the pure-Swift CRC-64 (the code path of Apple platforms), in a build folder of
-# their own so the default build above stays as it is.
-swift build --build-tests --traits SwiftCrypto --scratch-path .build-swiftcrypto -Xswiftc -warnings-as-errors
-swift test --skip-build --traits SwiftCrypto --scratch-path .build-swiftcrypto --filter '^(OSSTests|OSSSignerTests)\.'
-# --- end SwiftCrypto
-
-# The official Python SDK against `oss serve`, over real sockets.
-scripts/interop.sh
-# Every example against `oss serve`, each output verified offline (the README's demo).
-scripts/demo.sh
+scripts/interop.sh --install-only
 
 mkdir -p .build/test-logs
 declare -A background=()
-start() { # NAME COMMAND...: runs COMMAND in the background, its output in .build/test-logs/NAME.log
+start() { # NAME COMMAND...: runs COMMAND in the background at the lowest priority, output in .build/test-logs/NAME.log
     local name=$1
     shift
-    "$@" > ".build/test-logs/$name.log" 2>&1 &
+    nice -n 19 "$@" > ".build/test-logs/$name.log" 2>&1 &
     background[$name]=$!
 }
 finish() { # NAME: waits for it; shows the end of its log and stops here if it failed
@@ -50,24 +49,40 @@ finish() { # NAME: waits for it; shows the end of its log and stops here if it f
 }
 # A failure in the foreground stops what still runs in the background.
 trap 'for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+background_builds() {
+    swift build --product swift-ossPackageTests --traits SwiftCrypto --sanitize=thread --scratch-path .build-tsan \
+        -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors
+    scripts/fuzz.sh --build-only all
+    (cd Examples && swift build)
+}
 
-# Unit and loopback tests under AddressSanitizer, LeakSanitizer included; the toolchain's own
-# leaks are suppressed (see the file). `oss` is built too: the command-line tests run it.
-swift build --sanitize=address --scratch-path .build-asan -Xswiftc -gline-tables-only --product oss
-swift build --sanitize=address --scratch-path .build-asan -Xswiftc -gline-tables-only --product swift-ossPackageTests
-start tsan-build swift build --sanitize=thread --scratch-path .build-tsan -Xswiftc -gline-tables-only --product swift-ossPackageTests
-LSAN_OPTIONS=suppressions="$PWD/scripts/lsan-suppressions.txt":print_suppressions=0 \
-    swift test --skip-build --sanitize=address --scratch-path .build-asan
-finish tsan-build
+# --- AddressSanitizer, LeakSanitizer included: the build, and every test in it. The toolchain's
+# and codec libraries' own leaks are suppressed (see the file); a leak in this package's Swift or
+# C code still fails the run. The same options reach the `oss` processes the tests start.
+# (The scripts that build `oss` again get the same flags, or SwiftPM would rebuild it all.)
+ASAN_BUILD=(--sanitize=address --scratch-path .build-asan -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors)
+swift build --build-tests "${ASAN_BUILD[@]}"
+start background-builds background_builds
+export LSAN_OPTIONS=suppressions="$PWD/scripts/lsan-suppressions.txt":print_suppressions=0
+swift test --skip-build "${ASAN_BUILD[@]}" --filter '^(OSSImageTests|OSSCoreTests|OSSSignerTests)\.'
+SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=4 swift test --skip-build "${ASAN_BUILD[@]}" --filter '^(OSSTests|OSSLocalServiceTests)\.'
+SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=4 swift test --skip-build "${ASAN_BUILD[@]}" --filter '^OSSCommandTests\.'
+# The official Python SDK against `oss serve`, over real sockets, with the same `oss`.
+OSS_SWIFT_BUILD_FLAGS="${ASAN_BUILD[*]}" scripts/interop.sh
+finish background-builds
 
-# The concurrency-heavy suites under ThreadSanitizer: client and server over loopback with both
-# transports, fault injection and retries, the server's wire behaviour, credentials (STS refresh).
-# Races inside Mutex.withLock bodies are suppressed: TSan cannot see that lock (see the file).
-start fuzz-build scripts/fuzz.sh --build-only all
-TSAN_OPTIONS=suppressions="$PWD/scripts/tsan-suppressions.txt" \
-    swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-    --filter 'ClientServerTests|ReliabilityTests|ServerBehaviourTests|CredentialsTests'
-finish fuzz-build
+# --- ThreadSanitizer with the SwiftCrypto trait: the concurrency-heavy suites (client and server
+# over loopback with both transports, fault injection and retries, the server's wire behaviour,
+# STS refresh), and the client and signer tests on the swift-crypto code path.
+TSAN_OPTIONS=suppressions="$PWD/scripts/tsan-suppressions.txt" SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=4 \
+    swift test --skip-build --traits SwiftCrypto --sanitize=thread --scratch-path .build-tsan \
+    --filter 'ClientServerTests|ReliabilityTests|ServerBehaviourTests|CredentialsTests|^(OSSTests|OSSSignerTests)\.'
 
-# A short libFuzzer run of every target, with AddressSanitizer (Fuzz/README.md).
-scripts/fuzz.sh --no-build all "${FUZZ_SMOKE_SECONDS:-15}"
+# --- Every example against `oss serve`, each output verified offline (the README's demo).
+OSS_SWIFT_BUILD_FLAGS="${ASAN_BUILD[*]}" scripts/demo.sh > .build/test-logs/demo.log 2>&1 \
+    || { tail -40 .build/test-logs/demo.log >&2; echo "test.sh: the demo failed" >&2; exit 1; }
+tail -1 .build/test-logs/demo.log
+
+# --- A short libFuzzer run of every target, with AddressSanitizer (Fuzz/README.md); each run
+# first replays the target's seed corpus.
+scripts/fuzz.sh --no-build all "${FUZZ_SMOKE_SECONDS:-8}"

@@ -174,7 +174,11 @@ struct CrashSafetyOperationsTests {
             let before = ledger.acknowledgedOperations.withLock { $0 }
             let loops = [Task { await Self.appendLoop(url, ledger) }, Task { await Self.copyLoop(url, ledger) },
                          Task { await Self.multipartLoop(url, ledger) }]
-            try await Task.sleep(for: .milliseconds(Int.random(in: 1500...3000)))
+            // Kill once an operation of this round was acknowledged (however long a loaded
+            // machine takes), after a random pause, so kills land at varied points.
+            let progressed = try await LocalOSSFixture.waitUntil(seconds: 60) { ledger.acknowledgedOperations.withLock { $0 } > before }
+            #expect(progressed, "round \(round): no operation was acknowledged within 60 s")
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...1500)))
             server.kill9()
             for loop in loops { await loop.value }
             #expect(ledger.acknowledgedOperations.withLock { $0 } > before, "round \(round): nothing was acknowledged before the kill")

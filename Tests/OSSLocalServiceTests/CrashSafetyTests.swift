@@ -177,8 +177,13 @@ struct CrashSafetyTests {
             let partial = try Self.startPartialUpload(url: url, key: "partial.bin", sent: 3 << 20)
             defer { close(partial) }
             let writers = (0..<Self.writers).map { writer in Task { await Self.write(writer: writer, url: url, ledger: ledger) } }
-            // Let some PUTs complete, then kill while others are mid-body or mid-commit.
-            try await Task.sleep(for: .milliseconds(Int.random(in: 300...900)))
+            // Let some PUTs complete (however long a loaded machine takes), then kill, after a
+            // random pause, while others are mid-body or mid-commit.
+            let progressed = try await LocalOSSFixture.waitUntil(seconds: 60) {
+                !LocalOSSFixture.files(in: root + "/.oss/tmp").isEmpty && (round > 1 || ledger.acknowledgedCount > acknowledgedBefore)
+            }
+            #expect(progressed, "round \(round): no PUT was acknowledged within 60 s")
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...600)))
             #expect(!LocalOSSFixture.files(in: root + "/.oss/tmp").isEmpty, "round \(round): no upload was in progress at the kill")
             server.kill9()
             for writer in writers { await writer.value }

@@ -42,6 +42,18 @@ final class LocalOSSFixture: Sendable {
         return path
     }
 
+    /// Polls `condition` until it holds or `seconds` pass; true when it held. For tests that must
+    /// wait for a state (an upload in progress, an operation acknowledged) rather than guess a
+    /// pause: a loaded machine, or a sanitizer build, takes longer than any fixed one.
+    static func waitUntil(seconds: Int, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
+
     /// Files in a folder (temporary files included).
     static func files(in folder: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
