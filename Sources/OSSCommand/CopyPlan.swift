@@ -137,7 +137,7 @@ enum CopyPlan {
         var listingError: (any Error)?
         let tally = await runBounded(jobs: settings.jobs) { submit in
             do {
-                for try await page in bucket.listObjectsV2Pages(prefix: prefix.isEmpty ? nil : prefix) {
+                for try await page in bucket.listObjectsV2Pages(prefix: prefix.isEmpty ? nil : prefix, maxKeys: 1000) {
                     // Keys ending in / are the folder markers consoles create: no file to write.
                     let objects = page.objects.filter { !$0.key.hasSuffix("/") }
                     settings.progress.found(objects: objects.count, bytes: objects.reduce(0) { $0.addingClamped($1.size) })

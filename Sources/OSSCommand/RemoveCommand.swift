@@ -45,7 +45,7 @@ struct Remove: AsyncParsableCommand {
             var deleted = 0
             // Each page is deleted before the next is asked for: the listing's continuation token
             // names the last key seen, so deleting behind it does not disturb it.
-            for try await page in bucket.listObjectsV2Pages(prefix: prefix.isEmpty ? nil : prefix) {
+            for try await page in bucket.listObjectsV2Pages(prefix: prefix.isEmpty ? nil : prefix, maxKeys: 1000) {
                 let keys = page.objects.map(\.key)
                 guard !keys.isEmpty else { continue }
                 try await bucket.deleteObjects(keys, quiet: true)

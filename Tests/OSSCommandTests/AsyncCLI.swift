@@ -94,6 +94,19 @@ enum AsyncCLI {
         return true
     }
 
+    /// Runs `body` with a fresh `oss serve`, which is stopped (and its exit checked) whether
+    /// `body` returns or throws.
+    static func withServer(extra: [String] = [], _ body: (Server) async throws -> Void) async throws {
+        let server = try await Server.start(extra: extra)
+        do {
+            try await body(server)
+        } catch {
+            _ = await server.stop()
+            throw error
+        }
+        #expect(await server.stop() == 0)
+    }
+
     /// A running `oss serve`, started and stopped without blocking.
     final class Server {
         let process: Process
