@@ -22,6 +22,7 @@ fi
 work=$(mktemp -d) server=
 trap '[[ -n $server ]] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 export OSS_ACCESS_KEY_ID=bench-ak OSS_ACCESS_KEY_SECRET=bench-secret
+mkdir -p "$work/root"
 "$OSS" serve --root "$work/root" --bucket bench >"$work/serve.out" 2>/dev/null &
 server=$!
 for _ in $(seq 100); do [[ -s $work/serve.out ]] && break; sleep 0.1; done

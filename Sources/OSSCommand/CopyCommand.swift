@@ -63,7 +63,8 @@ struct Copy: AsyncParsableCommand {
         case (.remote, .remote): throw ValidationError("Both are oss://: cp copies between files and OSS (for server-side work see oss process).")
         case (.local, .remote):
             if process != nil { throw ValidationError("--process applies to downloads (oss:// to a file), not uploads.") }
-        case (.remote, .local): break
+        case let (.remote, .local(path)):
+            if path == "-" { throw ValidationError("cp writes files; for stdout use oss get oss://BUCKET/KEY -.") }
         }
     }
 

@@ -163,16 +163,17 @@ struct BulkCommandTests {
             .init(status: 200, reason: "OK", headers: [["Content-Type", "text/plain"], ["x-oss-request-id", "GET1"]], body: "hello"),
         ])
         defer { server.stop() }
-        try FileManager.default.createDirectory(atPath: folder + "/out", withIntermediateDirectories: true)
-        let copy = try await CLI.run(["cp", "-r", "--jobs", "1", "oss://examplebucket/p", folder + "/out", "--endpoint", server.url])
+        // Two levels down, so that a key that climbed out would land inside `folder`, where the check below sees it.
+        try FileManager.default.createDirectory(atPath: folder + "/deep/out", withIntermediateDirectories: true)
+        let copy = try await CLI.run(["cp", "-r", "--jobs", "1", "oss://examplebucket/p", folder + "/deep/out", "--endpoint", server.url])
         #expect(copy.status == 1, "\(copy.stderr)")
         #expect(copy.stdout == "1 copied, 0 skipped, 4 failed\n", "\(copy.stdout)\(copy.stderr)")
         #expect(copy.stderr.contains("p/../../escape.txt cannot be written under the destination folder: a .. segment would climb out"))
         #expect(copy.stderr.contains("p//double.txt cannot be written under the destination folder: it has an empty path segment"))
         #expect(copy.stderr.contains("p/./dot.txt cannot be written"))
         #expect(copy.stderr.contains("p/sub/../../up.txt cannot be written"))
-        #expect(Self.files(folder) == ["out/ok.txt"])
-        #expect(Self.read(folder + "/out/ok.txt") == Data("hello".utf8))
+        #expect(Self.files(folder) == ["deep/out/ok.txt"])
+        #expect(Self.read(folder + "/deep/out/ok.txt") == Data("hello".utf8))
         // One listing and one GET: nothing was asked for the refused keys.
         #expect(server.requests.count == 2, "\(server.requests)")
     }
