@@ -143,8 +143,10 @@ let package = Package(
         .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO", "OSSLocking"]),
         // The `oss` command-line tool.
         .executableTarget(name: "OSSCommand", dependencies: [
-            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSConfinedFiles", "OSSLocking",
+            "OSS", "OSSLocalServer", "OSSOffline", "OSSImage", "OSSConfinedFiles", "OSSLocking", "OSSCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // `--debug` hands the client a swift-log Logger of its own.
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // For users' tests: a local OSS in-process on a temporary folder, with a client bound to it.
         // A product apart, so the client never links NIO.

@@ -7,6 +7,7 @@ import Foundation
 import OSS
 import OSSFileIO
 import OSSLocking
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -41,6 +42,9 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .customLong("credentials-file"), help: CredentialsFile.help)
     var credentialsFile: String?
 
+    @Flag(help: "Print each request's method and path, status, request id and timing on stderr (never a secret, token or signature).")
+    var debug = false
+
     func client() async throws -> OSSClient {
         guard let version = SignatureVersion(rawValue: signatureVersion.lowercased()) else {
             throw ValidationError("--signature-version must be v4 or v1.")
@@ -62,7 +66,8 @@ struct ClientOptions: ParsableArguments {
         let configuration = Configuration(region: region ?? environment["OSS_REGION"] ?? "cn-hangzhou", endpoint: endpoint,
                                           endpointKind: kind, addressStyle: style, signatureVersion: version,
                                           credentialsProvider: provider)
-        return OSSClient(configuration: configuration)
+        let logger = debug ? Logger(label: "oss", factory: { _ in DebugLogHandler() }) : nil
+        return OSSClient(configuration: configuration, logger: logger)
     }
 }
 
@@ -98,17 +103,23 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as OSSError {
         // After SIGINT/SIGTERM/SIGHUP the cancellation is expected; `Interruption` sets the exit status.
         if error == .cancelled && Interruption.interrupted { throw ExitCode(1) }
-        var line = "oss: "
-        if let server = error.serverError {
-            line += "\(server.code): \(server.message)"
-            if let ec = server.ec { line += " (EC \(ec))" }
-            line += " [status \(server.status), request id \(server.requestId ?? "-")]"
-        } else {
-            line += error.description
-        }
-        writeStandardError(line + "\n")
+        writeStandardError("oss: " + describe(error) + "\n")
         throw ExitCode(1)
     }
+}
+
+/// An error as the commands print it: OSS's code, message, EC, status and request id for an
+/// answer from the server, the error's own description otherwise.
+func describe(_ error: any Error) -> String {
+    guard let error = error as? OSSError else {
+        if let error = error as? LocalFileError { return error.description }
+        return "\(error)"
+    }
+    guard let server = error.serverError else { return error.description }
+    var line = "\(server.code): \(server.message)"
+    if let ec = server.ec { line += " (EC \(ec))" }
+    line += " [status \(server.status), request id \(server.requestId ?? "-")]"
+    return line
 }
 
 /// A one-line progress bar on stderr, shown only when stderr is a terminal.

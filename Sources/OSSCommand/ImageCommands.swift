@@ -4,6 +4,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import OSS
 import OSSConfinedFiles
 import OSSFileIO
 import OSSImage
@@ -149,7 +150,7 @@ extension Image {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a server's processed image against the local kernel, offline.",
+        abstract: "Check a server's processed image against the local kernel, offline; or a whole folder of them.",
         discussion: """
             Runs the process on the source locally and compares the server's output with the result, \
             check by check: format, size (within 1 px where OSS leaves rounding open), placement, \
@@ -159,29 +160,35 @@ struct Verify: AsyncParsableCommand {
             per check, or with --json one JSON object with every figure.
             Exit status 0 on a match, 1 on a mismatch, 2 on bad input (a file that cannot be read, \
             a process the local kernels refuse, an output that is not an image).
+
+            When OUTPUT is a folder (what oss cp -r --process wrote), --source is the folder or \
+            oss://BUCKET/PREFIX of the originals: each file under OUTPUT is checked against the source \
+            at the same relative path, with one verdict line a file (MATCH, MISMATCH and the checks \
+            that failed, or ERROR and why) and a summary. Exit status 0 when every file matches, 1 when \
+            any mismatches, 2 when any could not be checked.
             """)
 
-    @Option(help: "The original image the server processed.") var source: String
+    @Option(help: "The original image the server processed; for a folder of outputs, the folder or oss://BUCKET/PREFIX of the originals.")
+    var source: String
     @Option(help: "The process the server applied.") var process: String
-    @Argument(help: "What the server returned.") var output: String
+    @Argument(help: "What the server returned: a file, or a folder of files.") var output: String
     @Flag(help: "Print the report as JSON (every check with its figures) instead of text.") var json = false
     @Option(help: "The folder that plays the bucket for image watermarks: image_ names a file in it (the source's folder by default).")
     var objects: String?
+    @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let (source, process, output, json) = (self.source, self.process, self.output, self.json)
+        let isFolder = (try? await BlockingIO.run { try FileStatus.of(output) })??.isDirectory ?? false
+        if isFolder {
+            try await verifyFolder()
+            return
+        }
         let objects = self.objects ?? Image.folder(of: source)
         let report: VerificationReport
         do {
-            let parsed: ImageProcess
-            do { parsed = try ImageProcess(parsing: process) } catch { throw ImageError(error) }
             let sourceBytes = try await Self.read(source)
-            let outputBytes = try await Self.read(output)
-            let images = try await BlockingIO.run { try Image.watermarkImages(process, in: objects) }
-            // Image work stays off Swift's cooperative pool.
-            report = try await BlockingIO.run {
-                try ImageVerifier.verify(source: sourceBytes, process: parsed, output: outputBytes, watermarkImages: images)
-            }
+            report = try await Self.verify(sourceBytes, process: process, outputPath: output, objects: objects)
         } catch let error as ImageError {
             writeStandardError("oss: \(error)\n")
             throw ExitCode(2)
@@ -199,6 +206,18 @@ struct Verify: AsyncParsableCommand {
         if !report.matches { throw ExitCode(1) }
     }
 
+    /// One file's verification: the source's bytes, the process, the output read from `outputPath`.
+    static func verify(_ sourceBytes: [UInt8], process: String, outputPath: String, objects: String) async throws -> VerificationReport {
+        let parsed: ImageProcess
+        do { parsed = try ImageProcess(parsing: process) } catch { throw ImageError(error) }
+        let outputBytes = try await Self.read(outputPath)
+        let images = try await BlockingIO.run { try Image.watermarkImages(process, in: objects) }
+        // Image work stays off Swift's cooperative pool.
+        return try await BlockingIO.run {
+            try ImageVerifier.verify(source: sourceBytes, process: parsed, output: outputBytes, watermarkImages: images)
+        }
+    }
+
     /// A file's bytes, or a ``LocalFileError`` naming it.
     static func read(_ path: String) async throws -> [UInt8] {
         try await BlockingIO.run {
@@ -206,7 +225,6 @@ struct Verify: AsyncParsableCommand {
         }
     }
 }
-
 struct Sample: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write a generated photo-like JPEG (for demos and tests).")
 

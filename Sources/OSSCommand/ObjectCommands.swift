@@ -112,30 +112,34 @@ struct Head: AsyncParsableCommand {
     }
 }
 
-struct Remove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete an object.")
-
-    @Argument(help: "oss://BUCKET/KEY") var object: OSSLocation
-    @OptionGroup var options: ClientOptions
-
-    func run() async throws {
-        try await reportingErrors {
-            try await options.client().bucket(object.bucket).deleteObject(try object.requireKey())
-        }
-    }
-}
-
 struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List objects under a prefix, folder by folder.")
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List buckets (oss://), or objects under a prefix, folder by folder.",
+        discussion: "oss:// alone lists the account's buckets. Every listing follows the continuation pages to the end.")
 
-    @Argument(help: "oss://BUCKET[/PREFIX]") var location: OSSLocation
-    @Flag(help: "List every key under the prefix instead of one folder level.") var recursive = false
+    @Argument(help: "oss:// for the buckets, or oss://BUCKET[/PREFIX]") var location: ListTarget
+    @Flag(name: [.short, .long], help: "List every key under the prefix instead of one folder level.") var recursive = false
+    @Option(name: .customLong("page-size"), help: "Keys (or buckets) asked for per request, 1 to 1000 (default: OSS's).") var pageSize: Int?
     @OptionGroup var options: ClientOptions
+
+    func validate() throws {
+        if let pageSize, !(1...1000).contains(pageSize) { throw ValidationError("--page-size must be 1 to 1000.") }
+    }
 
     func run() async throws {
         try await reportingErrors {
-            let bucket = try await options.client().bucket(location.bucket)
-            for try await page in bucket.listObjectsV2Pages(prefix: location.key.isEmpty ? nil : location.key, delimiter: recursive ? nil : "/") {
+            let client = try await options.client()
+            guard let location = location.object else {
+                for try await page in client.listBucketsPages(maxKeys: pageSize) {
+                    for bucket in page.buckets {
+                        print("\(bucket.creationDate.prefix(19))  \(bucket.location.padding(16))  oss://\(bucket.name)")
+                    }
+                }
+                return
+            }
+            let bucket = client.bucket(location.bucket)
+            for try await page in bucket.listObjectsV2Pages(prefix: location.key.isEmpty ? nil : location.key, delimiter: recursive ? nil : "/",
+                                                            maxKeys: pageSize) {
                 for prefix in page.commonPrefixes { print(String(repeating: " ", count: 30) + "DIR  oss://\(location.bucket)/\(prefix)") }
                 for object in page.objects {
                     let size = String(object.size)
@@ -144,6 +148,27 @@ struct List: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// What `oss ls` lists: `oss://` alone (the buckets), or a bucket and prefix.
+struct ListTarget: ExpressibleByArgument {
+    /// Nil for `oss://`.
+    var object: OSSLocation?
+
+    init?(argument: String) {
+        if argument == "oss://" {
+            object = nil
+        } else if let location = OSSLocation(argument: argument) {
+            object = location
+        } else {
+            return nil
+        }
+    }
+}
+
+extension String {
+    /// Left-aligned in `width` columns (never truncated).
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
 }
 
 struct Presign: AsyncParsableCommand {
