@@ -28,6 +28,7 @@ PACKAGES=(
   fonts-dejavu-core     # the watermark's last fallback: Latin, Greek, Cyrillic, symbols
   curl                  # the demo fetches a presigned URL with plain curl
   time                  # GNU time: scripts/benchmark-image.sh reads a whole process's peak RSS from it
+  tmux                  # the command-line tests run `oss cp` and `oss rm -r` in a real pseudo-terminal
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
