@@ -256,6 +256,10 @@ struct DownloaderTests {
         let bucket = fixture.client().bucket("examplebucket")
         let folder = try fixture.scratch()
         fixture.service.faults.add(FaultRule(.stall, times: -1, milliseconds: 0))
+        // Parts grow to keep any object within 10,000 of them, as uploads do.
+        #expect(Downloader(bucket: bucket).effectivePartSize(forObjectSize: 10 << 30) == 8 << 20)
+        let grown = Downloader(bucket: bucket).effectivePartSize(forObjectSize: 1 << 40)
+        #expect(grown * 10_000 >= 1 << 40 && grown % (1 << 20) == 0)
         await #expect(throws: OSSError.self) { try await Downloader(bucket: bucket, partSize: 1000).download("x", toFile: folder + "/x") }
         await #expect(throws: OSSError.self) { try await Downloader(bucket: bucket, concurrency: 0).download("x", toFile: folder + "/x") }
         await #expect(throws: OSSError.self) { try await Downloader(bucket: bucket).download("x", toFile: folder) }

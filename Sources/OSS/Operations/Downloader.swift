@@ -43,6 +43,13 @@ public struct Downloader: Sendable {
         self.concurrency = concurrency
     }
 
+    /// The part size used for an object of `size` bytes: ``partSize``, or, as for uploads, the
+    /// smallest whole MiB above it that covers the object in 10,000 parts, so that the list of
+    /// parts and the checkpoint stay small.
+    public func effectivePartSize(forObjectSize size: Int64) -> Int64 {
+        Uploader(bucket: bucket, partSize: partSize).effectivePartSize(forFileSize: size)
+    }
+
     /// Downloads `key` to the file at `path`, resuming an earlier interrupted download of it.
     @discardableResult
     public func download(_ key: String, toFile path: String,
@@ -63,6 +70,12 @@ public struct Downloader: Sendable {
         guard let size = head.contentLength, size >= 0, let etag = head.etag, !etag.isEmpty else {
             throw .responseParse(ResponseParseError(operation: "HeadObject", problem: "no Content-Length or ETag for \(key)", requestId: head.requestId))
         }
+        // No object is larger than 10,000 parts of 5 GiB; a size above it is no answer to trust
+        // (and would ask for billions of parts).
+        guard size <= MultipartLimits.maximumPartSize * Int64(MultipartLimits.maximumPartCount) else {
+            throw .responseParse(ResponseParseError(operation: "HeadObject", problem: "Content-Length \(size) is larger than any object", requestId: head.requestId))
+        }
+        let partSize = effectivePartSize(forObjectSize: size)
         let object = DownloadCheckpoint.Object(bucket: bucket.name, key: key, destination: files.target, etag: etag, size: size,
                                                crc64: head.crc64.map { String($0) }, partSize: partSize)
         let ranges = Self.partRanges(size: size, partSize: partSize)
@@ -141,7 +154,7 @@ public struct Downloader: Sendable {
     static func fetchParts(_ indices: [Int], ranges: [PartRange], concurrency: Int,
                            completed: @Sendable (Int, UInt64) async -> Void,
                            fetch: @escaping @Sendable (PartRange) async throws(OSSError) -> UInt64) async -> Result<Void, OSSError> {
-        await withTaskGroup(of: (Int, Result<UInt64, OSSError>).self) { group in
+        await withTaskGroup(of: PartOutcome.self) { group in
             var next = 0
             var finished = 0
             var failure: OSSError?
@@ -151,32 +164,38 @@ public struct Downloader: Sendable {
                 next += 1
                 group.addTask {
                     do throws(OSSError) {
-                        return (index, .success(try await fetch(range)))
+                        return PartOutcome(index: index, crc64: try await fetch(range), error: nil)
                     } catch {
-                        return (index, .failure(error))
+                        return PartOutcome(index: index, crc64: 0, error: error)
                     }
                 }
             }
             while next < min(concurrency, indices.count) { startNext() }
-            while let (index, result) = await group.next() {
-                switch result {
-                case let .success(crc):
-                    finished += 1
-                    // The next part starts before the checkpoint is written, so the write
-                    // never leaves a connection idle.
-                    if failure == nil, next < indices.count, !Task.isCancelled { startNext() }
-                    await completed(index, crc)
-                case let .failure(error):
+            while let outcome = await group.next() {
+                if let error = outcome.error {
                     if failure == nil {
                         failure = error
                         group.cancelAll()
                     }
+                    continue
                 }
+                finished += 1
+                // The next part starts before the checkpoint is written, so the write never
+                // leaves a connection idle.
+                if failure == nil, next < indices.count, !Task.isCancelled { startNext() }
+                await completed(outcome.index, outcome.crc64)
             }
             if let failure { return .failure(failure) }
             if Task.isCancelled || finished != indices.count { return .failure(.cancelled) }
             return .success(())
         }
+    }
+
+    /// How one part's fetch ended.
+    struct PartOutcome: Sendable {
+        var index: Int
+        var crc64: UInt64
+        var error: OSSError?
     }
 
     /// One ranged GET with `If-Match`, streamed into the file at the part's offset; returns the
