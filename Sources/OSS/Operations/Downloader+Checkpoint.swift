@@ -28,6 +28,16 @@ struct DownloadFiles: Sendable, Hashable {
         temporary = "\(directory)/.\(stem).oss-download"
         checkpoint = temporary + ".json"
     }
+
+    /// Removes what a process killed while it saved the checkpoint leaves: the atomic write's
+    /// own temporary file (`..NAME.oss-download.json.tmp-XXXXXX`). Blocking.
+    func removeCheckpointLeftovers() {
+        let directory = AtomicFileWriter.directoryOf(checkpoint)
+        let prefix = "." + (checkpoint.split(separator: "/").last.map(String.init) ?? "") + ".tmp-"
+        for name in (try? FileSystem.entries(of: directory)) ?? [] where name.hasPrefix(prefix) {
+            try? FileSystem.removeFile(directory + "/" + name)
+        }
+    }
 }
 
 /// What a resumable download records after every part. It names the object by ETag and size,
@@ -210,7 +220,10 @@ actor DownloadState {
     /// Removes the checkpoint once the file is in place.
     func removeCheckpoint() async {
         let files = self.files
-        _ = try? await BlockingIO.run { try FileSystem.removeFile(files.checkpoint) }
+        _ = try? await BlockingIO.run {
+            try FileSystem.removeFile(files.checkpoint)
+            files.removeCheckpointLeftovers()
+        }
     }
 
     /// Removes the temporary file and the checkpoint: nothing is left to resume.
@@ -219,6 +232,7 @@ actor DownloadState {
         _ = try? await BlockingIO.run {
             try FileSystem.removeFile(files.checkpoint)
             try FileSystem.removeFile(files.temporary)
+            files.removeCheckpointLeftovers()
         }
     }
 }
