@@ -4,6 +4,7 @@ import Foundation
 //   OSSBenchmarks transfer [--size-mib N] [--rounds R]
 //   OSSBenchmarks crc64 [--size-mib N] [--rounds R]
 //   OSSBenchmarks multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B]
+//   OSSBenchmarks get|put|presign ... (one transfer per process; see TransferClient)
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, default value: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let parsed = Int(arguments[index + 1]) else { return value }
@@ -31,7 +32,9 @@ case "transfer":
 case "multipart-memory":
     try await MultipartMemoryBenchmark.run(sizeMiB: option("--size-mib", default: 1024), parts: option("--parts", default: 100),
                                            clients: option("--clients", default: 8), budgetMiB: Double(option("--budget-mib", default: 64)))
+case "get", "put", "presign":
+    try await TransferClient.run(arguments[0])
 default:
-    print("usage: OSSBenchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B]")
+    print("usage: OSSBenchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B] | get|put|presign --endpoint URL --bucket B --key K ...")
     exit(2)
 }

@@ -46,6 +46,16 @@ public final class POSIXFile: @unchecked Sendable {
         self.path = path
     }
 
+    /// Opens for reading and writing at offsets, creating the file (mode 0644) when it is missing.
+    /// A symlink at `path` is refused (`ELOOP`): a file written in place must be the one named,
+    /// never wherever a link planted beside a destination points.
+    public init(updatingAt path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw FileIOError("open", path: path) }
+        descriptor = fd
+        self.path = path
+    }
+
     package init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
@@ -92,6 +102,36 @@ public final class POSIXFile: @unchecked Sendable {
             }
             written += n
         }
+    }
+
+    /// Writes all of `bytes` at `offset` (`pwrite`), leaving the file position alone, so several
+    /// writers can fill different ranges of one file at once.
+    public func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError("write", path: path)
+            }
+            written += n
+        }
+    }
+
+    /// Takes an exclusive advisory lock (`flock`) without waiting; false when another open file
+    /// holds it. The lock goes with the descriptor, so a killed process never leaves it behind.
+    public func lockExclusively() throws -> Bool {
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK { return false }
+            throw FileIOError("flock", path: path)
+        }
+        return true
+    }
+
+    /// Sets the file's length (`ftruncate`): shorter drops the tail, longer adds a hole of zeros.
+    public func truncate(to length: Int64) throws {
+        guard ftruncate(descriptor, off_t(length)) == 0 else { throw FileIOError("ftruncate", path: path) }
     }
 
     /// Flushes data and metadata to stable storage.

@@ -23,6 +23,10 @@ public struct FaultRule: Codable, Sendable, Hashable {
         /// write fails with `ENOSPC` at the `write(2)` call, as on a full file system, and the
         /// request answers 507 InsufficientStorage.
         case diskFull = "disk-full"
+        /// Pace the response body to `bytesPerSecond`, as a link of that speed would: every
+        /// matching response on its own, so with `times` -1 each connection of a parallel
+        /// download gets the rate, the way real networks cap a stream (see `TrafficLimit`).
+        case throttle
     }
 
     /// What happens.
@@ -47,10 +51,13 @@ public struct FaultRule: Codable, Sendable, Hashable {
     public var milliseconds: Int64?
     /// For `skew`: the clock offset.
     public var seconds: Int64?
+    /// For `throttle`: the body rate (1 MB/s by default).
+    public var bytesPerSecond: Int64?
 
     /// A rule that hits the first `times` matching requests after `skip`.
     public init(_ fault: Kind, method: String? = nil, key: String? = nil, keyPrefix: String? = nil, skip: Int = 0, times: Int = 1,
-                status: Int? = nil, retryAfter: Int? = nil, afterBytes: Int64? = nil, milliseconds: Int64? = nil, seconds: Int64? = nil) {
+                status: Int? = nil, retryAfter: Int? = nil, afterBytes: Int64? = nil, milliseconds: Int64? = nil, seconds: Int64? = nil,
+                bytesPerSecond: Int64? = nil) {
         self.fault = fault
         self.method = method
         self.key = key
@@ -62,6 +69,7 @@ public struct FaultRule: Codable, Sendable, Hashable {
         self.afterBytes = afterBytes
         self.milliseconds = milliseconds
         self.seconds = seconds
+        self.bytesPerSecond = bytesPerSecond
     }
 
     /// Keys match as UTF-8 bytes, as OSS compares them (not by Unicode equivalence).

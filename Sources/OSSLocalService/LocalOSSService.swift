@@ -269,6 +269,10 @@ public final class LocalOSSService: Sendable {
                 } else {
                     response.setHeader("x-oss-hash-crc64ecma", "1")
                 }
+            case .throttle:
+                // Clamped so no rule, however written, makes the pacing arithmetic overflow or stop.
+                let rate = min(max(fault.bytesPerSecond ?? 1_000_000, 1024), Int64.max / 16)
+                response.body = TrafficLimit(bitsPerSecond: rate * 8).pace(response.body)
             case .status, .skew, .diskFull: break
             }
         }
