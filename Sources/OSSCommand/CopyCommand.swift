@@ -40,8 +40,10 @@ struct Copy: AsyncParsableCommand {
         processed image has no stored CRC-64 to compare with, so every object is downloaded again.
 
         Every file written follows oss get's rules: written beside the destination, verified, then renamed over it; a \
-        special file is refused; SIGINT, SIGTERM and SIGHUP leave no partial file. Files of --multipart-threshold bytes \
-        or more are uploaded as multipart uploads, parts in parallel. One line sums up: copied, skipped, failed; the exit \
+        special file is refused; SIGINT, SIGTERM and SIGHUP leave no partial file at the destination. Files of \
+        --multipart-threshold bytes or more are uploaded as multipart uploads, parts in parallel; objects that large are \
+        downloaded in ranged parts in parallel, and an interrupted one leaves .NAME.oss-download and its checkpoint \
+        beside the destination, from which the next cp resumes. One line sums up: copied, skipped, failed; the exit \
         status is 1 when any object failed.
         """)
 
@@ -52,7 +54,7 @@ struct Copy: AsyncParsableCommand {
     @Option(help: "An x-oss-process applied to every object downloaded, such as image/circle,r_100 (downloads only).")
     var process: String?
     @Flag(help: "Copy even what is already identical at the destination (no comparison request is made).") var overwrite = false
-    @Option(name: .customLong("multipart-threshold"), help: "Upload files of this many bytes or more in parts (K, M, G suffixes: 64M).")
+    @Option(name: .customLong("multipart-threshold"), help: "Upload files, and download objects, of this many bytes or more in parts (K, M, G suffixes: 64M).")
     var multipartThreshold: ByteSize = ByteSize(bytes: 64 << 20)
     @OptionGroup var options: ClientOptions
 

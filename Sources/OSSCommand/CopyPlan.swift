@@ -124,9 +124,12 @@ enum CopyPlan {
             }
             target = ObjectPaths.join(path, name)
         }
-        settings.progress.found(objects: 1, bytes: 0)
+        // The size decides whether the object comes in parallel parts; a processed object's is
+        // not known before it arrives. A failed HEAD leaves it unknown: the GET reports the error.
+        let size: Int64? = settings.process == nil ? (try? await bucket.getObjectMeta(key))?.contentLength : nil
+        settings.progress.found(objects: 1, bytes: size ?? 0)
         var tally = CopyTally()
-        tally.add(await download(key, size: nil, from: bucket, to: target, settings))
+        tally.add(await download(key, size: size, from: bucket, to: target, settings))
         return tally
     }
 
@@ -173,9 +176,10 @@ enum CopyPlan {
             }
             let parent = AtomicFileWriter.directoryOf(path)
             do { try await BlockingIO.run { try FileSystem.createDirectories(parent) } } catch { throw LocalFileError(error, path: parent, while: "creating") }
-            let info = try await downloadObject(bucket, key: key, process: settings.process, to: path, size: size, progress: handler)
+            let written = try await downloadObject(bucket, key: key, process: settings.process, to: path, size: size,
+                                                   partsFrom: settings.multipartThreshold, progress: handler)
             // A processed object is not the listed size: count what the listing promised as done.
-            handler(size ?? info.contentLength ?? 0, size)
+            handler(size ?? written ?? 0, size)
             settings.progress.objectDone()
             return .copied
         } catch {

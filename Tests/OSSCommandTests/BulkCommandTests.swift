@@ -143,9 +143,19 @@ struct BulkCommandTests {
             #expect(small.status == 0)
             let plainStat = try await CLI.run(["stat", "oss://examplebucket/plain.bin"] + endpoint)
             #expect(plainStat.stdout.contains("Object-Type: Normal"), "\(plainStat.stdout)")
-            let down = try await CLI.run(["cp", "oss://examplebucket/big.bin", folder + "/back.bin"] + endpoint)
+            let down = try await CLI.run(["cp", "oss://examplebucket/big.bin", folder + "/back.bin", "--debug"] + endpoint)
             #expect(down.status == 0, "\(down.stderr)")
             #expect(Self.read(folder + "/back.bin") == payload)
+            // Below the threshold one plain GET (200); at it the Downloader's ranged GETs (206).
+            // Neither leaves its temporary file or a checkpoint.
+            #expect(down.stderr.contains("GET 127.0.0.1") && down.stderr.contains("/examplebucket/big.bin -> 200"), "\(down.stderr)")
+            #expect(!down.stderr.contains(" -> 206"))
+            let parts = try await CLI.run(["cp", "oss://examplebucket/big.bin", folder + "/parts.bin", "--multipart-threshold", "300K",
+                                           "--debug"] + endpoint)
+            #expect(parts.status == 0, "\(parts.stderr)")
+            #expect(parts.stderr.contains("/examplebucket/big.bin -> 206"), "\(parts.stderr)")
+            #expect(Self.read(folder + "/parts.bin") == payload)
+            #expect(!(try FileManager.default.contentsOfDirectory(atPath: folder)).contains { $0.contains("oss-download") })
         }
     }
 
