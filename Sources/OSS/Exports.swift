@@ -3,3 +3,6 @@
 @_exported import OSSSigner
 // The typed image process is part of getObject/presign/processObject.
 @_exported import OSSImageProcess
+// Connect and idle timeouts are set on OSSClient and per call (RequestOptions); `import OSS`
+// alone must be enough to name them.
+@_exported import struct OSSHTTP.TransportTimeouts

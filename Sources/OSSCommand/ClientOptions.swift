@@ -45,6 +45,18 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Print each request's method and path, status, request id and timing on stderr (never a secret, token or signature).")
     var debug = false
 
+    @Option(name: .customLong("ca-bundle"), help: "A PEM file of CA certificates to trust instead of the system's (default: $SSL_CERT_FILE).")
+    var caBundle: String?
+
+    @Option(name: .customLong("ca-dir"), help: "A folder of hashed CA certificates (default: $SSL_CERT_DIR).")
+    var caDirectory: String?
+
+    @Option(help: "A proxy URL, before $https_proxy (hosts in $no_proxy still bypass it).")
+    var proxy: String?
+
+    @Option(name: .customLong("connect-timeout"), help: "Seconds to connect (TCP and TLS) before a request fails or is retried. (default: 10)")
+    var connectTimeout: Double?
+
     func client() async throws -> OSSClient {
         guard let version = SignatureVersion(rawValue: signatureVersion.lowercased()) else {
             throw ValidationError("--signature-version must be v4 or v1.")
@@ -66,8 +78,17 @@ struct ClientOptions: ParsableArguments {
         let configuration = Configuration(region: region ?? environment["OSS_REGION"] ?? "cn-hangzhou", endpoint: endpoint,
                                           endpointKind: kind, addressStyle: style, signatureVersion: version,
                                           credentialsProvider: provider)
+        var settings = configuration
+        settings.network = NetworkSettings(caBundlePath: caBundle, caDirectory: caDirectory, proxy: proxy)
+        var timeouts = TransportTimeouts()
+        if let connectTimeout {
+            guard connectTimeout.isFinite, connectTimeout > 0, connectTimeout <= 3600 else {
+                throw ValidationError("--connect-timeout must be a number of seconds above 0 and at most 3600, not \(connectTimeout).")
+            }
+            timeouts.connect = .milliseconds(Int64((connectTimeout * 1000).rounded(.up)))
+        }
         let logger = debug ? Logger(label: "oss", factory: { _ in DebugLogHandler() }) : nil
-        return OSSClient(configuration: configuration, logger: logger)
+        return OSSClient(configuration: settings, logger: logger, timeouts: timeouts)
     }
 }
 
