@@ -35,7 +35,8 @@ declare -A background=()
 start() { # NAME COMMAND...: runs COMMAND in the background at the lowest priority, output in .build/test-logs/NAME.log
     local name=$1
     shift
-    nice -n 19 "$@" > ".build/test-logs/$name.log" 2>&1 &
+    # (renice, not nice: COMMAND may be a function of this script)
+    ( renice -n 19 -p "$BASHPID" > /dev/null; "$@" ) > ".build/test-logs/$name.log" 2>&1 &
     background[$name]=$!
 }
 finish() { # NAME: waits for it; shows the end of its log and stops here if it failed
@@ -48,7 +49,7 @@ finish() { # NAME: waits for it; shows the end of its log and stops here if it f
     tail -1 ".build/test-logs/$1.log"
 }
 # A failure in the foreground stops what still runs in the background.
-trap 'for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+trap 'for pid in "${background[@]}"; do pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null || true; done' EXIT
 background_builds() {
     swift build --product swift-ossPackageTests --traits SwiftCrypto --sanitize=thread --scratch-path .build-tsan \
         -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors
