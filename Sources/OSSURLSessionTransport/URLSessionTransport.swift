@@ -136,7 +136,10 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
     }
 
     // Guards the fields below (NSLock's withLock needs macOS 14).
-    private let lock = LockedValue<Void>()
+    // A byte, not Void: with an empty value the lock's header shares its address with the mutex,
+    // and ThreadSanitizer reports the body's access to the (empty) value as racing the next
+    // caller's lock.
+    private let lock = LockedValue<UInt8>(0)
     private let task: URLSessionTask
     private var headContinuation: CheckedContinuation<Head, any Error>?
     private var head: Head?
@@ -160,7 +163,7 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
 
     func start() async throws -> Head {
         try await withCheckedThrowingContinuation { continuation in
-            let failed: TransportError? = lock.withLock {
+            let failed: TransportError? = lock.withLock { _ in
                 if cancelled { return TransportError(.cancelled, "the request was cancelled") }
                 headContinuation = continuation
                 return nil
@@ -171,7 +174,7 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
 
     func receive(_ response: HTTPURLResponse?) {
         let head = Head(status: response?.statusCode ?? 0, headers: Self.headerFields(of: response))
-        let continuation: CheckedContinuation<Head, any Error>? = lock.withLock {
+        let continuation: CheckedContinuation<Head, any Error>? = lock.withLock { _ in
             self.head = head
             defer { headContinuation = nil }
             return headContinuation
@@ -181,7 +184,7 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
 
     func receive(_ data: Data) {
         let chunk = [UInt8](data)
-        let waiting: CheckedContinuation<[UInt8]?, any Error>? = lock.withLock {
+        let waiting: CheckedContinuation<[UInt8]?, any Error>? = lock.withLock { _ in
             if let waiting = bodyContinuation {
                 bodyContinuation = nil
                 return waiting
@@ -198,8 +201,8 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
     }
 
     func complete(_ error: (any Error)?) {
-        let result: Result<Void, TransportError> = error.map { .failure(Self.map($0, cancelled: lock.withLock { cancelled })) } ?? .success(())
-        let (headWaiter, bodyWaiter): (CheckedContinuation<Head, any Error>?, CheckedContinuation<[UInt8]?, any Error>?) = lock.withLock {
+        let result: Result<Void, TransportError> = error.map { .failure(Self.map($0, cancelled: lock.withLock { _ in cancelled })) } ?? .success(())
+        let (headWaiter, bodyWaiter): (CheckedContinuation<Head, any Error>?, CheckedContinuation<[UInt8]?, any Error>?) = lock.withLock { _ in
             outcome = result
             defer { headContinuation = nil; bodyContinuation = nil }
             return (headContinuation, chunks.isEmpty ? bodyContinuation : nil)
@@ -222,7 +225,7 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
                 var resumeTask = false
-                let ready: Result<[UInt8]?, TransportError>? = lock.withLock {
+                let ready: Result<[UInt8]?, TransportError>? = lock.withLock { _ in
                     if !chunks.isEmpty {
                         let chunk = chunks.removeFirst()
                         buffered -= chunk.count
@@ -245,7 +248,7 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
     }
 
     func cancel() {
-        let first = lock.withLock { () -> Bool in
+        let first = lock.withLock { _ -> Bool in
             defer { cancelled = true }
             return !cancelled && outcome == nil
         }
