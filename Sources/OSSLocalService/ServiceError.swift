@@ -108,8 +108,11 @@ enum XML {
             case "\r": out += "&#13;"
             case "\t": out += "&#9;"
             default:
-                if scalar.value < 0x20 {
-                    out += "&#\(scalar.value);"
+                // XML 1.0 cannot carry the other C0 controls, U+FFFE or U+FFFF, even as character
+                // references (`&#0;` is refused by every conforming reader, the client's
+                // included), so a name that holds one is shown with U+FFFD in its place.
+                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+                    out += "\u{FFFD}"
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
