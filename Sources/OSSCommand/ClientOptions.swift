@@ -75,11 +75,10 @@ struct ClientOptions: ParsableArguments {
         } else {
             provider = EnvironmentCredentialsProvider()
         }
-        let configuration = Configuration(region: region ?? environment["OSS_REGION"] ?? "cn-hangzhou", endpoint: endpoint,
+        var configuration = Configuration(region: region ?? environment["OSS_REGION"] ?? "cn-hangzhou", endpoint: endpoint,
                                           endpointKind: kind, addressStyle: style, signatureVersion: version,
                                           credentialsProvider: provider)
-        var settings = configuration
-        settings.network = NetworkSettings(caBundlePath: caBundle, caDirectory: caDirectory, proxy: proxy)
+        configuration.network = NetworkSettings(caBundlePath: caBundle, caDirectory: caDirectory, proxy: proxy)
         var timeouts = TransportTimeouts()
         if let connectTimeout {
             guard connectTimeout.isFinite, connectTimeout > 0, connectTimeout <= 3600 else {
@@ -88,7 +87,7 @@ struct ClientOptions: ParsableArguments {
             timeouts.connect = .milliseconds(Int64((connectTimeout * 1000).rounded(.up)))
         }
         let logger = debug ? Logger(label: "oss", factory: { _ in DebugLogHandler() }) : nil
-        return OSSClient(configuration: settings, logger: logger, timeouts: timeouts)
+        return OSSClient(configuration: configuration, logger: logger, timeouts: timeouts)
     }
 }
 
