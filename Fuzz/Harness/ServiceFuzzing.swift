@@ -174,8 +174,13 @@ package enum ServiceFuzzing: FuzzTarget {
             RawHTTPRequest(method: "PUT", target: "/\(privateBucket)/photo.jpg", headers: [("Host", host)], body: photo),
         ]
         for request in requests {
-            let status = runBlocking { await service.handle(request.serviceRequest()).status }
-            guard status == 200 else { throw FuzzSetupError(message: "\(request.method) \(request.target) answered \(status)") }
+            let (status, body) = runBlocking {
+                let response = await service.handle(request.serviceRequest())
+                return (response.status, (try? await response.body.collect(limit: 4096)) ?? [])
+            }
+            guard status == 200 else {
+                throw FuzzSetupError(message: "\(request.method) \(request.target) answered \(status): \(printable(String(decoding: body, as: UTF8.self))))")
+            }
         }
     }
 

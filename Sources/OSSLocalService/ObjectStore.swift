@@ -55,8 +55,13 @@ final class ObjectStore: Sendable {
             defer { free(pointer) }
             return String(cString: pointer)
         } ?? root
+        // The folder now at that path, to tell a shared store from one of a folder since removed
+        // and made again (its descriptor names the removed folder, where every write fails).
+        let current = try? FileStatus.of(canonical)
         return try openStores.withLock { stores in
-            if let existing = stores[canonical]?.store { return existing }
+            if let existing = stores[canonical]?.store, let current, (try? existing.directory.status("."))?.inode == current.inode {
+                return existing
+            }
             let store = try ObjectStore(root: root)
             stores[canonical] = WeakStore(store)
             return store

@@ -11,6 +11,19 @@ struct BucketServiceTests {
         #expect(reply.status == 200, "\(reply.text)")
     }
 
+    @Test("A root removed and made again while a service of the old one lives gets a store of its own (the shared store named the removed folder: every write answered 500)")
+    func rootMadeAgain() async throws {
+        let first = try InProcessService(buckets: ["before"])
+        try FileManager.default.removeItem(atPath: first.root)
+        try FileManager.default.createDirectory(atPath: first.root, withIntermediateDirectories: true)
+        let second = try InProcessService(existingRoot: first.root, buckets: [])
+        let created = try await second.send("PUT", "after")
+        #expect(created.status == 200, "\(created.text)")
+        #expect(FileManager.default.fileExists(atPath: first.root + "/after"))
+        #expect(InProcessService.elements("Name", in: try await second.send("GET").text) == ["after"])
+        withExtendedLifetime(first) {}
+    }
+
     @Test("ListBuckets: prefix, marker, max-keys with NextMarker, CreationDate and the endpoint fields")
     func listBuckets() async throws {
         let service = try InProcessService(buckets: ["alpha-1", "alpha-2", "alpha-3", "beta"])
