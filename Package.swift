@@ -175,14 +175,12 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// Fuzz targets (Fuzz/README.md). Each is an executable whose ordinary build replays its seed corpus
-// through the same function libFuzzer drives in a `scripts/fuzz.sh` build (-sanitize=fuzzer with
-// AddressSanitizer, -DOSS_FUZZ, scratch path .build-fuzz). No products: nothing here ships.
-// Image formats the local kernels learn later (GIF, TIFF, HEIC, AVIF) add a Fuzz<Format> here.
-let fuzzTargets = ["FuzzXML", "FuzzProcess", "FuzzService", "FuzzJPEG", "FuzzPNG", "FuzzWebP", "FuzzBMP", "FuzzGIF", "FuzzTIFF", "FuzzHEIC", "FuzzAVIF"]
+// Fuzz targets (Fuzz/README.md): one executable, `OSSFuzz`, holds every target, so each build links
+// one fuzz binary. Its ordinary build replays a seed corpus (`OSSFuzz xml`, `OSSFuzz all`) through
+// the same function libFuzzer drives in a `scripts/fuzz.sh` build (-sanitize=fuzzer with
+// AddressSanitizer, -DOSS_FUZZ, scratch path .build-fuzz; `OSS_FUZZ_TARGET` picks the target).
+// No product: nothing here ships.
 package.targets.append(.target(name: "FuzzHarness", dependencies: [
     "OSS", "OSSCore", "OSSCrypto", "OSSHTTP", "OSSImage", "OSSImageProcess", "OSSLocalService", "OSSLocking", "OSSOffline", "OSSSigner",
 ], path: "Fuzz/Harness"))
-for name in fuzzTargets {
-    package.targets.append(.executableTarget(name: name, dependencies: ["FuzzHarness"], path: "Fuzz/Targets/\(name)"))
-}
+package.targets.append(.executableTarget(name: "OSSFuzz", dependencies: ["FuzzHarness"], path: "Fuzz/Entry"))

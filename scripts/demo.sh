@@ -6,6 +6,8 @@
 #   on every exit path. Idempotent: each run starts from a fresh folder.
 #   OSS_SWIFT_BUILD_FLAGS=...   extra `swift build` flags for `oss` (scripts/test.sh passes its
 #                               AddressSanitizer build's); the examples build as a user's would.
+#   OSS_EXAMPLES_BUILD_FLAGS=...  extra `swift build` flags for the examples (the same as when
+#                               scripts/test.sh built them earlier, or SwiftPM builds them again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir=$(pwd)
@@ -21,8 +23,9 @@ step "Building the SDK, the oss tool and the examples"
 read -r -a build_flags <<< "${OSS_SWIFT_BUILD_FLAGS:-}"
 swift build "${build_flags[@]}" --product oss 2>&1 | tail -1
 oss="$(swift build "${build_flags[@]}" --show-bin-path)/oss"
-(cd Examples && swift build 2>&1 | tail -1)
-examples="$(cd Examples && swift build --show-bin-path)"
+read -r -a examples_flags <<< "${OSS_EXAMPLES_BUILD_FLAGS:-}"
+(cd Examples && swift build "${examples_flags[@]}" 2>&1 | tail -1)
+examples="$(cd Examples && swift build "${examples_flags[@]}" --show-bin-path)"
 
 rm -rf "$out"
 mkdir -p "$out/server-root"

@@ -52,16 +52,17 @@ finish() { # NAME: waits for it; shows the end of its log and stops here if it f
 trap 'for pid in "${background[@]}"; do pkill -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null || true; done' EXIT
 background_builds() {
     swift build --product swift-ossPackageTests --traits SwiftCrypto --sanitize=thread --scratch-path .build-tsan \
-        -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors
+        -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors --disable-index-store
     scripts/fuzz.sh --build-only all
-    (cd Examples && swift build)
+    (cd Examples && swift build --disable-index-store)
 }
 
 # --- AddressSanitizer, LeakSanitizer included: the build, and every test in it. The toolchain's
 # and codec libraries' own leaks are suppressed (see the file); a leak in this package's Swift or
 # C code still fails the run. The same options reach the `oss` processes the tests start.
 # (The scripts that build `oss` again get the same flags, or SwiftPM would rebuild it all.)
-ASAN_BUILD=(--sanitize=address --scratch-path .build-asan -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors)
+# (No index store in any build here: nothing reads it, and writing it costs compile time.)
+ASAN_BUILD=(--sanitize=address --scratch-path .build-asan -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors --disable-index-store)
 swift build --build-tests "${ASAN_BUILD[@]}"
 start background-builds background_builds
 export LSAN_OPTIONS=suppressions="$PWD/scripts/lsan-suppressions.txt":print_suppressions=0
@@ -80,10 +81,10 @@ TSAN_OPTIONS=suppressions="$PWD/scripts/tsan-suppressions.txt" SWT_EXPERIMENTAL_
     --filter 'ClientServerTests|ReliabilityTests|ServerBehaviourTests|CredentialsTests|^(OSSTests|OSSSignerTests)\.'
 
 # --- Every example against `oss serve`, each output verified offline (the README's demo).
-OSS_SWIFT_BUILD_FLAGS="${ASAN_BUILD[*]}" scripts/demo.sh > .build/test-logs/demo.log 2>&1 \
+OSS_SWIFT_BUILD_FLAGS="${ASAN_BUILD[*]}" OSS_EXAMPLES_BUILD_FLAGS=--disable-index-store scripts/demo.sh > .build/test-logs/demo.log 2>&1 \
     || { tail -40 .build/test-logs/demo.log >&2; echo "test.sh: the demo failed" >&2; exit 1; }
 tail -1 .build/test-logs/demo.log
 
 # --- A short libFuzzer run of every target, with AddressSanitizer (Fuzz/README.md); each run
-# first replays the target's seed corpus.
-scripts/fuzz.sh --no-build all "${FUZZ_SMOKE_SECONDS:-8}"
+# first replays the target's seed corpus. Two at a time: each libFuzzer process uses one core.
+scripts/fuzz.sh --no-build --jobs 2 all "${FUZZ_SMOKE_SECONDS:-8}"

@@ -6,9 +6,9 @@ import OSSLocking
 /// for any input, and that checks the properties it can (with ``FuzzCheck``).
 ///
 /// The same function is driven two ways (see Fuzz/README.md): by libFuzzer in a
-/// `scripts/fuzz.sh` build, through the `LLVMFuzzerTestOneInput` each executable in Fuzz/Targets
-/// exports, and by ``FuzzReplay`` in the ordinary build, which runs the seed corpus and any
-/// reproducer given on the command line.
+/// `scripts/fuzz.sh` build, through the `LLVMFuzzerTestOneInput` the `OSSFuzz` executable
+/// (Fuzz/Entry) exports for the target `OSS_FUZZ_TARGET` names, and by ``FuzzReplay`` in the
+/// ordinary build, which runs the seed corpus and any reproducer given on the command line.
 package protocol FuzzTarget {
     /// The target's short name: `Fuzz/Corpus/<name>`, `Fuzz/Crashes/<name>`, `scripts/fuzz.sh <name>`.
     static var name: String { get }
@@ -42,12 +42,39 @@ package func printable(_ text: String, limit: Int = 300) -> String {
     return text.unicodeScalars.count > limit ? out + "..." : out
 }
 
+/// Every target, by name.
+package enum FuzzTargets {
+    package static var all: [any FuzzTarget.Type] {
+        [
+            XMLFuzzing.self, ProcessFuzzing.self, ServiceFuzzing.self,
+            JPEGFuzzing.self, PNGFuzzing.self, WebPFuzzing.self, BMPFuzzing.self,
+            GIFFuzzing.self, TIFFFuzzing.self, HEICFuzzing.self, AVIFFuzzing.self,
+        ]
+    }
+
+    package static func named(_ name: String) -> (any FuzzTarget.Type)? {
+        all.first { $0.name == name }
+    }
+
+    /// The target libFuzzer drives: `OSS_FUZZ_TARGET` names it (libFuzzer passes every argument
+    /// that does not start with `-` on as a corpus, so the choice cannot be an argument). Read once.
+    package static var selected: any FuzzTarget.Type { all[selectedIndex] }
+
+    static let selectedIndex: Int = {
+        let name = ProcessInfo.processInfo.environment["OSS_FUZZ_TARGET"] ?? ""
+        guard let index = all.firstIndex(where: { $0.name == name }) else {
+            FuzzReplay.fail("OSS_FUZZ_TARGET must name a target, one of: \(all.map { $0.name }.joined(separator: " ")) (it is '\(name)')")
+        }
+        return index
+    }()
+}
+
 /// Glue for the two drivers.
 package enum FuzzEntry {
     /// The body of `LLVMFuzzerTestOneInput`.
-    package static func run<Target: FuzzTarget>(_ target: Target.Type, _ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    package static func run(_ target: any FuzzTarget.Type, _ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let input = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-        Target.run(input)
+        target.run(input)
         return 0
     }
 }
@@ -73,28 +100,41 @@ final class BlockingResult<Result: Sendable>: Sendable {
 /// The ordinary build's `main`: replays inputs through the target, so the seed corpus (and any
 /// reproducer) runs in every `swift build` without libFuzzer.
 ///
-/// - `FuzzX` replays `Fuzz/Corpus/<name>/`.
-/// - `FuzzX PATH...` replays those files, and every file in those folders.
-/// - `FuzzX --write-seeds DIR` writes the generated seed corpus to DIR.
+/// - `OSSFuzz NAME` replays `Fuzz/Corpus/<name>/`; `OSSFuzz all` replays every target's.
+/// - `OSSFuzz NAME PATH...` replays those files, and every file in those folders.
+/// - `OSSFuzz NAME --write-seeds DIR` writes the generated seed corpus to DIR.
 package enum FuzzReplay {
-    package static func main<Target: FuzzTarget>(_ target: Target.Type, arguments: [String] = CommandLine.arguments) {
-        var paths = Array(arguments.dropFirst())
-        if paths.first == "--write-seeds" {
-            guard paths.count == 2 else { fail("usage: \(arguments[0]) --write-seeds DIR") }
-            writeSeeds(Target.self, to: paths[1])
+    package static func main(arguments: [String] = CommandLine.arguments) {
+        let names = FuzzTargets.all.map { $0.name }.joined(separator: "|")
+        let usage = "usage: \(arguments[0]) \(names)|all [PATH...] | \(arguments[0]) TARGET --write-seeds DIR"
+        guard arguments.count >= 2 else { fail(usage) }
+        if arguments[1] == "all" {
+            guard arguments.count == 2 else { fail(usage) }
+            for target in FuzzTargets.all { replay(target, paths: []) }
             return
         }
-        if paths.isEmpty { paths = [repositoryFuzzFolder + "/Corpus/" + Target.name] }
+        guard let target = FuzzTargets.named(arguments[1]) else { fail(usage) }
+        let paths = Array(arguments.dropFirst(2))
+        if paths.first == "--write-seeds" {
+            guard paths.count == 2 else { fail(usage) }
+            writeSeeds(target, to: paths[1])
+            return
+        }
+        replay(target, paths: paths)
+    }
+
+    static func replay(_ target: any FuzzTarget.Type, paths: [String]) {
+        let paths = paths.isEmpty ? [repositoryFuzzFolder + "/Corpus/" + target.name] : paths
         var count = 0
         for path in paths {
             for file in files(at: path) {
                 guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
                 if ProcessInfo.processInfo.environment["FUZZ_REPLAY_VERBOSE"] != nil { print("running \(file)") }
-                Target.run(Array(data))
+                target.run(Array(data))
                 count += 1
             }
         }
-        print("\(Target.name): replayed \(count) inputs without a crash")
+        print("\(target.name): replayed \(count) inputs without a crash")
     }
 
     /// `Fuzz/` in the checkout this was built from.
@@ -113,18 +153,18 @@ package enum FuzzReplay {
         return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".report") }.sorted().map { path + "/" + $0 }
     }
 
-    static func writeSeeds<Target: FuzzTarget>(_ target: Target.Type, to folder: String) {
+    static func writeSeeds(_ target: any FuzzTarget.Type, to folder: String) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let seeds = try Target.seeds()
+            let seeds = try target.seeds()
             for seed in seeds {
                 guard FileManager.default.createFile(atPath: folder + "/" + seed.name, contents: Data(seed.bytes)) else {
                     fail("cannot write \(folder)/\(seed.name)")
                 }
             }
-            print("\(Target.name): wrote \(seeds.count) seeds to \(folder)")
+            print("\(target.name): wrote \(seeds.count) seeds to \(folder)")
         } catch {
-            fail("\(Target.name): cannot make seeds: \(error)")
+            fail("\(target.name): cannot make seeds: \(error)")
         }
     }
 

@@ -5,9 +5,8 @@ import OSSImageProcess
 /// (EXIF for JPEG), and for JPEG the paths that read EXIF orientation, decode a region and
 /// transcode a circle row by row.
 ///
-/// Adding a format: an enum here with
-/// its seeds, an executable in Fuzz/Targets, a line in Package.swift's fuzz list and in
-/// scripts/fuzz.sh's TARGETS. See Fuzz/README.md.
+/// Adding a format: an enum here with its seeds, a line in ``FuzzTargets/all`` and in
+/// scripts/fuzz.sh's ALL and MAXLEN. See Fuzz/README.md.
 package protocol ImageDecoderTarget: FuzzTarget {
     static var format: ImageFormat { get }
 }
