@@ -27,17 +27,21 @@ let package = Package(
         .executable(name: "oss", targets: ["OSSCommand"]),
     ],
     traits: [
-        .default(enabledTraits: ["SystemCrypto"]),
+        .default(enabledTraits: ["SystemCrypto", "LocalServerTLS"]),
         .trait(
             name: "SystemCrypto",
             description: "Off Apple platforms: HMAC and digests from the system's OpenSSL libcrypto, CRC-64 from liblzma. The default; Apple platforms always use CryptoKit."),
         .trait(
             name: "SwiftCrypto",
             description: "Off Apple platforms: HMAC and digests from swift-crypto (its own BoringSSL, no system libcrypto) and CRC-64 in pure Swift, the code path of Apple platforms. Enable it without the defaults: `--traits SwiftCrypto`, or `traits: [\"SwiftCrypto\"]`."),
+        .trait(
+            name: "LocalServerTLS",
+            description: "HTTPS for the local OSS (`oss serve --tls-cert`, `LocalOSSServer.bind(tls:)`), from swift-nio-ssl. On by default. Without it swift-nio-ssl and its BoringSSL are not built and `ServerTLS` refuses every certificate; the client never needs it."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        // TLS for `oss serve --tls-cert/--tls-key`: the local OSS only, never the client.
+        // TLS for `oss serve --tls-cert/--tls-key`: the local OSS only, never the client, and only
+        // with the LocalServerTLS trait (a default).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -137,7 +141,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["LocalServerTLS"])),
         ]),
         // Offline mode: the local OSS and the image kernels in-process, behind the client's Transport.
         .target(name: "OSSOffline", dependencies: ["OSS", "OSSLocalService", "OSSImage", "OSSImageProcess", "OSSHTTP", "OSSFileIO", "OSSLocking"]),

@@ -1,7 +1,9 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+#if LocalServerTLS
 import NIOSSL
+#endif
 import OSSLocalService
 
 /// The SwiftNIO HTTP/1.1 front door of a ``LocalOSSService``: keep-alive, streaming request and
@@ -76,7 +78,9 @@ public final class LocalOSSServer: Sendable {
             let pipeline = child.pipeline.syncOperations
             try pipeline.addHandler(RawTrafficObserver(deadlines), position: .first)
             // TLS outermost: the deadlines then watch the decrypted bytes, as they would plain ones.
+            #if LocalServerTLS
             if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.context), position: .first) }
+            #endif
             try pipeline.configureHTTPServerPipeline(withErrorHandling: false)
             try pipeline.addHandler(HTTPMessageObserver(deadlines))
             return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(

@@ -1,9 +1,24 @@
+#if LocalServerTLS
 import NIOSSL
+#endif
 
 /// HTTPS for the local OSS: every real OSS endpoint is HTTPS, so a test can take the path its
 /// app really takes. The certificate chain and key are PEM files (a self-signed pair from
 /// `openssl req -x509` will do; the client must trust it). TLS 1.2 and 1.3, from swift-nio-ssl.
+///
+/// Only with the package trait `LocalServerTLS` (a default): a build without it does not compile
+/// swift-nio-ssl's BoringSSL, and ``init(certificateChainPath:privateKeyPath:)`` throws.
 public struct ServerTLS: Sendable {
+    /// Whether this build can serve HTTPS (the `LocalServerTLS` trait was on).
+    public static var isAvailable: Bool {
+        #if LocalServerTLS
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    #if LocalServerTLS
     let context: NIOSSLContext
 
     /// Loads a PEM certificate chain (leaf first) and its PEM private key. Errors name the file.
@@ -29,6 +44,12 @@ public struct ServerTLS: Sendable {
             throw TLSFilesError(path: privateKeyPath, reason: "does not go with the certificate in \(certificateChainPath) (\(error))")
         }
     }
+    #else
+    /// Refuses: this build has no TLS (the `LocalServerTLS` package trait was off).
+    public init(certificateChainPath: String, privateKeyPath: String) throws {
+        throw TLSFilesError(path: certificateChainPath, reason: "cannot be served: this build has no TLS (the LocalServerTLS package trait is off)")
+    }
+    #endif
 }
 
 /// A certificate or key file that cannot be used, named.

@@ -20,7 +20,17 @@ struct NetworkOptionTests {
         return (ca, certificate, key)
     }
 
-    @Test("--ca-bundle and --ca-dir make the test CA trusted; without them the handshake is refused; SSL_CERT_FILE works too")
+    /// Whether `oss serve` can speak TLS in this build (the LocalServerTLS package trait, a default).
+    static var serverTLSBuilt: Bool {
+        #if LocalServerTLS
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    @Test("--ca-bundle and --ca-dir make the test CA trusted; without them the handshake is refused; SSL_CERT_FILE works too",
+          .enabled(if: serverTLSBuilt, "this build has no TLS: the LocalServerTLS package trait is off"))
     func caOptions() async throws {
         let folder = try CommandLineTests.makeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -5,7 +5,7 @@ import Testing
 
 /// `oss serve --tls-cert --tls-key`: the local OSS over HTTPS, checked with curl trusting only
 /// the test's own self-signed certificate.
-@Suite("HTTPS")
+@Suite("HTTPS", .enabled(if: ServerTLS.isAvailable, "this build has no TLS: the LocalServerTLS package trait is off"))
 struct TLSServerTests {
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
