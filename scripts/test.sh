@@ -11,7 +11,9 @@
 #     without the checks.
 #   - ThreadSanitizer (.build-tsan) is built with the SwiftCrypto trait, so the client and signer
 #     tests run on the Apple platforms' code path (swift-crypto, pure-Swift CRC-64) there, and the
-#     concurrent suites run under TSan in the same build.
+#     concurrent suites run under TSan in the same build. That trait alone leaves the default
+#     LocalServerTLS out, so swift-nio-ssl's BoringSSL (about 400 CPU-seconds under TSan) is not
+#     compiled for it; the TLS tests run in the AddressSanitizer build.
 #   - libFuzzer (.build-fuzz), whose run starts by replaying every seed corpus.
 # The ThreadSanitizer, fuzz and Examples builds run in the background at the lowest priority
 # while the AddressSanitizer tests run in the foreground, so the tests (several measure
