@@ -6,7 +6,8 @@ import PackageDescription
 
 let package = Package(
     name: "swift-oss-examples",
-    platforms: [.macOS(.v15), .iOS(.v18)],
+    // The same floor as the package (macOS 13, iOS 16): the examples use nothing newer.
+    platforms: [.macOS(.v13), .iOS(.v16)],
     dependencies: [
         .package(name: "swift-oss", path: ".."),
     ],
