@@ -28,14 +28,7 @@ public final class CurlTransport: Transport {
     }
 
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
-        let transfer: CurlTransfer
-        do {
-            transfer = try CurlTransfer(request, driver: driver, settings: settings)
-        } catch let error as TransportError {
-            throw error
-        } catch {
-            throw TransportError(.invalidRequest, "\(error)")
-        }
+        let transfer = try CurlTransfer(request, driver: driver, settings: settings)
         do {
             return try await withTaskCancellationHandler {
                 let head = try await transfer.start()
