@@ -3,41 +3,25 @@ import OSSHTTP
 import OSSLocking
 
 /// The response body's side of a transfer: the consumer's reads, cancels and returned chunks,
-/// and curl's write callback that fills the buffer.
+/// and curl's write callback that fills the buffer. The rules (order, watermarks, spares, end,
+/// failure, cancel) are `ResponseBodyBuffer`'s; this file only performs its answers under the
+/// transfer's lock, and talks to curl on the driver thread.
 extension CurlTransfer {
     func next() async throws -> [UInt8]? {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
-                var resumeTransfer = false
-                let ready: Result<[UInt8]?, TransportError>? = state.withLock { state in
-                    if state.chunkIndex < state.chunks.count {
-                        // Move the chunk out, so the queue holds no second reference to it: the
-                        // consumer's copy must be unique for the buffer to be reused, not copied.
-                        let chunk = state.chunks[state.chunkIndex]
-                        state.chunks[state.chunkIndex] = []
-                        state.chunkIndex += 1
-                        if state.chunkIndex == state.chunks.count {
-                            state.chunks.removeAll(keepingCapacity: true)
-                            state.chunkIndex = 0
-                        } else if state.chunkIndex >= 64 {
-                            state.chunks.removeFirst(state.chunkIndex)
-                            state.chunkIndex = 0
-                        }
-                        state.buffered -= chunk.count
-                        if state.paused && state.buffered < CurlTransport.lowWatermark {
-                            state.paused = false
-                            resumeTransfer = true
-                        }
-                        return .success(chunk)
-                    }
-                    if let outcome = state.outcome {
-                        return outcome.map { nil }
-                    }
-                    state.bodyContinuation = continuation
-                    return nil
+                switch state.withLock({ $0.body.next(continuation) }) {
+                case let .deliver(chunk, resumeProducer):
+                    // Only the driver thread calls curl: it lifts the pause.
+                    if resumeProducer { driver.submit(.resume(self)) }
+                    continuation.resume(returning: chunk)
+                case .end:
+                    continuation.resume(returning: nil)
+                case let .fail(error):
+                    continuation.resume(throwing: error)
+                case .wait:
+                    break
                 }
-                if resumeTransfer { driver.submit(.resume(self)) }
-                if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
             }
         } onCancel: {
             cancel()
@@ -45,59 +29,40 @@ extension CurlTransfer {
     }
 
     func recycle(_ chunk: [UInt8]) {
-        state.withLock { state in
-            if state.spare.count < 24 && chunk.capacity >= 16 << 10 { state.spare.append(chunk) }
-        }
+        state.withLock { $0.body.recycle(chunk) }
     }
 
     func cancel() {
-        let first = state.withLock { state -> Bool in
-            defer { state.cancelled = true }
-            return !state.cancelled && state.outcome == nil
-        }
-        if first { driver.submit(.remove(self, TransportError(.cancelled, "the request was cancelled"))) }
+        guard case let .stopProducer(waiter, error) = state.withLock({ $0.body.cancel() }) else { return }
+        waiter?.resume(throwing: error)
+        driver.submit(.remove(self, error))
     }
 
+    /// curl's write callback, on the driver thread: at most 16 KiB per call, gathered by the
+    /// buffer into large chunks.
     func onData(_ buffer: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
-        // curl delivers at most 16 KiB per call; deliveries are gathered into chunks of up to
-        // `chunkSize`, refilled from the spare list, so the consumer sees few, large chunks and
-        // the buffered bytes are what the memory holds.
         let bytes = UnsafeRawBufferPointer(start: buffer, count: count)
-        var continuation: CheckedContinuation<[UInt8]?, any Error>?
-        var handOff: [UInt8] = []
-        enum Outcome { case pause, cancelled, taken }
-        let outcome = state.withLock { state -> Outcome in
-            if state.cancelled { return .cancelled }
-            if let waiting = state.bodyContinuation {
-                // The consumer is idle and the buffer empty: hand this delivery over at once.
-                state.bodyContinuation = nil
-                continuation = waiting
-                handOff = state.spare.popLast() ?? []
-                handOff.removeAll(keepingCapacity: true)
-                handOff.append(contentsOf: bytes)
-                return .taken
-            }
-            if state.buffered >= CurlTransport.highWatermark {
-                state.paused = true
-                return .pause
-            }
-            if state.chunks.count > state.chunkIndex, state.chunks[state.chunks.count - 1].count + count <= Self.chunkSize {
-                state.chunks[state.chunks.count - 1].append(contentsOf: bytes)
-            } else {
-                var chunk = state.spare.popLast() ?? []
-                chunk.removeAll(keepingCapacity: true)
-                chunk.reserveCapacity(Self.chunkSize)
-                chunk.append(contentsOf: bytes)
-                state.chunks.append(chunk)
-            }
-            state.buffered += count
-            return .taken
+        enum Reply {
+            case taken, refused, aborted
+            case handedOff(CheckedContinuation<[UInt8]?, any Error>, [UInt8])
         }
-        switch outcome {
-        case .pause: return oss_curl_writefunc_pause()
-        case .cancelled: return 0 // makes curl abort with CURLE_WRITE_ERROR
-        case .taken:
-            continuation?.resume(returning: handOff)
+        let reply = state.withLock { state -> Reply in
+            // curl pauses by refusing a delivery: it keeps the bytes and offers them again once
+            // the driver lifts the pause. So a pause the buffer asked for takes effect here, on
+            // the delivery after the one that reached the high watermark.
+            if state.body.isProducerPaused { return .refused }
+            switch state.body.receive(bytes) {
+            case .none, .pauseProducer: return .taken
+            case let .resume(waiter, chunk): return .handedOff(waiter, chunk)
+            case .discard: return .aborted
+            }
+        }
+        switch reply {
+        case .taken: return count
+        case .refused: return oss_curl_writefunc_pause()
+        case .aborted: return 0 // makes curl abort with CURLE_WRITE_ERROR
+        case let .handedOff(waiter, chunk):
+            waiter.resume(returning: chunk)
             return count
         }
     }

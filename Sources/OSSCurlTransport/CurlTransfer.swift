@@ -19,26 +19,21 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
         var headers: [HTTPHeaderField]
     }
 
+    typealias BodyBuffer = ResponseBodyBuffer<CheckedContinuation<[UInt8]?, any Error>>
+
     struct State {
         var status = 0
         var headers: [HTTPHeaderField] = []
         var headDelivered = false
         var headContinuation: CheckedContinuation<Head, any Error>?
-        var chunks: [[UInt8]] = []
-        var chunkIndex = 0
-        var buffered = 0
-        var paused = false
+        /// How the transfer ended, for the head's waiter (the first outcome wins).
         var outcome: Result<Void, TransportError>?
-        var bodyContinuation: CheckedContinuation<[UInt8]?, any Error>?
-        var cancelled = false
-        /// Emptied chunks handed back by the consumer, refilled instead of allocating.
-        var spare: [[UInt8]] = []
+        /// The response body: queue, watermarks, spare chunks, the consumer's continuation.
+        var body = BodyBuffer()
     }
 
     /// curl's receive buffer.
     static let receiveBufferSize = 128 << 10
-    /// The largest chunk handed to the consumer: deliveries are gathered up to this size.
-    static let chunkSize = 256 << 10
 
     let easy: UnsafeMutableRawPointer
     let driver: CurlDriver
@@ -47,7 +42,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     let upload: CurlUpload
     let state = LockedValue(State())
 
-    var isCancelled: Bool { state.withLock { $0.cancelled } }
+    var isCancelled: Bool { state.withLock { $0.body.isCancelled } }
 
     init(_ request: TransportRequest, driver: CurlDriver, settings: CurlTransportSettings = CurlTransportSettings()) throws(TransportError) {
         upload = try CurlUpload(request.body)
@@ -69,7 +64,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     func start() async throws -> Head {
         try await withCheckedThrowingContinuation { continuation in
             let immediate: Result<Head, TransportError>? = state.withLock { state in
-                if state.cancelled { return .failure(TransportError(.cancelled, "the request was cancelled")) }
+                if state.body.isCancelled { return .failure(TransportError(.cancelled, "the request was cancelled")) }
                 state.headContinuation = continuation
                 return nil
             }
@@ -93,37 +88,28 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     }
 
     func finish(_ outcome: Result<Void, TransportError>) {
-        // Under one lock: settle the outcome (the first one wins) and take the waiters to resume.
-        typealias Waiters = (head: CheckedContinuation<Head, any Error>?, headValue: Head?,
-                             body: CheckedContinuation<[UInt8]?, any Error>?, outcome: Result<Void, TransportError>)
+        // Under one lock: settle the outcome (the first one wins), take the head's waiter, and
+        // let the body buffer say whether its waiter is to be resumed.
+        typealias Waiters = (head: CheckedContinuation<Head, any Error>?, headOutcome: Result<Head, TransportError>,
+                             body: BodyBuffer.FinishAction)
         let waiters = state.withLock { state -> Waiters in
             if state.outcome == nil { state.outcome = outcome }
             let head = state.headContinuation
             state.headContinuation = nil
-            var headValue: Head?
-            if head != nil, case .success = state.outcome! {
+            let headOutcome: Result<Head, TransportError>
+            switch state.outcome! {
+            case .success:
                 // A response with no body ends before its header block is reported as ended.
-                state.headDelivered = true
-                headValue = Head(status: state.status, headers: state.headers)
+                if head != nil { state.headDelivered = true }
+                headOutcome = .success(Head(status: state.status, headers: state.headers))
+            case let .failure(error):
+                headOutcome = .failure(error)
             }
-            var body: CheckedContinuation<[UInt8]?, any Error>?
-            if state.chunkIndex >= state.chunks.count {
-                body = state.bodyContinuation
-                state.bodyContinuation = nil
-            }
-            return (head, headValue, body, state.outcome!)
+            return (head, headOutcome, state.body.finish(outcome))
         }
-        if let head = waiters.head {
-            switch waiters.outcome {
-            case .success: head.resume(returning: waiters.headValue!)
-            case let .failure(error): head.resume(throwing: error)
-            }
-        }
-        if let body = waiters.body {
-            switch waiters.outcome {
-            case .success: body.resume(returning: nil)
-            case let .failure(error): body.resume(throwing: error)
-            }
+        waiters.head?.resume(with: waiters.headOutcome.mapError { $0 as any Error })
+        if case let .resume(waiter, value) = waiters.body {
+            waiter.resume(with: value.mapError { $0 as any Error })
         }
     }
 

@@ -12,41 +12,7 @@
 /// plain token in the tests. At most one is held, and only while nothing is queued.
 package struct ResponseBodyBuffer<Waiter> {
     /// The sizes the buffer works with.
-    package struct Limits: Sendable, Hashable {
-        /// Buffered bytes at which the producer is told to pause.
-        package var highWatermark: Int
-        /// Buffered bytes at or below which a paused producer is told to resume.
-        package var lowWatermark: Int
-        /// Deliveries are gathered into chunks of up to this size before the consumer sees them.
-        package var chunkSize: Int
-        /// The most emptied chunks kept for refilling.
-        package var spareLimit: Int
-
-        /// Limits; `0 <= lowWatermark < highWatermark` and a positive chunk size.
-        package init(highWatermark: Int, lowWatermark: Int, chunkSize: Int, spareLimit: Int) {
-            precondition(lowWatermark >= 0 && lowWatermark < highWatermark && chunkSize > 0 && spareLimit >= 0,
-                         "ResponseBodyBuffer.Limits needs 0 <= low < high and a positive chunk size")
-            self.highWatermark = highWatermark
-            self.lowWatermark = lowWatermark
-            self.chunkSize = chunkSize
-            self.spareLimit = spareLimit
-        }
-
-        /// The one set both transports use.
-        ///
-        /// - 2 MiB high: the memory a slow consumer may cost per response. The Downloader runs four
-        ///   parts at once by default, so a stalled disk holds about 8 MiB, not the object.
-        /// - 512 KiB low: a quarter of the high mark. The consumer still has two chunks in hand
-        ///   while the resume reaches the producer (a wake-up of curl's thread, a re-opened TCP
-        ///   window: tens of milliseconds on a WAN), and every pause/resume cycle moves at least
-        ///   1.5 MiB, so a consumer just slower than the link does not toggle the producer per chunk.
-        /// - 256 KiB chunks: curl delivers at most 16 KiB per callback and URLSession similar
-        ///   slices; gathering them makes the per-chunk cost (a continuation, a write syscall)
-        ///   negligible, and eight chunks fill the high mark.
-        /// - 12 spare chunks: enough to cover a full buffer (8 chunks) plus the few the consumer
-        ///   holds, so a long download runs on a fixed set of buffers.
-        package static let standard = Limits(highWatermark: 2 << 20, lowWatermark: 512 << 10, chunkSize: 256 << 10, spareLimit: 12)
-    }
+    package typealias Limits = ResponseBodyLimits
 
     /// What the caller does after bytes arrived.
     package enum ReceiveAction {
@@ -89,7 +55,7 @@ package struct ResponseBodyBuffer<Waiter> {
         case stopProducer(failing: Waiter?, with: TransportError)
     }
 
-    private enum Phase {
+    fileprivate enum Phase {
         /// The producer may still deliver. A waiter is held only while the queue is empty.
         case streaming(waiter: Waiter?)
         /// The producer delivered everything; the queue drains, then the consumer sees the end.
@@ -241,7 +207,45 @@ package struct ResponseBodyBuffer<Waiter> {
     }
 }
 
+/// The sizes a ``ResponseBodyBuffer`` works with.
+package struct ResponseBodyLimits: Sendable, Hashable {
+    /// Buffered bytes at which the producer is told to pause.
+    package var highWatermark: Int
+    /// Buffered bytes at or below which a paused producer is told to resume.
+    package var lowWatermark: Int
+    /// Deliveries are gathered into chunks of up to this size before the consumer sees them.
+    package var chunkSize: Int
+    /// The most emptied chunks kept for refilling.
+    package var spareLimit: Int
+
+    /// Limits; `0 <= lowWatermark < highWatermark` and a positive chunk size.
+    package init(highWatermark: Int, lowWatermark: Int, chunkSize: Int, spareLimit: Int) {
+        precondition(lowWatermark >= 0 && lowWatermark < highWatermark && chunkSize > 0 && spareLimit >= 0,
+                     "ResponseBodyLimits needs 0 <= low < high and a positive chunk size")
+        self.highWatermark = highWatermark
+        self.lowWatermark = lowWatermark
+        self.chunkSize = chunkSize
+        self.spareLimit = spareLimit
+    }
+
+    /// The one set both transports use.
+    ///
+    /// - 2 MiB high: the memory a slow consumer may cost per response. The Downloader runs four
+    ///   parts at once by default, so a stalled disk holds about 8 MiB, not the object.
+    /// - 512 KiB low: a quarter of the high mark. The consumer still has two chunks in hand
+    ///   while the resume reaches the producer (a wake-up of curl's thread, a re-opened TCP
+    ///   window: tens of milliseconds on a WAN), and every pause/resume cycle moves at least
+    ///   1.5 MiB, so a consumer just slower than the link does not toggle the producer per chunk.
+    /// - 256 KiB chunks: curl delivers at most 16 KiB per callback, URLSession slices of its
+    ///   own choosing; gathering them makes the per-chunk cost (a continuation, a write
+    ///   syscall) negligible, and eight chunks fill the high mark.
+    /// - 12 spare chunks: enough to cover a full buffer (8 chunks) plus the few the consumer
+    ///   holds, so a long download runs on a fixed set of buffers.
+    package static let standard = ResponseBodyLimits(highWatermark: 2 << 20, lowWatermark: 512 << 10, chunkSize: 256 << 10, spareLimit: 12)
+}
+
 extension ResponseBodyBuffer: Sendable where Waiter: Sendable {}
+extension ResponseBodyBuffer.Phase: Sendable where Waiter: Sendable {}
 extension ResponseBodyBuffer.ReceiveAction: Sendable where Waiter: Sendable {}
 extension ResponseBodyBuffer.FinishAction: Sendable where Waiter: Sendable {}
 extension ResponseBodyBuffer.CancelAction: Sendable where Waiter: Sendable {}
