@@ -38,14 +38,14 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     let easy: UnsafeMutableRawPointer
     let driver: CurlDriver
     let headerList: UnsafeMutablePointer<curl_slist>?
-    /// The request body; read only by curl's callbacks on the driver thread.
+    /// The request body; opened, read and seeked only on the driver thread.
     let upload: CurlUpload
     let state = LockedValue(State())
 
     var isCancelled: Bool { state.withLock { $0.body.isCancelled } }
 
     init(_ request: TransportRequest, driver: CurlDriver, settings: CurlTransportSettings = CurlTransportSettings()) throws(TransportError) {
-        upload = try CurlUpload(request.body)
+        upload = CurlUpload(request.body)
         guard let handle = oss_curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
         easy = handle
         self.driver = driver

@@ -9,26 +9,30 @@ import Darwin
 /// The request body as curl pulls it: bytes from memory or a byte range of a file, read where
 /// curl asks, from the position curl last seeked to (a rewind resends the body on a new connection).
 ///
-/// Touched only by curl's read and seek callbacks, on the driver thread, once the transfer is added.
+/// Touched only on the driver thread: opened when the transfer is added, then read and seeked
+/// by curl's callbacks.
 final class CurlUpload {
     private let body: HTTPRequestBody
-    /// The open upload file, or -1 when the body is not a file.
-    private let file: Int32
+    /// The open upload file, or -1 before ``open()`` and when the body is not a file.
+    private var file: Int32 = -1
     private var position: Int64 = 0
 
-    /// Opens the file of a `.file` body, so that a missing or unreadable file fails the request
-    /// before anything is sent.
-    init(_ body: HTTPRequestBody) throws(TransportError) {
+    /// A body; nothing is opened yet.
+    init(_ body: HTTPRequestBody) {
         self.body = body
-        if case let .file(path, _, _) = body {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw TransportError(.invalidRequest, "cannot open the upload file \(path): \(String(cString: strerror(errno)))")
-            }
-            file = fd
-        } else {
-            file = -1
+    }
+
+    /// Opens the file of a `.file` body. The driver calls it before the handle joins the multi
+    /// handle: so a missing or unreadable file fails the request before anything is sent, and
+    /// the blocking `open` runs on the driver thread (which reads the file anyway), never on
+    /// the caller's task in the cooperative pool.
+    func open() throws(TransportError) {
+        guard case let .file(path, _, _) = body, file < 0 else { return }
+        let fd = openForReading(path)
+        guard fd >= 0 else {
+            throw TransportError(.invalidRequest, "cannot open the upload file \(path): \(String(cString: strerror(errno)))")
         }
+        file = fd
     }
 
     deinit {
@@ -82,4 +86,8 @@ extension CurlTransfer {
     func onSeek(_ offset: Int64, _ origin: Int32) -> Int32 {
         upload.seek(to: offset, origin: origin)
     }
+}
+
+private func openForReading(_ path: String) -> Int32 {
+    open(path, O_RDONLY | O_CLOEXEC)
 }
