@@ -58,6 +58,12 @@ final class CurlDriver: @unchecked Sendable {
                         transfer.finish(.failure(TransportError(.cancelled, "the request was cancelled")))
                         continue
                     }
+                    do {
+                        try transfer.upload.open()
+                    } catch {
+                        transfer.finish(.failure(error))
+                        continue
+                    }
                     active[transfer.easy] = transfer
                     let code = oss_curl_multi_add_handle(multi, transfer.easy)
                     if code != CURLM_OK {

@@ -6,15 +6,16 @@ import OSSHTTP
 /// No call ever blocks Swift's cooperative pool: tasks only wait on continuations, and every curl
 /// call happens on the driver thread. The multi handle keeps connections alive and reuses them.
 /// Response bodies are buffered up to ``highWatermark`` and the transfer is paused beyond it, so a
-/// slow consumer costs memory in the hundreds of KiB, not the size of the object.
+/// slow consumer costs memory in the megabytes, not the size of the object.
 public final class CurlTransport: Transport {
     /// One driver thread and one connection pool for the whole process.
     public static let shared = CurlTransport()
 
-    /// Bytes buffered per response before the transfer pauses.
-    public static let highWatermark = 2 << 20
-    /// Buffered bytes below which a paused transfer resumes.
-    public static let lowWatermark = 512 << 10
+    /// Bytes buffered per response before the transfer pauses (the URLSession transport's too:
+    /// both use `ResponseBodyLimits.standard`, which says why these numbers).
+    public static let highWatermark = ResponseBodyLimits.standard.highWatermark
+    /// Buffered bytes at or below which a paused transfer resumes.
+    public static let lowWatermark = ResponseBodyLimits.standard.lowWatermark
 
     let driver: CurlDriver
     /// The CA and proxy every request of this transport uses.
@@ -28,14 +29,7 @@ public final class CurlTransport: Transport {
     }
 
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
-        let transfer: CurlTransfer
-        do {
-            transfer = try CurlTransfer(request, driver: driver, settings: settings)
-        } catch let error as TransportError {
-            throw error
-        } catch {
-            throw TransportError(.invalidRequest, "\(error)")
-        }
+        let transfer = try CurlTransfer(request, driver: driver, settings: settings)
         do {
             return try await withTaskCancellationHandler {
                 let head = try await transfer.start()

@@ -129,26 +129,26 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
 }
 
 /// One task's head, buffered body and outcome.
+///
+/// The body's queue, watermarks, spare chunks and waiter are the shared `ResponseBodyBuffer`;
+/// this class keeps it behind its lock and performs what it answers on the `URLSessionTask`.
 private final class TaskState: HTTPBodySource, @unchecked Sendable {
     struct Head {
         var status: Int
         var headers: [HTTPHeaderField]
     }
 
-    // Guards the fields below (NSLock's withLock needs macOS 14).
-    // A byte, not Void: with an empty value the lock's header shares its address with the mutex,
-    // and ThreadSanitizer reports the body's access to the (empty) value as racing the next
-    // caller's lock.
-    private let lock = LockedValue<UInt8>(0)
+    typealias BodyBuffer = ResponseBodyBuffer<CheckedContinuation<[UInt8]?, any Error>>
+
+    /// Everything the session's queue and the consuming task share (NSLock's withLock needs macOS 14).
+    private struct Shared {
+        var headContinuation: CheckedContinuation<Head, any Error>?
+        var head: Head?
+        var body = BodyBuffer()
+    }
+
+    private let shared = LockedValue(Shared())
     private let task: URLSessionTask
-    private var headContinuation: CheckedContinuation<Head, any Error>?
-    private var head: Head?
-    private var chunks: [[UInt8]] = []
-    private var buffered = 0
-    private var suspended = false
-    private var outcome: Result<Void, TransportError>?
-    private var bodyContinuation: CheckedContinuation<[UInt8]?, any Error>?
-    private var cancelled = false
     private let bodyStream: (@Sendable () -> InputStream)?
 
     init(task: URLSessionTask, bodyStream: (@Sendable () -> InputStream)?) {
@@ -163,9 +163,9 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
 
     func start() async throws -> Head {
         try await withCheckedThrowingContinuation { continuation in
-            let failed: TransportError? = lock.withLock { _ in
-                if cancelled { return TransportError(.cancelled, "the request was cancelled") }
-                headContinuation = continuation
+            let failed: TransportError? = shared.withLock { shared in
+                if shared.body.isCancelled { return TransportError(.cancelled, "the request was cancelled") }
+                shared.headContinuation = continuation
                 return nil
             }
             if let failed { continuation.resume(throwing: failed) } else { task.resume() }
@@ -174,38 +174,30 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
 
     func receive(_ response: HTTPURLResponse?) {
         let head = Head(status: response?.statusCode ?? 0, headers: Self.headerFields(of: response))
-        let continuation: CheckedContinuation<Head, any Error>? = lock.withLock { _ in
-            self.head = head
-            defer { headContinuation = nil }
-            return headContinuation
+        let continuation: CheckedContinuation<Head, any Error>? = shared.withLock { shared in
+            shared.head = head
+            defer { shared.headContinuation = nil }
+            return shared.headContinuation
         }
         continuation?.resume(returning: head)
     }
 
     func receive(_ data: Data) {
-        let chunk = [UInt8](data)
-        let waiting: CheckedContinuation<[UInt8]?, any Error>? = lock.withLock { _ in
-            if let waiting = bodyContinuation {
-                bodyContinuation = nil
-                return waiting
-            }
-            chunks.append(chunk)
-            buffered += chunk.count
-            if buffered > 1 << 20 && !suspended {
-                suspended = true
-                task.suspend()
-            }
-            return nil
+        let action = shared.withLock { shared -> BodyBuffer.ReceiveAction in
+            let action = data.withUnsafeBytes { shared.body.receive($0) }
+            // URLSession cannot refuse bytes, so the task is suspended instead, under the lock:
+            // a suspend and a resume are then issued in the order the buffer decided them.
+            if case .pauseProducer = action { task.suspend() }
+            return action
         }
-        waiting?.resume(returning: chunk)
+        if case let .resume(waiter, chunk) = action { waiter.resume(returning: chunk) }
     }
 
     func complete(_ error: (any Error)?) {
-        let result: Result<Void, TransportError> = error.map { .failure(Self.map($0, cancelled: lock.withLock { _ in cancelled })) } ?? .success(())
-        let (headWaiter, bodyWaiter): (CheckedContinuation<Head, any Error>?, CheckedContinuation<[UInt8]?, any Error>?) = lock.withLock { _ in
-            outcome = result
-            defer { headContinuation = nil; bodyContinuation = nil }
-            return (headContinuation, chunks.isEmpty ? bodyContinuation : nil)
+        let (headWaiter, bodyAction, result) = shared.withLock { shared in
+            let result: Result<Void, TransportError> = error.map { .failure(Self.map($0, cancelled: shared.body.isCancelled)) } ?? .success(())
+            defer { shared.headContinuation = nil }
+            return (shared.headContinuation, shared.body.finish(result), result)
         }
         if let headWaiter {
             switch result {
@@ -213,46 +205,40 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
             case let .failure(error): headWaiter.resume(throwing: error)
             }
         }
-        if let bodyWaiter {
-            switch result {
-            case .success: bodyWaiter.resume(returning: nil)
-            case let .failure(error): bodyWaiter.resume(throwing: error)
-            }
+        if case let .resume(waiter, value) = bodyAction {
+            waiter.resume(with: value.mapError { $0 as any Error })
         }
     }
 
     func next() async throws -> [UInt8]? {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
-                var resumeTask = false
-                let ready: Result<[UInt8]?, TransportError>? = lock.withLock { _ in
-                    if !chunks.isEmpty {
-                        let chunk = chunks.removeFirst()
-                        buffered -= chunk.count
-                        if suspended && buffered < 256 << 10 {
-                            suspended = false
-                            resumeTask = true
-                        }
-                        return .success(chunk)
-                    }
-                    if let outcome { return outcome.map { nil } }
-                    bodyContinuation = continuation
-                    return nil
+                let action = shared.withLock { shared -> BodyBuffer.NextAction in
+                    let action = shared.body.next(continuation)
+                    // Under the lock, like the suspend it undoes.
+                    if case .deliver(_, resumeProducer: true) = action { task.resume() }
+                    return action
                 }
-                if resumeTask { task.resume() }
-                if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
+                switch action {
+                case let .deliver(chunk, _): continuation.resume(returning: chunk)
+                case .end: continuation.resume(returning: nil)
+                case let .fail(error): continuation.resume(throwing: error)
+                case .wait: break
+                }
             }
         } onCancel: {
             cancel()
         }
     }
 
+    func recycle(_ chunk: [UInt8]) {
+        shared.withLock { $0.body.recycle(chunk) }
+    }
+
     func cancel() {
-        let first = lock.withLock { _ -> Bool in
-            defer { cancelled = true }
-            return !cancelled && outcome == nil
-        }
-        if first { task.cancel() }
+        guard case let .stopProducer(waiter, error) = shared.withLock({ $0.body.cancel() }) else { return }
+        waiter?.resume(throwing: error)
+        task.cancel()
     }
 
     /// The response's fields as the transport contract allows URLSession to give them.
