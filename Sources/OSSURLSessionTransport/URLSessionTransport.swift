@@ -187,7 +187,12 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
             let action = data.withUnsafeBytes { shared.body.receive($0) }
             // URLSession cannot refuse bytes, so the task is suspended instead, under the lock:
             // a suspend and a resume are then issued in the order the buffer decided them.
+            // Not with swift-corelibs-foundation: there a suspended data task keeps delivering
+            // (no back-pressure), and a suspend that lands as the task completes ends the process
+            // in NativeProtocol (fatalError). On Linux curl is the default transport.
+            #if !canImport(FoundationNetworking)
             if case .pauseProducer = action { task.suspend() }
+            #endif
             return action
         }
         if case let .resume(waiter, chunk) = action { waiter.resume(returning: chunk) }
@@ -216,7 +221,9 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
                 let action = shared.withLock { shared -> BodyBuffer.NextAction in
                     let action = shared.body.next(continuation)
                     // Under the lock, like the suspend it undoes.
+                    #if !canImport(FoundationNetworking)
                     if case .deliver(_, resumeProducer: true) = action { task.resume() }
+                    #endif
                     return action
                 }
                 switch action {
