@@ -330,7 +330,8 @@ void oss_rotate_quarters(const uint8_t *src, int width, int height, int channels
 
 /// Rows [first_row, first_row + rows) of a separable Gaussian of `taps` (odd) weights over a
 /// width × height image (edges repeated), alpha kept: blurred when `amount` < 0, else the unsharp
-/// mask original + amount × (original − blurred). `sums` holds (width + taps - 1) × channels floats.
+/// mask original + amount × (original − blurred). `sums` holds (width + taps - 1) × channels floats
+/// for the padded row, then width × channels for the blurred one.
 void oss_gaussian_rows(const uint8_t *src, int width, int height, int channels, const float *weights, int taps,
                        float amount, int first_row, int rows, float *sums, uint8_t *dst);
 
