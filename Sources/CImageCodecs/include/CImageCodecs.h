@@ -335,6 +335,10 @@ void oss_rotate_quarters(const uint8_t *src, int width, int height, int channels
 void oss_gaussian_rows(const uint8_t *src, int width, int height, int channels, const float *weights, int taps,
                        float amount, int first_row, int rows, float *sums, uint8_t *dst);
 
+/// `pixels` pixels of `channels` samples from src to dst, each colour sample through `table` (256
+/// entries); a fourth channel (alpha) is copied.
+void oss_apply_table(const uint8_t *src, uint8_t *dst, size_t pixels, int channels, const uint8_t *table);
+
 /// Canvas rows [first_row, first_row + rows) of ImageKernels.rotateAnyAngle: bilinear, premultiplied,
 /// the uncovered canvas white (or left as it is when `transparent`, the output then RGBA).
 void oss_rotate_any_rows(const uint8_t *src, int source_width, int source_height, int source_channels,
