@@ -1,44 +1,48 @@
 // Quarter turns as pixel moves, in tiles: a turn reads the source down its columns, and a tile of
 // 32 × 32 pixels keeps the 32 source rows it touches in cache while its output rows are written.
-#include "CImageCodecs.h"
-#include <math.h>
+// Along an output row the source pixel moves by a fixed step (down or up a source row, or back a
+// pixel), so the inner loop is a strided copy with no index arithmetic per pixel.
+#include "codecs_internal.h"
 #include <string.h>
 
 enum { OSS_TILE = 32 };
-
-static inline void oss_copy_pixel(uint8_t *dst, const uint8_t *src, int channels) {
-    if (channels == 3) { dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]; }
-    else memcpy(dst, src, 4);
-}
 
 void oss_rotate_quarters(const uint8_t *src, int width, int height, int channels, int turns,
                          uint8_t *dst, int first_row, int rows) {
     int out_width = turns == 2 ? width : height;
     size_t c = (size_t)channels, src_stride = (size_t)width * c, dst_stride = (size_t)out_width * c;
+    // The source pixel of output (ox, oy) is first(oy) + ox × step.
+    ptrdiff_t step;
+    switch (turns) {
+    case 1: step = -(ptrdiff_t)src_stride; break;   // clockwise: sx = oy, sy = height - 1 - ox
+    case 2: step = -(ptrdiff_t)c; break;            // sx = width - 1 - ox, sy = height - 1 - oy
+    default: step = (ptrdiff_t)src_stride; break;   // counter-clockwise: sx = width - 1 - oy, sy = ox
+    }
     for (int ty = first_row; ty < first_row + rows; ty += OSS_TILE) {
         int y_end = ty + OSS_TILE < first_row + rows ? ty + OSS_TILE : first_row + rows;
         for (int tx = 0; tx < out_width; tx += OSS_TILE) {
             int x_end = tx + OSS_TILE < out_width ? tx + OSS_TILE : out_width;
             for (int oy = ty; oy < y_end; oy++) {
-                uint8_t *out = dst + (size_t)oy * dst_stride;
-                for (int ox = tx; ox < x_end; ox++) {
-                    int sx, sy;
-                    switch (turns) {
-                    case 1: sx = oy; sy = height - 1 - ox; break;           // clockwise
-                    case 2: sx = width - 1 - ox; sy = height - 1 - oy; break;
-                    default: sx = width - 1 - oy; sy = ox; break;           // counter-clockwise
-                    }
-                    oss_copy_pixel(out + (size_t)ox * c, src + (size_t)sy * src_stride + (size_t)sx * c, channels);
+                const uint8_t *first;
+                switch (turns) {
+                case 1: first = src + (size_t)(height - 1) * src_stride + (size_t)oy * c; break;
+                case 2: first = src + (size_t)(height - 1 - oy) * src_stride + (size_t)(width - 1) * c; break;
+                default: first = src + (size_t)(width - 1 - oy) * c; break;
+                }
+                const uint8_t *in = first + (ptrdiff_t)tx * step;
+                uint8_t *out = dst + (size_t)oy * dst_stride + (size_t)tx * c;
+                int count = x_end - tx;
+                if (channels == 3) {
+                    for (int i = 0; i < count; i++, in += step, out += 3) { out[0] = in[0]; out[1] = in[1]; out[2] = in[2]; }
+                } else {
+                    for (int i = 0; i < count; i++, in += step, out += 4) memcpy(out, in, 4);
                 }
             }
         }
     }
 }
 
-static inline uint8_t oss_rotate_sample(float value) {
-    float r = roundf(value);
-    return (uint8_t)(r < 0 ? 0 : (r > 255 ? 255 : r));
-}
+static inline uint8_t oss_rotate_sample(float value) { return oss_round_clamp_u8(value); }
 
 // One bilinear tap of ImageKernels.rotateAnyAngle, premultiplied by the source's alpha.
 static inline void oss_rotate_tap(const uint8_t *src, int width, int height, int channels, int column, int row, float weight,
@@ -70,13 +74,24 @@ void oss_rotate_any_rows(const uint8_t *src, int source_width, int source_height
                 if (!transparent) { out[0] = 255; out[1] = 255; out[2] = 255; }
                 continue;
             }
-            int left = (int)floor(u), top = (int)floor(v);
+            int left = oss_floor_int(u), top = oss_floor_int(v);
             float fx = (float)(u - (double)left), fy = (float)(v - (double)top);
             float coverage = 0, red = 0, green = 0, blue = 0;
-            oss_rotate_tap(src, source_width, source_height, source_channels, left, top, (1 - fx) * (1 - fy), &coverage, &red, &green, &blue);
-            oss_rotate_tap(src, source_width, source_height, source_channels, left + 1, top, fx * (1 - fy), &coverage, &red, &green, &blue);
-            oss_rotate_tap(src, source_width, source_height, source_channels, left, top + 1, (1 - fx) * fy, &coverage, &red, &green, &blue);
-            oss_rotate_tap(src, source_width, source_height, source_channels, left + 1, top + 1, fx * fy, &coverage, &red, &green, &blue);
+            if (source_channels == 3 && left >= 0 && top >= 0 && left + 1 < source_width && top + 1 < source_height) {
+                // Inside the source, opaque: the four taps without their checks. A tap of weight
+                // 0 adds +0 here where oss_rotate_tap skips it, which leaves every sum as it is.
+                const uint8_t *p = src + ((size_t)top * (size_t)source_width + (size_t)left) * 3, *q = p + (size_t)source_width * 3;
+                float w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
+                coverage += w0; coverage += w1; coverage += w2; coverage += w3;
+                red += (float)p[0] * w0; red += (float)p[3] * w1; red += (float)q[0] * w2; red += (float)q[3] * w3;
+                green += (float)p[1] * w0; green += (float)p[4] * w1; green += (float)q[1] * w2; green += (float)q[4] * w3;
+                blue += (float)p[2] * w0; blue += (float)p[5] * w1; blue += (float)q[2] * w2; blue += (float)q[5] * w3;
+            } else {
+                oss_rotate_tap(src, source_width, source_height, source_channels, left, top, (1 - fx) * (1 - fy), &coverage, &red, &green, &blue);
+                oss_rotate_tap(src, source_width, source_height, source_channels, left + 1, top, fx * (1 - fy), &coverage, &red, &green, &blue);
+                oss_rotate_tap(src, source_width, source_height, source_channels, left, top + 1, (1 - fx) * fy, &coverage, &red, &green, &blue);
+                oss_rotate_tap(src, source_width, source_height, source_channels, left + 1, top + 1, fx * fy, &coverage, &red, &green, &blue);
+            }
             if (transparent) {
                 if (!(coverage > 0)) continue;
                 out[0] = oss_rotate_sample(red / coverage);

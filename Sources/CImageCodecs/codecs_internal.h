@@ -25,4 +25,22 @@ static inline int oss_size_product(size_t a, size_t b, size_t c, size_t *product
     return 1;
 }
 
+/// `roundf(value)` (half away from zero) clamped to 0...255, without a call into libm: x86-64's
+/// baseline has no rounding instruction, so `roundf` is a call per sample and keeps the pixel
+/// loops from vectorising. The same value as the call for every input: the clamp to [-1, 256]
+/// keeps the truncation in range and changes no clamped result, and `v - t` is the exact fraction.
+static inline uint8_t oss_round_clamp_u8(float value) {
+    float v = value < -1.0f ? -1.0f : (value > 256.0f ? 256.0f : value);
+    int t = (int)v;
+    float fraction = v - (float)t;
+    t += (fraction >= 0.5f) - (fraction <= -0.5f);
+    return (uint8_t)(t < 0 ? 0 : (t > 255 ? 255 : t));
+}
+
+/// `floor(value)` for a value that fits an int, without libm's call.
+static inline int oss_floor_int(double value) {
+    int t = (int)value;
+    return t - ((double)t > value);
+}
+
 #endif

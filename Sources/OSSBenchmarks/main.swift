@@ -21,6 +21,9 @@ case "circle":
     try await CircleBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 3))
 case "image":
     try ImageBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 5), only: stringOption("--only"))
+case "image-profile":
+    try ImageProfile.run(process: stringOption("--process") ?? "image/resize,w_200/quality,Q_90", source: stringOption("--source") ?? "4000x3000",
+                         runs: option("--runs", default: 20), output: stringOption("--out"))
 case "circle-rss":
     try CircleBenchmark.measurePeak(path: arguments[1])
 case "crc64":
@@ -35,6 +38,6 @@ case "multipart-memory":
 case "get", "put", "presign":
     try await TransferClient.run(arguments[0])
 default:
-    print("usage: OSSBenchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B] | get|put|presign --endpoint URL --bucket B --key K ...")
+    print("usage: OSSBenchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME] | image-profile [--process P] [--source WxH] [--runs N] [--out FILE] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B] | get|put|presign --endpoint URL --bucket B --key K ...")
     exit(2)
 }

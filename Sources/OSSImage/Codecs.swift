@@ -204,6 +204,11 @@ public enum ImageCodecs {
         /// ISA-L igzip level for PNG, 0...3. With per-row adaptive filters, level 1 already beats
         /// zlib level 6 in size on photographs (see the circle benchmark) at many times the speed.
         public var pngLevel = 1
+        /// Whether a tall baseline JPEG may be encoded in bands on all cores, joined with restart
+        /// markers (``JPEGBandEncoder``). Off for the generated benchmark and test sources, so they
+        /// stay the one-pass encoder's files (libjpeg-turbo decodes a file with restart markers on
+        /// its slower Huffman path, which would tilt a comparison).
+        var restartBands = true
 
         /// Quality 85, baseline JPEG, PNG level 1 unless told otherwise.
         public init(quality: Int = 85, interlace: Bool = false, pngLevel: Int = 1) {
@@ -228,6 +233,7 @@ public enum ImageCodecs {
             var out: UnsafeMutablePointer<UInt8>?
             var size = 0
             guard rgb.width <= 65_500, rgb.height <= 65_500 else { throw .invalidArgument("A JPEG is at most 65500 pixels a side; this image is \(rgb.width)x\(rgb.height).") }
+            if !options.interlace, options.restartBands, let banded = try JPEGBandEncoder.encode(rgb, quality: quality, budget: budget) { return banded }
             let status = rgb.pixels.withUnsafeBufferPointer {
                 oss_jpeg_encode($0.baseAddress, Int32(rgb.width), Int32(rgb.height), 3, quality, options.interlace ? 1 : 0, budget.stop, &out, &size, &error)
             }

@@ -101,10 +101,23 @@ public enum ImageProcessor {
             bitmap = try decodeScaled(source, header: plan.header, eighths: eighths, orientation: orientation, bands: bands, budget: budget)
         }
 
-        for step in plan.steps {
+        var index = plan.steps.startIndex
+        while index < plan.steps.endIndex {
+            let step = plan.steps[index]
             try budget.checkpoint()
+            if var table = ImageKernels.toneTable(for: step.action) {
+                // A run of bright/contrast actions is one pass through their composed table.
+                index += 1
+                while index < plan.steps.endIndex, let next = ImageKernels.toneTable(for: plan.steps[index].action) {
+                    table = ImageKernels.composed(table, then: next)
+                    index += 1
+                }
+                bitmap = try ImageKernels.applyTable(bitmap, table, budget: budget)
+                continue
+            }
             bitmap = try apply(step, to: bitmap, transparent: plan.transparent, budget: budget, watermarkImages: plan.watermarkImages)
             assert(bitmap.width == step.output.width && bitmap.height == step.output.height, "plan and kernel disagree on \(step.action)")
+            index += 1
         }
         if plan.answersAverageHue { return try averageHueResult(bitmap, budget: budget) }
         let bytes = try ImageCodecs.encode(bitmap, as: output, options: plan.options, budget: budget)

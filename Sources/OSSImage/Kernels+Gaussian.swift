@@ -64,7 +64,8 @@ extension ImageKernels {
     /// sample, as for two whole-image passes. In C (Gaussian.c), banded across the cores.
     static func gaussianRows(_ bitmap: Bitmap, weights: [Float], amount: Float?, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         let width = bitmap.width, height = bitmap.height, channels = bitmap.channels
-        let padded = (width + weights.count - 1) * channels
+        // The padded row of the vertical pass, then the horizontal pass's row.
+        let padded = (width + weights.count - 1) * channels + width * channels
         try budget.checkpoint()
         var out = [UInt8](unsafeUninitializedCapacity: bitmap.pixels.count) { _, initialized in initialized = bitmap.pixels.count }
         try out.withUnsafeMutableBufferPointer { (dst) throws(ImageError) in

@@ -1,3 +1,4 @@
+import CImageCodecs
 import OSSImageProcess
 #if canImport(Glibc)
 import Glibc
@@ -21,8 +22,7 @@ extension ImageKernels {
     }
 
     static func bright(_ bitmap: Bitmap, _ value: Int, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
-        let shift = 255 * Double(value.clamped(to: -100...100)) / 100
-        return try applyTable(bitmap, toneTable { Double($0) + shift }, budget: budget)
+        try applyTable(bitmap, toneTable(for: .bright(value))!, budget: budget)
     }
 
     /// `contrast,N`, N in -100...100: samples move away from (N > 0) or towards (N < 0) mid-grey,
@@ -37,8 +37,7 @@ extension ImageKernels {
     }
 
     static func contrast(_ bitmap: Bitmap, _ value: Int, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
-        let slope = max(0, tan((Double(value.clamped(to: -100...100)) / 100 + 1) * Double.pi / 4))
-        return try applyTable(bitmap, toneTable { (Double($0) - 127.5) * slope + 127.5 }, budget: budget)
+        try applyTable(bitmap, toneTable(for: .contrast(value))!, budget: budget)
     }
 
     /// The 256-entry table of a tone curve, rounded and clamped to 0...255.
@@ -49,31 +48,46 @@ extension ImageKernels {
         }
     }
 
-    /// Maps every colour sample (not alpha) through `table`, a row at a time.
+    /// The table of a tone action (`bright`, `contrast`), nil for any other action.
+    static func toneTable(for action: ImageAction) -> [UInt8]? {
+        switch action {
+        case let .bright(value):
+            let shift = 255 * Double(value.clamped(to: -100...100)) / 100
+            return toneTable { Double($0) + shift }
+        case let .contrast(value):
+            let slope = max(0, tan((Double(value.clamped(to: -100...100)) / 100 + 1) * Double.pi / 4))
+            return toneTable { (Double($0) - 127.5) * slope + 127.5 }
+        default:
+            return nil
+        }
+    }
+
+    /// `first`, then `second`: one table that maps each sample as the two in turn would (exactly:
+    /// both are lookups of 8-bit samples).
+    static func composed(_ first: [UInt8], then second: [UInt8]) -> [UInt8] {
+        precondition(first.count == 256 && second.count == 256, "a tone table has 256 entries")
+        return first.map { second[Int($0)] }
+    }
+
+    /// Maps every colour sample (not alpha) through `table` into a new image, in C, banded across
+    /// the cores.
     static func applyTable(_ bitmap: Bitmap, _ table: [UInt8], budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         precondition(table.count == 256, "a tone table has 256 entries")
-        var out = bitmap
-        let channels = bitmap.channels, rowBytes = bitmap.width * channels
-        try out.pixels.withUnsafeMutableBufferPointer { (pixels) throws(ImageError) in
-            try table.withUnsafeBufferPointer { (lookup) throws(ImageError) in
-                for row in 0..<bitmap.height {
-                    try budget.checkpoint()
-                    let start = row * rowBytes
-                    if channels == 3 {
-                        for i in start..<(start + rowBytes) { pixels[i] = lookup[Int(pixels[i])] }
-                    } else {
-                        var i = start
-                        while i < start + rowBytes {
-                            pixels[i] = lookup[Int(pixels[i])]
-                            pixels[i + 1] = lookup[Int(pixels[i + 1])]
-                            pixels[i + 2] = lookup[Int(pixels[i + 2])]
-                            i += 4
-                        }
+        let channels = bitmap.channels, width = bitmap.width
+        try budget.checkpoint()
+        var out = [UInt8](unsafeUninitializedCapacity: bitmap.pixels.count) { _, initialized in initialized = bitmap.pixels.count }
+        try out.withUnsafeMutableBufferPointer { (dst) throws(ImageError) in
+            try bitmap.pixels.withUnsafeBufferPointer { (src) throws(ImageError) in
+                try table.withUnsafeBufferPointer { (lookup) throws(ImageError) in
+                    nonisolated(unsafe) let (d, s, t) = (dst.baseAddress!, src.baseAddress!, lookup.baseAddress!)
+                    try banded(bitmap.height, minimumPerBand: 64, budget: budget) { band in
+                        let offset = band.lowerBound * width * channels
+                        oss_apply_table(s + offset, d + offset, band.count * width, Int32(channels), t)
                     }
                 }
             }
         }
-        return out
+        return Bitmap(trustedWidth: width, height: bitmap.height, channels: channels, pixels: out)
     }
 
     // MARK: Average hue

@@ -18,10 +18,12 @@ extension ProcessPlan {
         return (out, Checked.sum(input.bytes, out.bytes), out.pixels)
     }
 
-    /// `blur` and `sharpen`: one output image and a padded row of floats for the vertical sums.
+    /// `blur` and `sharpen`: one output image, a padded row of floats for the vertical sums and a
+    /// row of floats for the horizontal ones.
     static func planGaussian(radius: Int, input: Shape) -> (Shape, peak: Int, produced: Int) {
-        // One padded float row for each core's band.
-        let row = Checked.saturating(Checked.sum(input.width, 2 * radius), Checked.saturating(input.channels, 4 * ImageKernels.cores))
+        // The two float rows for each core's band.
+        let samples = Checked.sum(Checked.sum(input.width, 2 * radius), input.width)
+        let row = Checked.saturating(samples, Checked.saturating(input.channels, 4 * ImageKernels.cores))
         return (input, Checked.sum(Checked.saturating(input.bytes, 2), row), input.pixels)
     }
 

@@ -57,6 +57,8 @@ package enum SyntheticPhoto {
 
     /// The same image as a JPEG.
     package static func jpeg(width: Int, height: Int, seed: UInt64 = 1, quality: Int = 90) throws(ImageError) -> [UInt8] {
-        try ImageCodecs.encode(try bitmap(width: width, height: height, seed: seed), as: .jpg, options: ImageCodecs.EncodeOptions(quality: quality))
+        var options = ImageCodecs.EncodeOptions(quality: quality)
+        options.restartBands = false
+        return try ImageCodecs.encode(try bitmap(width: width, height: height, seed: seed), as: .jpg, options: options)
     }
 }

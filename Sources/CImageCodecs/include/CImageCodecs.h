@@ -330,9 +330,21 @@ void oss_rotate_quarters(const uint8_t *src, int width, int height, int channels
 
 /// Rows [first_row, first_row + rows) of a separable Gaussian of `taps` (odd) weights over a
 /// width × height image (edges repeated), alpha kept: blurred when `amount` < 0, else the unsharp
-/// mask original + amount × (original − blurred). `sums` holds (width + taps - 1) × channels floats.
+/// mask original + amount × (original − blurred). `sums` holds (width + taps - 1) × channels floats
+/// for the padded row, then width × channels for the blurred one.
 void oss_gaussian_rows(const uint8_t *src, int width, int height, int channels, const float *weights, int taps,
                        float amount, int first_row, int rows, float *sums, uint8_t *dst);
+
+/// Joins `count` baseline JPEGs of consecutive bands of one width × height image (each
+/// `band_rows` rows, a multiple of the MCU height, but the last; all from the same encoder and
+/// settings) into one JPEG with a restart marker between bands. 0 and *out (free with oss_free);
+/// 1 when no restart interval fits (encode in one pass instead); -1 and a message on bad bands.
+int oss_jpeg_join_bands(const uint8_t *const *parts, const size_t *sizes, int count, int band_rows, int width, int height,
+                        uint8_t **out, size_t *out_size, char *message);
+
+/// `pixels` pixels of `channels` samples from src to dst, each colour sample through `table` (256
+/// entries); a fourth channel (alpha) is copied.
+void oss_apply_table(const uint8_t *src, uint8_t *dst, size_t pixels, int channels, const uint8_t *table);
 
 /// Canvas rows [first_row, first_row + rows) of ImageKernels.rotateAnyAngle: bilinear, premultiplied,
 /// the uncovered canvas white (or left as it is when `transparent`, the output then RGBA).
