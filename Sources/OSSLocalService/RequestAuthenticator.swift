@@ -1,5 +1,5 @@
-import OSSSigner
 import OSSCore
+import OSSSigner
 
 /// The keys a local OSS accepts: one access key pair, with an STS token when the keys are
 /// temporary (then every request must carry that token).

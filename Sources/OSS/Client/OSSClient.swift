@@ -1,3 +1,7 @@
+import Logging
+import OSSHTTP
+import OSSLocking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -6,9 +10,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import OSSHTTP
-import OSSLocking
 // By platform, as Package.swift conditions the dependency: canImport would also see a curl
 // module that a Mac build compiled for another target.
 #if !canImport(Darwin)

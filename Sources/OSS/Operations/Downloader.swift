@@ -106,10 +106,10 @@ public struct Downloader: Sendable {
         let request = options.request
         let outcome = await Self.fetchParts(missing, ranges: ranges, concurrency: concurrency, completed: { index, crc in
             await state.record(index, crc64: crc)
-        }) { range throws(OSSError) in
+        }, fetch: { range throws(OSSError) in
             try await Self.fetch(range, of: key, etag: etag, size: size, bucket: bucket, into: file, path: path,
                                  request: request, progress: counter)
-        }
+        })
         try outcome.get()
         let done = await state.doneParts
         guard done.count == ranges.count else { throw .cancelled }
