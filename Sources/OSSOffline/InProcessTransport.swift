@@ -15,6 +15,7 @@ public struct InProcessTransport: Transport {
         self.service = service
     }
 
+    /// Hands the request to the local service in-process: no socket, the same routing and responses as `oss serve`.
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         // http://host[:port]/path?query -> target and Host.
         guard let schemeEnd = request.url.firstRange(of: "://") else { throw TransportError(.invalidRequest, "not an absolute URL") }

@@ -154,5 +154,6 @@ public func withLocalOSS<Result: Sendable>(buckets: [String] = ["examplebucket"]
 /// Thrown by ``LocalOSS/start(buckets:publicReadBuckets:credentials:configure:server:)`` below macOS 14
 /// (iOS 17, tvOS 17, watchOS 10), where the server cannot run.
 public struct LocalOSSUnavailable: Error, CustomStringConvertible {
+    /// The platform versions the server needs.
     public var description: String { "The local OSS server needs macOS 14, iOS 17, tvOS 17 or watchOS 10." }
 }
