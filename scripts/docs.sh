@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Builds the DocC documentation of the public library products with swift-docc-plugin, DocC's
-# warnings as errors: a broken symbol link or a malformed doc comment fails the run.
+# Builds the DocC documentation of the public library products with swift-docc-plugin, with DocC's
+# warnings as errors: a broken symbol link, an ambiguous overload or a half-documented parameter
+# list fails the run. Archives land in SCRATCH/plugins/Swift-DocC/outputs/.
+#
+#   scripts/docs.sh                          # every public library product, scratch path .build-docs
+#   OSS_DOCS_TARGETS="OSS OSSImage" scripts/docs.sh
+#   OSS_DOCS_BUILD_FLAGS="--scratch-path .build-asan --sanitize=address ..." scripts/docs.sh
+#
+# The cost is the debug build the symbol graphs are extracted from (DocC itself takes seconds).
+# With the default flags that is a build of its own, without an index store (nothing reads one).
+# OSS_DOCS_BUILD_FLAGS replaces them: given the exact flags of a build already made, the plugin's
+# build of each target finds everything up to date and only the symbol graphs and DocC run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCRATCH=${OSS_DOCS_SCRATCH:-.build-docs}
-TARGETS=(OSS OSSURLSessionTransport OSSImage OSSOffline OSSLocalService OSSLocalServer OSSTestSupport)
+read -r -a targets <<< "${OSS_DOCS_TARGETS:-OSS OSSURLSessionTransport OSSImage OSSOffline OSSLocalService OSSLocalServer OSSTestSupport}"
+read -r -a build_flags <<< "${OSS_DOCS_BUILD_FLAGS:---scratch-path .build-docs --disable-index-store}"
 args=()
-for target in "${TARGETS[@]}"; do args+=(--target "$target"); done
-swift package --scratch-path "$SCRATCH" --disable-index-store \
-    generate-documentation "${args[@]}" --warnings-as-errors "$@"
+for target in "${targets[@]}"; do args+=(--target "$target"); done
+swift package "${build_flags[@]}" generate-documentation "${args[@]}" --warnings-as-errors "$@"
