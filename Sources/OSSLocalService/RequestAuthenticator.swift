@@ -18,7 +18,7 @@ public struct ServiceCredentials: Sendable, Hashable, CustomStringConvertible {
         self.securityToken = securityToken.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// The keys as ``Credentials`` print them: the access key ID masked, the secret and token redacted.
+    /// The keys as `Credentials` print them: the access key ID masked, the secret and token redacted.
     public var description: String {
         Credentials(accessKeyId: accessKeyId, accessKeySecret: accessKeySecret, securityToken: securityToken).description
     }

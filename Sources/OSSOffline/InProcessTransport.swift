@@ -4,7 +4,7 @@ import OSSHTTP
 import OSSLocalService
 import OSSLocking
 
-/// A transport that hands requests straight to a ``LocalOSSService`` in this process: no socket,
+/// A transport that hands requests straight to a `LocalOSSService` in this process: no socket,
 /// no network. With it the client's whole stack (signing, retries, download to file) runs offline.
 public struct InProcessTransport: Transport {
     /// The service requests go to.

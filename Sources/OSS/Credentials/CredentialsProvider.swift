@@ -78,7 +78,7 @@ public struct StaticCredentialsProvider: CredentialsProvider, CustomStringConver
     /// The same keys on every call.
     public func credentials() async throws -> Credentials? { fixed }
 
-    /// The keys as ``Credentials`` print them: the access key ID masked, the secret and token redacted.
+    /// The keys as `Credentials` print them: the access key ID masked, the secret and token redacted.
     public var description: String { "StaticCredentialsProvider(\(fixed))" }
 }
 
