@@ -5,12 +5,14 @@
 #
 #   scripts/docs.sh                          # every public library product, scratch path .build-docs
 #   OSS_DOCS_TARGETS="OSS OSSImage" scripts/docs.sh
-#   OSS_DOCS_BUILD_FLAGS="--scratch-path .build-asan --sanitize=address ..." scripts/docs.sh
+#   OSS_DOCS_BUILD_FLAGS="--scratch-path /tmp/oss-docs --disable-index-store" scripts/docs.sh
 #
-# The cost is the debug build the symbol graphs are extracted from (DocC itself takes seconds).
-# With the default flags that is a build of its own, without an index store (nothing reads one).
-# OSS_DOCS_BUILD_FLAGS replaces them: given the exact flags of a build already made, the plugin's
-# build of each target finds everything up to date and only the symbol graphs and DocC run.
+# The cost is the debug build the symbol graphs are extracted from (DocC itself takes seconds per
+# module), so it has a scratch path of its own, without an index store (nothing reads one), and a
+# second run rebuilds only what changed. It cannot borrow another build's products: SwiftPM builds
+# a plugin's targets with flags of its own, and `swift build --build-tests` with the same scratch
+# path and flags recompiles every module after it. OSS_DOCS_BUILD_FLAGS replaces
+# the flags (another scratch path, `-j 1`...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 read -r -a targets <<< "${OSS_DOCS_TARGETS:-OSS OSSURLSessionTransport OSSImage OSSOffline OSSLocalService OSSLocalServer OSSTestSupport}"
