@@ -1,6 +1,7 @@
 import Foundation
 import OSS
 import OSSHTTP
+import OSSLocalService
 import OSSTestSupport
 import Testing
 
