@@ -48,8 +48,8 @@ let package = Package(
         // Only with the SwiftCrypto trait, and only off Apple platforms (its Crypto module has
         // CryptoKit's API). 3.12.3 is the oldest release tested; 4.x has the same API.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
-        // `swift package generate-documentation` (scripts/test.sh builds the DocC catalog with
-        // warnings as errors); a plugin, so nothing of it is linked into a product.
+        // `swift package generate-documentation` (scripts/docs.sh builds the public products' DocC
+        // documentation with warnings as errors); a plugin, so nothing of it is linked into a product.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [

@@ -49,6 +49,7 @@ public struct OSSError: Error, Sendable, Hashable {
         /// The task was cancelled; nothing was left behind.
         public static let cancelled = Kind(base: .cancelled)
 
+        /// The kind's name (`server`, `integrity`...), for logs and metrics.
         public var description: String { base.rawValue }
     }
 
@@ -174,6 +175,7 @@ public struct OSSError: Error, Sendable, Hashable {
 }
 
 extension OSSError: CustomStringConvertible {
+    /// A sentence for a log or a terminal that names the input or the response at fault; secrets never appear in it.
     public var description: String {
         switch storage {
         case let .invalidArgument(parameter, reason): "Invalid \(parameter): \(reason)"
@@ -213,6 +215,7 @@ public struct LocalFileError: Sendable, Hashable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// The operation, the path and the reason, as a sentence.
     public var description: String { "\(operation) \(path) failed: \(reason)." }
 }
 
@@ -233,6 +236,7 @@ public struct ResponseParseError: Sendable, Hashable, CustomStringConvertible {
         self.requestId = requestId
     }
 
+    /// What could not be read, with the request ID to quote to OSS support.
     public var description: String {
         "\(operation) returned a body that cannot be read: \(problem)" + (requestId.map { " [request \($0)]" } ?? "")
     }
@@ -247,6 +251,7 @@ public struct OSSErrorCode: RawRepresentable, Sendable, Hashable, CustomStringCo
     public init(rawValue: String) { self.rawValue = rawValue }
     /// Lets codes be written as literals: `"NoSuchKey"`.
     public init(stringLiteral value: String) { rawValue = value }
+    /// The code as OSS spells it.
     public var description: String { rawValue }
 
     /// `NoSuchKey`.
@@ -307,6 +312,7 @@ public struct ServerError: Sendable, Hashable, CustomStringConvertible {
     /// `ServerTime` of `RequestTimeTooSkewed`.
     public var serverTime: String?
 
+    /// Status, code, message, EC and request ID: what OSS support asks for.
     public var description: String {
         var text = "OSS error \(status) \(code): \(message)"
         if let ec { text += " (EC \(ec))" }
@@ -334,6 +340,7 @@ public struct IntegrityError: Sendable, Hashable, CustomStringConvertible {
     /// The request id to quote to OSS support.
     public var requestId: String?
 
+    /// What was expected against what arrived, with the request ID.
     public var description: String {
         switch kind {
         case .length: "Integrity error: expected \(expected) bytes, received \(actual)" + (requestId.map { " [request \($0)]" } ?? "")

@@ -17,6 +17,7 @@ public struct PreparedRequest: Sendable, Hashable, CustomStringConvertible, Cust
         return "\(method) \(path)"
     }
 
+    /// The same as the description, so that `debugPrint` cannot show a header value either.
     public var debugDescription: String { description }
 
     /// What `dump()` shows: the same as the description, and header names without values.

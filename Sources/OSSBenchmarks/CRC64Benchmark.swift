@@ -1,8 +1,9 @@
+import Foundation
+import OSSCrypto
+
 #if canImport(CLZMA)
 import CLZMA
 #endif
-import Foundation
-import OSSCrypto
 
 /// CRC-64 throughput: the pure-Swift slicing-by-8 (Apple platforms, SwiftCrypto builds) beside
 /// liblzma's `lzma_crc64` (the Linux fast path), on the same in-memory buffer, best of several runs.

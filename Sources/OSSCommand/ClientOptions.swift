@@ -1,13 +1,14 @@
 import ArgumentParser
+import Logging
+import OSS
+import OSSFileIO
+import OSSLocking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSS
-import OSSFileIO
-import OSSLocking
-import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,12 +1,13 @@
 import ArgumentParser
+import OSS
+import OSSHTTP
+import OSSOffline
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSS
-import OSSHTTP
-import OSSOffline
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

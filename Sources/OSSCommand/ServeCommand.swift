@@ -1,15 +1,16 @@
 import ArgumentParser
 import Dispatch
+import OSS
+import OSSLocalServer
+import OSSLocalService
+import OSSLocking
+import OSSOffline
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSS
-import OSSLocalServer
-import OSSLocalService
-import OSSOffline
-import OSSLocking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

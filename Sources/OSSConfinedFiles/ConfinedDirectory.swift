@@ -1,10 +1,11 @@
+import CFileIOShim
+import OSSFileIO
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CFileIOShim
-import OSSFileIO
 
 /// A directory that file operations cannot leave: every path is resolved beneath it, and no
 /// symbolic link leads out of it.

@@ -1,9 +1,10 @@
+import OSSFileIO
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import OSSFileIO
 
 /// ``AtomicFileWriter`` for a ``ConfinedDirectory``: a new file is written under a temporary name,
 /// synced, and renamed over its destination in one step, all beneath the root and without

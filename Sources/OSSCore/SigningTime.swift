@@ -11,6 +11,7 @@ public struct SigningTime: Sendable, Hashable, Comparable {
         self.unixSeconds = unixSeconds
     }
 
+    /// Earlier first, by Unix seconds.
     public static func < (lhs: SigningTime, rhs: SigningTime) -> Bool { lhs.unixSeconds < rhs.unixSeconds }
 
     /// This time moved by `seconds`.

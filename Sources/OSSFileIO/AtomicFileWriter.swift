@@ -101,11 +101,13 @@ public struct UnreplaceableDestinationError: Error, Sendable, Hashable, CustomSt
     /// What is there, or why it cannot be resolved ("a FIFO", "a symlink to a missing file"...).
     public var found: String
 
+    /// The path that cannot be replaced, and what is there.
     public init(path: String, found: String) {
         self.path = path
         self.found = found
     }
 
+    /// Names the path and what was found there, and says what could be replaced.
     public var description: String {
         "\(path) is \(found); only a regular file, or a symlink to one, can be replaced"
     }

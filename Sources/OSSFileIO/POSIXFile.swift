@@ -20,6 +20,7 @@ public struct FileIOError: Error, Sendable, Hashable, CustomStringConvertible {
         self.code = code
     }
 
+    /// The operation, the path and the system's reason.
     public var description: String {
         "\(operation) \(path): \(reason)"
     }

@@ -33,6 +33,7 @@ public struct Crop: Sendable, Hashable, CustomStringConvertible {
         self.gravity = gravity
     }
 
+    /// The action as OSS spells it in `x-oss-process` (`crop,x_10,w_100`); defaults are left out.
     public var description: String {
         var parts = ["crop"]
         if x != 0 { parts.append("x_\(x)") }
@@ -99,6 +100,7 @@ public struct Resize: Sendable, Hashable, CustomStringConvertible {
         width != nil || height != nil || long != nil || short != nil || percent != nil || percentOfBase != nil
     }
 
+    /// The action as OSS spells it in `x-oss-process` (`resize,m_fill,w_100`); defaults are left out.
     public var description: String {
         var parts = ["resize"]
         if (percent == nil && percentOfBase == nil) || mode != .lfit { parts.append("m_\(mode.rawValue)") }

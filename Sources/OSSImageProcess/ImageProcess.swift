@@ -137,6 +137,7 @@ public enum ProcessStage: Sendable, Hashable, CustomStringConvertible {
     /// Any other stage (`video/...`, `doc/...`, `sys/notify,...`), kept as written.
     case other(String)
 
+    /// The stage as it goes on the wire, with its actions joined by `/`.
     public var description: String {
         switch self {
         case let .image(steps): "image" + steps.map { "/" + $0.description }.joined()

@@ -37,6 +37,7 @@ public struct ImageProcessError: Error, Sendable, Hashable, CustomStringConverti
         "\(action)\(parameter.map { " parameter \($0)" } ?? ""): \(message)"
     }
 
+    /// The code OSS would return, the detail and the EC, so that a local refusal reads like the service's.
     public var description: String {
         "\(code): \(detail)" + (ec.map { " (EC \($0))" } ?? "")
     }

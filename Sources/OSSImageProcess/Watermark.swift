@@ -59,6 +59,7 @@ public struct Watermark: Sendable, Hashable, CustomStringConvertible {
         self.interval = interval
     }
 
+    /// The action as OSS spells it in `x-oss-process`, its text, font and image object in the URL-safe base64 OSS requires.
     public var description: String {
         var parts = ["watermark"]
         if let text { parts += text.parameters }

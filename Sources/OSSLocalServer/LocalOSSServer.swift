@@ -6,7 +6,7 @@ import NIOSSL
 #endif
 import OSSLocalService
 
-/// The SwiftNIO HTTP/1.1 front door of a ``LocalOSSService``: keep-alive, streaming request and
+/// The SwiftNIO HTTP/1.1 front door of a `LocalOSSService`: keep-alive, streaming request and
 /// response bodies with back-pressure (memory stays flat for any object size), and the network
 /// faults the service asks for (reset, truncation, stalls).
 ///

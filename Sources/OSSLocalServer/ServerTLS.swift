@@ -54,7 +54,10 @@ public struct ServerTLS: Sendable {
 
 /// A certificate or key file that cannot be used, named.
 public struct TLSFilesError: Error, CustomStringConvertible, Sendable {
+    /// The certificate or key file at fault.
     public var path: String
+    /// Why it cannot be used: not PEM, no certificate in it, a key that does not go with the certificate.
     public var reason: String
+    /// The path and the reason, as `oss serve` prints them.
     public var description: String { "\(path): \(reason)" }
 }

@@ -1,5 +1,5 @@
-import OSSFileIO
 import OSSCore
+import OSSFileIO
 
 /// Object and bucket ACLs, and who may do what without signing.
 ///

@@ -1,7 +1,7 @@
+import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// AppendObject: POST `?append&position=N`. The first append (position 0, no object) creates an
 /// Appendable object with the request's metadata; each later one must give the current length

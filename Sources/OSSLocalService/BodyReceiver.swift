@@ -1,8 +1,8 @@
 import OSSConfinedFiles
+import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// What an upload body turned out to be once it was all written.
 struct ReceivedBody: Sendable {

@@ -1,6 +1,6 @@
+import OSSCore
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// ListBuckets, PutBucket, GetBucketInfo, GetBucketLocation, GetBucketStat, GetBucketVersioning
 /// and ListObjectVersions.

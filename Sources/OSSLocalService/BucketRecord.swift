@@ -1,10 +1,11 @@
+import OSSCore
+import OSSLocking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSLocking
-import OSSCore
 
 /// What the local OSS knows about a bucket besides its objects: when it was created, its ACL,
 /// storage class, tags and image styles. Stored as `.oss/buckets/BUCKET/bucket.json`, replaced

@@ -1,7 +1,7 @@
+import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// `x-oss-copy-source: /BUCKET/KEY[?versionId=ID]`, the key URL-encoded, as CopyObject and
 /// UploadPartCopy take it.

@@ -1,7 +1,7 @@
+import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// DeleteMultipleObjects: POST `?delete` with a `<Delete>` document of up to 1,000 keys, which
 /// must carry a Content-MD5 that matches, as OSS requires. Keys that do not exist count as

@@ -1,6 +1,6 @@
 import CZlib
-import OSSLocking
 import OSSCore
+import OSSLocking
 
 /// `Accept-Encoding: gzip` on GetObject, where OSS compresses: a whole object (no range) of at
 /// least 1 KB whose Content-Type is text/cache-manifest, text/xml, text/css, text/html,
@@ -102,6 +102,6 @@ enum GzipTransfer {
     struct GzipError: Error {}
 }
 
-private extension Substring {
-    func trimmingCharacters() -> String { String(self).trimmingWhitespace() }
+extension Substring {
+    fileprivate func trimmingCharacters() -> String { String(self).trimmingWhitespace() }
 }

@@ -47,6 +47,7 @@ public struct UnavailableObjectProcessor: ObjectProcessor {
     /// The placeholder processor.
     public init() {}
 
+    /// Refuses every process with 501 NotImplemented, as a service without image processing would.
     public func process(_ process: String, source: [UInt8], sourceContentType: String, bucketObjects: BucketObjectLoader) async throws -> ProcessedObject {
         throw ServiceError.notImplemented("This local OSS has no processor for '\(process.prefix(64))'; image processing is not available in this build.")
     }

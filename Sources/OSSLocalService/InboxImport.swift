@@ -1,12 +1,13 @@
+import OSSConfinedFiles
+import OSSCore
+import OSSCrypto
+import OSSFileIO
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSCrypto
-import OSSConfinedFiles
-import OSSFileIO
-import OSSCore
 
 /// Which version of a placed file was imported: a changed file (new inode, size or mtime) is
 /// imported again, an unchanged one never is (so an object deleted through the API stays deleted).

@@ -1,5 +1,5 @@
-import OSSFileIO
 import OSSCore
+import OSSFileIO
 import OSSSigner
 
 /// ListObjects (v1) and ListObjectsV2, over the bucket's index, comparing bytes.

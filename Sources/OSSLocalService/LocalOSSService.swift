@@ -1,14 +1,15 @@
+import OSSConfinedFiles
+import OSSCore
+import OSSCrypto
+import OSSFileIO
+import OSSLocking
+import OSSSigner
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSCrypto
-import OSSConfinedFiles
-import OSSFileIO
-import OSSCore
-import OSSSigner
-import OSSLocking
 
 /// How a local OSS is set up.
 public struct LocalOSSConfiguration: Sendable {

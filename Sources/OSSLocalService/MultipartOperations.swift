@@ -1,7 +1,7 @@
+import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
 /// AbortMultipartUpload, ListParts and ListMultipartUploads.

@@ -1,16 +1,17 @@
+import OSSConfinedFiles
+import OSSCore
+import OSSFileIO
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSConfinedFiles
-import OSSFileIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import OSSCore
 
 /// A multipart upload in progress: the key it completes into and the object's record as
 /// InitiateMultipartUpload described it (content type, metadata, ACL, storage class, tags).

@@ -1,8 +1,8 @@
+import OSSCore
 import OSSCrypto
 import OSSFileIO
-import OSSCore
-import OSSSigner
 import OSSLocking
+import OSSSigner
 
 /// GetObject, HeadObject, PutObject and ProcessObject.
 extension LocalOSSService {

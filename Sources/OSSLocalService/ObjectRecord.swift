@@ -1,10 +1,11 @@
+import OSSCore
+import OSSFileIO
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSFileIO
-import OSSCore
 
 /// Everything the local OSS knows about an object besides its bytes, stored in the object's own
 /// file so that data and metadata change together, in one rename.

@@ -1,6 +1,6 @@
 import OSSConfinedFiles
-import OSSFileIO
 import OSSCore
+import OSSFileIO
 
 /// Writes that start from an object already stored: a changed record (ACL, tags, restore), an
 /// append, a copy. Each builds a whole new object file and publishes it with one rename, like a

@@ -1,18 +1,19 @@
+import OSSConfinedFiles
+import OSSCore
+import OSSCrypto
+import OSSFileIO
+import OSSLocking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSCrypto
-import OSSConfinedFiles
-import OSSFileIO
-import OSSLocking
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import OSSCore
 
 /// Objects with OSS's key semantics, stored crash-safely under a root folder.
 ///

@@ -1,6 +1,6 @@
+import OSSCore
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// From an operation to the code that serves it.
 extension LocalOSSService {

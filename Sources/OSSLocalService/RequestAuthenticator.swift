@@ -1,5 +1,5 @@
-import OSSSigner
 import OSSCore
+import OSSSigner
 
 /// The keys a local OSS accepts: one access key pair, with an STS token when the keys are
 /// temporary (then every request must carry that token).
@@ -18,14 +18,17 @@ public struct ServiceCredentials: Sendable, Hashable, CustomStringConvertible {
         self.securityToken = securityToken.flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The keys as `Credentials` print them: the access key ID masked, the secret and token redacted.
     public var description: String {
         Credentials(accessKeyId: accessKeyId, accessKeySecret: accessKeySecret, securityToken: securityToken).description
     }
 }
 
 extension ServiceCredentials: CustomDebugStringConvertible, CustomReflectable {
+    /// The same as the description, so that `debugPrint` cannot show the secret either.
     public var debugDescription: String { description }
 
+    /// What `dump()` shows: masked and redacted like the description.
     public var customMirror: Mirror {
         Credentials(accessKeyId: accessKeyId, accessKeySecret: accessKeySecret, securityToken: securityToken).customMirror
     }

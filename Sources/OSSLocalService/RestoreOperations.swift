@@ -1,6 +1,6 @@
+import OSSCore
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// Storage classes and RestoreObject.
 ///

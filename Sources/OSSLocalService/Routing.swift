@@ -1,5 +1,5 @@
-import OSSSigner
 import OSSCore
+import OSSSigner
 
 /// Which operation a request is, decided from its method, its target and its sub-resources before
 /// anything is read or written.

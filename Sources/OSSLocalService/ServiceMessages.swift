@@ -7,6 +7,7 @@ import OSSLocking
 /// and pulls a response body out as fast as the socket drains, so a 1 GiB object never sits in
 /// memory. The in-process (offline) path uses the same type with no socket at all.
 public struct ByteChunks: AsyncSequence, Sendable {
+    /// A chunk of the body, as large as the producer made it.
     public typealias Element = [UInt8]
 
     private let pull: @Sendable () async throws -> [UInt8]?
@@ -25,11 +26,14 @@ public struct ByteChunks: AsyncSequence, Sendable {
     /// No body.
     public static let empty = ByteChunks([])
 
+    /// Pulls one chunk per call, so the consumer's pace is the producer's.
     public struct AsyncIterator: AsyncIteratorProtocol, Sendable {
         let pull: @Sendable () async throws -> [UInt8]?
+        /// The next chunk; nil at the end of the body.
         public mutating func next() async throws -> [UInt8]? { try await pull() }
     }
 
+    /// An iterator over the same source: a body is read once.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pull: pull) }
 
     /// Reads the whole body, refusing more than `limit` bytes.
@@ -91,6 +95,7 @@ extension ServiceRequest: CustomStringConvertible, CustomReflectable {
         "\(method) \(target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target)"
     }
 
+    /// What `dump()` shows: the method, the path and the header names, never a header value or the query.
     public var customMirror: Mirror {
         Mirror(self, children: ["request": description, "headers": headers.map(\.name)])
     }

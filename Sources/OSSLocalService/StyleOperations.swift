@@ -1,6 +1,6 @@
+import OSSCore
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// PutStyle, GetStyle, ListStyle and DeleteStyle, and `x-oss-process=style/NAME`, which runs the
 /// stored style's content (as OSS does, the style's process stands in for the name).

@@ -1,7 +1,7 @@
+import OSSCore
 import OSSCrypto
 import OSSFileIO
 import OSSSigner
-import OSSCore
 
 /// PutSymlink and GetSymlink. A symlink is an object of type Symlink with no data whose record
 /// names its target; GetObject and HeadObject through it answer with the target (404

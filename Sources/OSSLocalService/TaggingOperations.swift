@@ -1,5 +1,5 @@
-import OSSFileIO
 import OSSCore
+import OSSFileIO
 
 /// Put, Get and DeleteObjectTagging, and the bucket tags (Put, Get, DeleteBucketTags).
 ///

@@ -1,5 +1,5 @@
-import OSSLocking
 import OSSCore
+import OSSLocking
 
 /// `x-oss-traffic-limit`: a body paced to a rate in bits per second, as OSS throttles a PUT,
 /// GET, append, part upload or copy that asks for it (header, or query parameter of a presigned

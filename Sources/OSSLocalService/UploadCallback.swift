@@ -1,10 +1,11 @@
+import OSSCore
+import OSSSigner
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSSigner
-import OSSCore
 
 /// Sends an upload callback's POST and returns the reply's status and body (at most 3 MiB read).
 /// The local service's one outgoing request stands behind this protocol so that the service

@@ -32,6 +32,7 @@ public struct ImageObjectProcessor: ObjectProcessor {
     /// What the pool has done: jobs run, refused, cancelled.
     public var statistics: ImageWorkPool.Statistics { pool.statistics }
 
+    /// Runs `image/...` and `style/...` processes on the pool's threads, off Swift's cooperative pool; anything else is 501 NotImplemented.
     public func process(_ process: String, source: [UInt8], sourceContentType: String, bucketObjects: BucketObjectLoader) async throws -> ProcessedObject {
         guard process.hasPrefix("image/") || process.hasPrefix("style/") else {
             throw ServiceError(status: 501, code: "NotImplemented", message: "Only image processing is available locally; '\(process.prefix(32))' is not.", ec: "")

@@ -56,6 +56,7 @@ public final class ImageWorkPool: Sendable {
         /// Jobs waiting when the job was refused.
         public var queued: Int
 
+        /// Says how busy the pool was and that a retry may succeed.
         public var description: String {
             "Image processing is busy: \(running) jobs are running and \(queued) are waiting. Retry later."
         }

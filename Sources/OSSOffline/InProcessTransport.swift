@@ -4,7 +4,7 @@ import OSSHTTP
 import OSSLocalService
 import OSSLocking
 
-/// A transport that hands requests straight to a ``LocalOSSService`` in this process: no socket,
+/// A transport that hands requests straight to a `LocalOSSService` in this process: no socket,
 /// no network. With it the client's whole stack (signing, retries, download to file) runs offline.
 public struct InProcessTransport: Transport {
     /// The service requests go to.
@@ -15,6 +15,7 @@ public struct InProcessTransport: Transport {
         self.service = service
     }
 
+    /// Hands the request to the local service in-process: no socket, the same routing and responses as `oss serve`.
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         // http://host[:port]/path?query -> target and Host.
         guard let schemeEnd = request.url.firstRange(of: "://") else { throw TransportError(.invalidRequest, "not an absolute URL") }

@@ -7,10 +7,12 @@ import OSSLocalService
 public struct TransportCallbackSender: CallbackSender {
     let transport: any Transport
 
+    /// Posts callbacks through `transport`, so that offline mode reaches callback servers the way the client reaches OSS.
     public init(transport: any Transport) {
         self.transport = transport
     }
 
+    /// POSTs the callback body and returns the callback server's status and reply, bounded by `timeout` for connecting and for each wait.
     public func post(url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration) async throws -> (status: Int, body: [UInt8]) {
         let reply = try await transport.send(TransportRequest(method: "POST", url: url, headers: headers.map { HTTPHeaderField($0.name, $0.value) },
                                                               body: .bytes(body), timeouts: TransportTimeouts(connect: timeout, idle: timeout)))

@@ -31,12 +31,15 @@ public struct Credentials: Sendable, Hashable {
 }
 
 extension Credentials: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The access key ID masked and the secret and token redacted, so that printing credentials cannot leak them.
     public var description: String {
         "Credentials(accessKeyId: \(maskedAccessKeyId), accessKeySecret: <redacted>\(securityToken == nil ? "" : ", securityToken: <redacted>"))"
     }
 
+    /// The same as the description, so that `debugPrint` cannot leak the secret either.
     public var debugDescription: String { description }
 
+    /// What `dump()` shows: masked and redacted like the description.
     public var customMirror: Mirror {
         Mirror(self, children: ["accessKeyId": maskedAccessKeyId, "accessKeySecret": "<redacted>",
                                 "securityToken": securityToken == nil ? "nil" : "<redacted>"])

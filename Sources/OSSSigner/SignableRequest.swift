@@ -72,8 +72,10 @@ extension SignableRequest: CustomStringConvertible, CustomDebugStringConvertible
         "\(method) \(canonicalURI) query: \(query.map(\.name)) headers: \(headers.map(\.name))"
     }
 
+    /// The same as the description, so that `debugPrint` cannot show a signed value either.
     public var debugDescription: String { description }
 
+    /// What `dump()` shows: method, path, and query and header names only.
     public var customMirror: Mirror {
         Mirror(self, children: ["method": method, "path": canonicalURI, "query": query.map(\.name), "headers": headers.map(\.name)])
     }
@@ -100,12 +102,15 @@ public struct SignedRequest: Sendable, Hashable {
 }
 
 extension SignedRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Method and path, the signature redacted: a signature is a credential until it expires.
     public var description: String {
         "SignedRequest(\(request.method) \(request.canonicalURI), signature: <redacted>)"
     }
 
+    /// The same as the description, so that `debugPrint` cannot show the signature either.
     public var debugDescription: String { description }
 
+    /// What `dump()` shows: the request's method and path, the signature redacted.
     public var customMirror: Mirror {
         Mirror(self, children: ["method": request.method, "path": request.canonicalURI, "signature": "<redacted>"])
     }
@@ -118,6 +123,7 @@ public enum SigningError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The V4 scope needs a region.
     case missingRegion
 
+    /// A sentence that names the value at fault and the allowed range.
     public var description: String {
         switch self {
         case let .invalidExpiry(seconds, maximum):

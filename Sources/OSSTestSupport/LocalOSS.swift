@@ -22,13 +22,13 @@ public final class LocalOSS: Sendable {
 
     /// The temporary folder holding the buckets (each a subfolder); removed by ``stop()``.
     public let root: String
-    /// The service, to inject faults (``LocalOSSService/faults``) or rotate keys while serving.
+    /// The service, to inject faults (`LocalOSSService.faults`) or rotate keys while serving.
     public let service: LocalOSSService
     /// The loopback front door.
     public let server: LocalOSSServer
     /// The keys the server accepts; the first signs the clients this value makes.
     public let credentials: [ServiceCredentials]
-    /// The buckets created at start; the first is ``bucket()``'s default.
+    /// The buckets created at start; the first is ``bucket(_:signatureVersion:transport:)``'s default.
     public let buckets: [String]
     private let serving: Task<Void, any Error>
 
@@ -101,8 +101,12 @@ public final class LocalOSS: Sendable {
     /// A client pointed at this server, signing with the first of ``credentials``.
     ///
     /// - Parameters:
+    ///   - signatureVersion: V4 by default; V1 to test what the older scheme sends.
     ///   - transport: the platform's default when nil.
+    ///   - credentialsProvider: replaces the first of ``credentials`` (to test STS refresh or an
+    ///     anonymous client).
     ///   - retryPolicy: short delays, so that tests of retries stay fast.
+    ///   - timeouts: the client's defaults unless a test needs them shorter.
     public func client(signatureVersion: SignatureVersion = .v4, transport: (any Transport)? = nil,
                        credentialsProvider: (any CredentialsProvider)? = nil,
                        retryPolicy: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(5)),
@@ -154,5 +158,6 @@ public func withLocalOSS<Result: Sendable>(buckets: [String] = ["examplebucket"]
 /// Thrown by ``LocalOSS/start(buckets:publicReadBuckets:credentials:configure:server:)`` below macOS 14
 /// (iOS 17, tvOS 17, watchOS 10), where the server cannot run.
 public struct LocalOSSUnavailable: Error, CustomStringConvertible {
+    /// The platform versions the server needs.
     public var description: String { "The local OSS server needs macOS 14, iOS 17, tvOS 17 or watchOS 10." }
 }

@@ -138,7 +138,7 @@ struct DestinationTests {
           arguments: [SIGINT, SIGTERM, SIGHUP])
     func signalDuringDownload(signal number: Int32) throws {
         // 64 KiB of a 10 MB body, then the server holds the connection: the download is in flight.
-        let server = try ScriptedHTTPServer([.init(status: 200, body_size: 10_000_000, send_bytes: 65_536)])
+        let server = try ScriptedHTTPServer([.init(status: 200, bodySize: 10_000_000, sendBytes: 65_536)])
         defer { server.stop() }
         let folder = try CLI.makeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -202,7 +202,7 @@ struct DestinationTests {
     func closedPipeEndsQuietly() throws {
         // 1 MiB sent of 10 MB: more than a pipe holds, then the server holds the connection, so
         // only the closed pipe can end the command.
-        let server = try ScriptedHTTPServer([.init(status: 200, body_size: 10_000_000, send_bytes: 1 << 20)])
+        let server = try ScriptedHTTPServer([.init(status: 200, bodySize: 10_000_000, sendBytes: 1 << 20)])
         defer { server.stop() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
@@ -223,7 +223,7 @@ struct DestinationTests {
 
     @Test("a write that fails at the destination says what failed, without the temporary file's name, and leaves nothing")
     func writeFailureMessage() throws {
-        let server = try ScriptedHTTPServer([.init(status: 200, body_size: 1 << 20)])
+        let server = try ScriptedHTTPServer([.init(status: 200, bodySize: 1 << 20)])
         defer { server.stop() }
         let folder = try CLI.makeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -1,5 +1,6 @@
-@testable import OSSCommand
 import Testing
+
+@testable import OSSCommand
 
 @Suite("The progress bar")
 struct ProgressBarTests {

@@ -1,5 +1,6 @@
-@testable import OSSCommand
 import Testing
+
+@testable import OSSCommand
 
 /// The pure parts of the bulk commands: keys to paths, the transfer line, the debug line.
 @Suite("Keys to paths, the transfer line, the debug line")

@@ -1,9 +1,10 @@
+import OSSImage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import OSSImage
 
 /// The official SDKs' image fixtures, read in place (never copied into the repository). Tests
 /// that need them are enabled only when the folder is there.

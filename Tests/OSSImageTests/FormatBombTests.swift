@@ -1,7 +1,8 @@
 import CImageCodecs
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// TIFF, HEIC and AVIF bombs refused from their headers, before a pixel buffer exists; truncated
 /// and damaged files of each refused with typed errors, never a crash.

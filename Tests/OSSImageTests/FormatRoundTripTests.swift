@@ -1,6 +1,7 @@
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// Every format written and read back: sizes exact, pixels within each codec's tolerance, and the
 /// process language's `format` reaching every writer (nothing answers 501 for gif, tiff, heic or

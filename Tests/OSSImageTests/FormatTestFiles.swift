@@ -1,7 +1,8 @@
 import CImageCodecs
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// Builders of source files of every kind, made with the real libraries (libjpeg for CMYK,
 /// libtiff for every TIFF layout, giflib for animations) or, for PNG, byte by byte with stored

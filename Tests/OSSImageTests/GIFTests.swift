@@ -1,6 +1,7 @@
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// GIF sources as OSS treats each action: animations kept through geometry and pixel actions,
 /// stills where OSS makes stills, frames composed with their disposal, bombs refused from the

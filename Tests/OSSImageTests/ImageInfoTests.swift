@@ -1,7 +1,8 @@
 import Foundation
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// `info` byte for byte as OSS writes it, with EXIF fields named and written as OSS's answers show.
 @Suite("info: OSS's exact JSON, with EXIF")

@@ -230,10 +230,10 @@ struct ImageProcessTests {
         let alphabet = Array("image/,_|rwhxyQq0159-+=abcstuv".utf8) + Array("é图".utf8)
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         for _ in 0..<3000 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             var bytes = Array("image/".utf8)
             for _ in 0..<Int(state >> 58) * 3 {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 bytes.append(alphabet[Int(state >> 33) % alphabet.count])
             }
             let text = String(decoding: bytes, as: UTF8.self)

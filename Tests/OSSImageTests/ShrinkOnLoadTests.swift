@@ -1,6 +1,7 @@
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// A JPEG whose first action shrinks it is decoded at a DCT scale (libjpeg-turbo's scale_num),
 /// never at full size, and gives what the full decode would, within the blur the scale implies.

@@ -1,7 +1,8 @@
 import CImageCodecs
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// 16-bit, grey, paletted, transparent and CMYK sources of every format that has them, decoded to
 /// the colours they hold (checked against values known from how each file was made).

@@ -1,7 +1,8 @@
 import Foundation
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// Small images and probes for watermark tests: flat backgrounds, so that every pixel the
 /// watermark touches can be told from the ones it does not.

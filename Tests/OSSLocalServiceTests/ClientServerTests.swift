@@ -1,13 +1,14 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import OSS
 import OSSCrypto
 import OSSHTTP
 import OSSLocalService
 import OSSLocking
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The client against the local OSS, over real loopback sockets, with both transports.
 @Suite("Client and local OSS over loopback")

@@ -1,9 +1,11 @@
 import Foundation
 import OSS
 import OSSHTTP
+import OSSLocalService
 import OSSTestSupport
-@testable import OSSURLSessionTransport
 import Testing
+
+@testable import OSSURLSessionTransport
 
 /// `.file` request bodies, streamed from disk by each transport.
 @Suite("File upload bodies on both transports")
@@ -36,7 +38,8 @@ struct FileUploadTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let offset = 70_001, length = (2 << 20) + 3
         // Open access: the request is sent as built, so the test drives the transport directly.
-        try await withLocalOSS(configure: { $0.openAccess = true }) { oss in
+        let openAccess: @Sendable (inout LocalOSSConfiguration) -> Void = { $0.openAccess = true }
+        try await withLocalOSS(configure: openAccess) { oss in
             let response = try await transport.transport.send(TransportRequest(
                 method: "PUT", url: oss.endpoint + "/examplebucket/range.bin",
                 headers: [HTTPHeaderField("Content-Length", String(length))],

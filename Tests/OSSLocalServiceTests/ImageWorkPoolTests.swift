@@ -1,9 +1,10 @@
 import Dispatch
 import Foundation
 import OSSImage
-import OSSOffline
 import OSSLocking
+import OSSOffline
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif

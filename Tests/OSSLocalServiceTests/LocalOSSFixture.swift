@@ -6,7 +6,6 @@ import OSSLocalService
 import OSSTestSupport
 import OSSURLSessionTransport
 
-
 /// A local OSS on a fresh temporary folder, served over a real loopback socket, and a client
 /// pointed at it: OSSTestSupport's ``LocalOSS`` with the two buckets these suites use and the
 /// names they read. Dropping it stops the server and removes the folder (``LocalOSS``'s deinit).
@@ -64,7 +63,7 @@ final class LocalOSSFixture: Sendable {
 func testBytes(_ count: Int, seed: UInt64 = 42) -> [UInt8] {
     var state = seed
     return (0..<count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return UInt8(truncatingIfNeeded: state >> 33)
     }
 }

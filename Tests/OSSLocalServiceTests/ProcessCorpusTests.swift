@@ -1,9 +1,10 @@
 import Foundation
 import OSS
 import OSSHTTP
-@testable import OSSLocalService
 import OSSLocking
 import Testing
+
+@testable import OSSLocalService
 
 /// What the local OSS handed to its processor: `x-oss-process` exactly as the server decoded it
 /// from the request line (GET) or the form body (ProcessObject).

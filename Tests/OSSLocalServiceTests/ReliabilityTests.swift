@@ -177,12 +177,12 @@ struct ReliabilityTests {
         let fixture = try await LocalOSSFixture(credentials: [first])
         let now = Counter(SigningTime.now().unixSeconds)
         let fetches = Counter(0)
-        let provider = RefreshingCredentialsProvider(refreshMargin: 300, clock: { SigningTime(unixSeconds: now.value) }) {
+        let provider = RefreshingCredentialsProvider(refreshMargin: 300, clock: { SigningTime(unixSeconds: now.value) }, fetch: {
             let n = fetches.add(1)
             let current = n == 1 ? first : second
             return Credentials(accessKeyId: current.accessKeyId, accessKeySecret: current.accessKeySecret,
                                securityToken: current.securityToken, expiration: SigningTime(unixSeconds: now.value + 900))
-        }
+        })
         let client = fixture.client(credentials: provider)
         let body = testBytes(256 << 10)
         try await client.bucket("examplebucket").putObject("shared.bin", data: body)

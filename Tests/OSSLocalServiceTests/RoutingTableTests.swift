@@ -2,8 +2,9 @@ import Foundation
 import OSS
 import OSSCrypto
 import OSSHTTP
-@testable import OSSLocalService
 import Testing
+
+@testable import OSSLocalService
 
 /// Nothing is misrouted: a request for a sub-resource this server does not implement answers
 /// 501 NotImplemented and changes no stored byte and no listing.

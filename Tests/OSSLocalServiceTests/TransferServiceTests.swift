@@ -2,8 +2,8 @@ import Foundation
 import OSS
 import OSSHTTP
 import OSSLocalService
-import OSSOffline
 import OSSLocking
+import OSSOffline
 import Testing
 
 /// x-oss-traffic-limit, Accept-Encoding: gzip and upload callbacks.

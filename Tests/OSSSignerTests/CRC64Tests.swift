@@ -1,8 +1,9 @@
+import OSSCrypto
+import Testing
+
 #if canImport(CLZMA)
 import CLZMA
 #endif
-import OSSCrypto
-import Testing
 
 @Suite("CRC-64/ECMA-182 as OSS computes it")
 struct CRC64Tests {

@@ -101,12 +101,12 @@ struct CredentialsTests {
     func singleFlight() async throws {
         let fetches = LockedValue<Int>(0)
         let now = LockedValue<Int64>(1_000_000)
-        let provider = RefreshingCredentialsProvider(refreshMargin: 300, clock: { SigningTime(unixSeconds: now.load()) }) {
+        let provider = RefreshingCredentialsProvider(refreshMargin: 300, clock: { SigningTime(unixSeconds: now.load()) }, fetch: {
             let n = fetches.withLock { $0 += 1; return $0 }
             try await Task.sleep(for: .milliseconds(50))
             return Credentials(accessKeyId: "sts\(n)", accessKeySecret: "s", securityToken: "t\(n)",
                                expiration: SigningTime(unixSeconds: now.load() + 3600))
-        }
+        })
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<100 {
                 group.addTask { try await provider.credentials()!.accessKeyId }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import OSS
 import OSSLocking
 import Testing
+
+@testable import OSS
 
 /// `OSSError` is a struct over a private kind: callers compare kinds and read accessors, and a
 /// failure of a new sort gets a kind of its own instead of being forced into the nearest case.

@@ -10,8 +10,15 @@ final class ScriptedHTTPServer {
         var reason = "Scripted"
         var headers: [[String]] = []
         var body: String?
-        var body_size: Int?
-        var send_bytes: Int?
+        var bodySize: Int?
+        var sendBytes: Int?
+
+        /// The script's JSON spells its keys in Python's snake case.
+        private enum CodingKeys: String, CodingKey {
+            case status, reason, headers, body
+            case bodySize = "body_size"
+            case sendBytes = "send_bytes"
+        }
     }
 
     private struct Spec: Encodable {

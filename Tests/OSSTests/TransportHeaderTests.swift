@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(OSSCurlTransport)
-import OSSCurlTransport
-#endif
 import OSSHTTP
 import OSSURLSessionTransport
 import Testing
+
+#if canImport(OSSCurlTransport)
+import OSSCurlTransport
+#endif
 
 /// What each transport makes of repeated and unordered response fields (the contract in
 /// `TransportResponse.headers`): curl gives the wire as it came, URLSession one field a name in a

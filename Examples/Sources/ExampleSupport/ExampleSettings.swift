@@ -4,10 +4,15 @@ import OSS
 /// The settings every example takes: a flag wins over the environment, which wins over the
 /// documentation's defaults (`cn-hangzhou`, `examplebucket`, `example.jpg`).
 public struct ExampleSettings: Sendable {
+    /// The OSS region ID, `cn-hangzhou` unless given.
     public var region: String
+    /// An endpoint that replaces the region's public one (a local OSS, an internal endpoint); nil for the region's.
     public var endpoint: String?
+    /// The bucket the example works in, `examplebucket` unless given.
     public var bucket: String
+    /// The object the example reads or writes, `example.jpg` unless given.
     public var key: String
+    /// The local file the example writes its result to.
     public var destination: String
 
     /// Reads `--region`, `--endpoint`, `--bucket`, `--key`, `--destination` or OSS_REGION,

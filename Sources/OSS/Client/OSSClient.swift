@@ -1,3 +1,7 @@
+import Logging
+import OSSHTTP
+import OSSLocking
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -6,9 +10,6 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import OSSHTTP
-import OSSLocking
 // By platform, as Package.swift conditions the dependency: canImport would also see a curl
 // module that a Mac build compiled for another target.
 #if !canImport(Darwin)
@@ -31,7 +32,7 @@ public struct RequestOptions: Sendable {
     }
 }
 
-/// The OSS client: signs, sends, retries and parses, over any ``Transport``.
+/// The OSS client: signs, sends, retries and parses, over any `Transport` (OSSHTTP's protocol).
 ///
 /// A Sendable value; copies share the transport and the learned clock offset. Credentials are asked
 /// from the configuration's provider for every attempt, so rotating STS keys just work.
@@ -50,8 +51,13 @@ public struct OSSClient: Sendable {
     let clockOffset: ClockOffset
 
     /// - Parameters:
+    ///   - configuration: region, endpoint, credentials and network settings; the default
+    ///     transport is built from the network settings.
     ///   - transport: libcurl on Linux and URLSession on Apple platforms when nil.
     ///   - logger: a no-op logger when nil, as libraries should default to.
+    ///   - retryPolicy: three attempts with jittered exponential backoff by default.
+    ///   - timeouts: 10 s to connect and 60 s without a byte by default; a call's
+    ///     ``RequestOptions`` can override them.
     public init(configuration: Configuration, transport: (any Transport)? = nil, logger: Logger? = nil,
                 retryPolicy: RetryPolicy = RetryPolicy(), timeouts: TransportTimeouts = TransportTimeouts()) {
         self.configuration = configuration

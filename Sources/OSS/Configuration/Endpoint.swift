@@ -112,6 +112,7 @@ public struct ServiceEndpoint: Sendable, Hashable, CustomStringConvertible {
         "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "")
     }
 
+    /// The origin (`scheme://host[:port]`), so that an endpoint prints as it is typed.
     public var description: String { origin }
 
     /// The host a request for `bucket` is sent to.

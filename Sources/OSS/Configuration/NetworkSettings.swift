@@ -1,3 +1,5 @@
+import OSSFileIO
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -8,7 +10,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import OSSFileIO
 
 /// How the default transport reaches OSS behind real networks: which CAs to trust, and which
 /// proxy to use. TLS verification is never switched off; a private CA is trusted by naming it.

@@ -25,5 +25,6 @@ public struct Region: Sendable, Hashable, CustomStringConvertible {
         self.id = id
     }
 
+    /// The region ID (`cn-hangzhou`), the form OSS and the signer use.
     public var description: String { id }
 }

@@ -39,6 +39,7 @@ public struct EnvironmentCredentialsProvider: CredentialsProvider, CustomStringC
         lookup = { environment[$0] }
     }
 
+    /// Reads the variables on every call, so that rotated keys are picked up without a new client.
     public func credentials() async throws -> Credentials? {
         try read()
     }
@@ -55,6 +56,7 @@ public struct EnvironmentCredentialsProvider: CredentialsProvider, CustomStringC
         return Credentials(accessKeyId: id, accessKeySecret: secret, securityToken: token)
     }
 
+    /// The variable names it reads, never their values.
     public var description: String { "EnvironmentCredentialsProvider(\(accessKeyIdVariable), \(accessKeySecretVariable), \(sessionTokenVariable))" }
 }
 
@@ -73,8 +75,10 @@ public struct StaticCredentialsProvider: CredentialsProvider, CustomStringConver
         fixed = Credentials(accessKeyId: accessKeyId, accessKeySecret: accessKeySecret, securityToken: securityToken)
     }
 
+    /// The same keys on every call.
     public func credentials() async throws -> Credentials? { fixed }
 
+    /// The keys as `Credentials` print them: the access key ID masked, the secret and token redacted.
     public var description: String { "StaticCredentialsProvider(\(fixed))" }
 }
 
@@ -82,7 +86,9 @@ public struct StaticCredentialsProvider: CredentialsProvider, CustomStringConver
 public struct AnonymousCredentialsProvider: CredentialsProvider, CustomStringConvertible {
     /// Requests go out unsigned.
     public init() {}
+    /// Always nil: no keys, so nothing is signed.
     public func credentials() async throws -> Credentials? { nil }
+    /// The type's name; there is nothing else to show.
     public var description: String { "AnonymousCredentialsProvider" }
 }
 
@@ -95,8 +101,10 @@ public struct ClosureCredentialsProvider: CredentialsProvider, CustomStringConve
         self.body = body
     }
 
+    /// Calls the closure on every request; caching, if any, is the closure's.
     public func credentials() async throws -> Credentials? { try await body() }
 
+    /// The type's name only: what the closure captures may be secret.
     public var description: String { "ClosureCredentialsProvider" }
 }
 
@@ -113,6 +121,8 @@ public struct ChainCredentialsProvider: CredentialsProvider, CustomStringConvert
         self.providers = providers
     }
 
+    /// The answer of the first provider that does not throw, nil included (so an anonymous provider
+    /// ends a chain); when every provider throws, one error that lists each reason.
     public func credentials() async throws -> Credentials? {
         var reasons: [String] = []
         for provider in providers {
@@ -127,5 +137,6 @@ public struct ChainCredentialsProvider: CredentialsProvider, CustomStringConvert
         throw OSSError.credentialsUnavailable("no provider in the chain had credentials: " + reasons.joined(separator: "; "))
     }
 
+    /// The types of the providers, in order, never their keys.
     public var description: String { "ChainCredentialsProvider(\(providers.map { String(describing: type(of: $0)) }.joined(separator: ", ")))" }
 }

@@ -21,6 +21,7 @@ public actor RefreshingCredentialsProvider: CredentialsProvider {
         self.fetch = fetch
     }
 
+    /// The cached credentials while they are fresh; otherwise the one refresh in flight, started if none is.
     public func credentials() async throws -> Credentials? {
         if let current, isFresh(current) {
             return current

@@ -1,10 +1,11 @@
+import OSSCrypto
+import OSSFileIO
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSCrypto
-import OSSFileIO
 
 /// The two files a download keeps beside the file it will replace: the temporary file the parts
 /// are written into, and the checkpoint. Fixed names (not `mkstemp`'s), so that a later process

@@ -11,10 +11,10 @@ import OSSLocking
 /// at most ``concurrency`` ranged GETs are in flight, each with `If-Match` the ETag, so an object
 /// replaced mid-download is an error rather than a file stitched from two versions. Each part is
 /// written at its offset in a temporary file beside the destination (`pwrite`, on
-/// ``BlockingIO``'s threads) chunk by chunk as it arrives, so memory stays near `concurrency`
+/// `BlockingIO`'s threads) chunk by chunk as it arrives, so memory stays near `concurrency`
 /// transport buffers whatever the part size. The parts' CRC-64s, combined with
 /// `CRC64.combine`, must equal the object's `x-oss-hash-crc64ecma`; then the file is synced and
-/// renamed over the destination in one step, exactly as ``OSSBucket/getObject(_:process:toFile:options:)``
+/// renamed over the destination in one step, exactly as ``OSSBucket/getObject(_:process:toFile:options:)-(_,String?,_,_)``
 /// does. Until then the destination is untouched, whatever fails.
 ///
 /// Files beside the destination `NAME` (or beside the file a symlink `NAME` resolves to):
@@ -106,10 +106,10 @@ public struct Downloader: Sendable {
         let request = options.request
         let outcome = await Self.fetchParts(missing, ranges: ranges, concurrency: concurrency, completed: { index, crc in
             await state.record(index, crc64: crc)
-        }) { range throws(OSSError) in
+        }, fetch: { range throws(OSSError) in
             try await Self.fetch(range, of: key, etag: etag, size: size, bucket: bucket, into: file, path: path,
                                  request: request, progress: counter)
-        }
+        })
         try outcome.get()
         let done = await state.doneParts
         guard done.count == ranges.count else { throw .cancelled }

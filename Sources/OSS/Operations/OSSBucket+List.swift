@@ -37,6 +37,7 @@ extension OSSBucket {
 
 /// Pages of ListObjectsV2, fetched lazily.
 public struct ListObjectsV2Paginator: AsyncSequence, Sendable {
+    /// One page of keys and common prefixes per element, as OSS returns them.
     public typealias Element = ListObjectsV2Page
     let bucket: OSSBucket
     let prefix: String?
@@ -44,11 +45,13 @@ public struct ListObjectsV2Paginator: AsyncSequence, Sendable {
     let maxKeys: Int?
     let startAfter: String?
 
+    /// Follows the continuation tokens; a page is fetched only when it is asked for.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let paginator: ListObjectsV2Paginator
         var token: String?
         var done = false
 
+        /// Fetches the next page; nil after the page OSS marks as the last.
         public mutating func next() async throws -> ListObjectsV2Page? {
             guard !done else { return nil }
             // `start-after` only opens the listing; a continuation token carries on from there.
@@ -62,5 +65,6 @@ public struct ListObjectsV2Paginator: AsyncSequence, Sendable {
         }
     }
 
+    /// Starts from the first page (or `startAfter`) on each iteration.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(paginator: self) }
 }

@@ -1,9 +1,10 @@
+import OSSHTTP
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSHTTP
 
 /// A byte range of an object, sent as `Range: bytes=...`.
 public enum ObjectRange: Sendable, Hashable, CustomStringConvertible {

@@ -1,9 +1,10 @@
+import OSSFileIO
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSFileIO
 
 /// What a resumable upload records after every part, so that a restarted process continues where
 /// the last one stopped instead of at byte 0. It names the file by size and modification time:
@@ -95,10 +96,11 @@ extension Uploader {
         let already = current.parts.reduce(Int64(0)) { $0 + $1.size }
         let recorder = CheckpointRecorder(current)
         let outcome = await Self.uploadParts(remaining, concurrency: concurrency, total: status.size, alreadyUploaded: already,
-                                             progress: options.progress, completed: { part in await recorder.record(part, to: checkpoint) }) { number, range throws(OSSError) in
+                                             progress: options.progress, completed: { part in await recorder.record(part, to: checkpoint) },
+                                             send: { number, range throws(OSSError) in
             try await bucket.uploadPart(upload, partNumber: number, fromFile: path, offset: range.offset, length: range.length,
                                         options: options.request)
-        }
+        })
         _ = try outcome.get()
         current = await recorder.state
         let result = try await bucket.completeMultipartUpload(upload, parts: current.parts, options: options.request)
