@@ -28,6 +28,8 @@ public final class CurlTransport: Transport {
         self.settings = settings
     }
 
+    /// Starts the transfer on the libcurl thread and returns at the response head; the body is
+    /// pulled as the caller reads it.
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         let transfer = try CurlTransfer(request, driver: driver, settings: settings)
         do {

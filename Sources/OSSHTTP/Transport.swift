@@ -43,8 +43,10 @@ extension TransportRequest: CustomStringConvertible, CustomDebugStringConvertibl
         "\(method) \(url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url)"
     }
 
+    /// The same as the description, so that `debugPrint` cannot show a header value or a signature either.
     public var debugDescription: String { description }
 
+    /// What `dump()` shows: method, path, header names and the body's length, never a value.
     public var customMirror: Mirror {
         Mirror(self, children: ["request": description, "headers": headers.map(\.name), "bodyLength": body.length])
     }
@@ -111,6 +113,7 @@ public struct TransportResponse: Sendable {
 /// A response body: chunks pulled as the consumer is ready, so memory stays bounded whatever the
 /// size. Dropping the body before its end aborts the transfer.
 public struct HTTPResponseBody: AsyncSequence, Sendable {
+    /// A chunk of the body, as large as the transport delivered it.
     public typealias Element = [UInt8]
 
     private let source: any HTTPBodySource
@@ -127,14 +130,18 @@ public struct HTTPResponseBody: AsyncSequence, Sendable {
         self.init(source: BufferedBodySource(bytes))
     }
 
+    /// Pulls one chunk per call; it holds the body's lifetime, so the transfer stays open while
+    /// an iterator is in use.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let source: any HTTPBodySource
         let lifetime: BodyLifetime
+        /// The next chunk; nil at the end of the body.
         public mutating func next() async throws -> [UInt8]? {
             try await source.next()
         }
     }
 
+    /// An iterator over the same source: a body is read once.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: source, lifetime: lifetime) }
 
     /// Reads the whole body, refusing more than `limit` bytes.
@@ -231,5 +238,6 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// The kind and the message, as one line for a log or a terminal.
     public var description: String { "\(kind.rawValue): \(message)" }
 }

@@ -42,9 +42,9 @@ public struct ImageError: Error, Sendable, Hashable, CustomStringConvertible {
         ImageError(code: "InvalidArgument", message: message, ec: ec)
     }
 
-    /// The code of ``timedOut(after:)``.
+    /// The code of `timedOut(after:)`.
     public static let processingTimeoutCode = "ProcessingTimeout"
-    /// The code of ``cancelled``.
+    /// The code of `cancelled`.
     public static let processingCancelledCode = "ProcessingCancelled"
 
     /// The process ran past ``ImageWorkLimits/timeLimit``.
@@ -62,6 +62,7 @@ public struct ImageError: Error, Sendable, Hashable, CustomStringConvertible {
         ImageError(code: processingCancelledCode, message: "The image process was cancelled before it finished.", status: 503)
     }
 
+    /// The code, the message and the EC, as OSS would answer them.
     public var description: String { "\(code): \(message)" + (ec.map { " (EC \($0))" } ?? "") }
 }
 

@@ -126,6 +126,8 @@ public enum ImageKernels {
 
     // MARK: Crop
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // W and H are the image's sides, w and h the rectangle's, as in OSS's documentation.
     /// `crop`: the rectangle OSS documents. Its start is the gravity's origin plus (x, y):
     ///
     /// | g | origin |
@@ -177,7 +179,7 @@ public enum ImageKernels {
     /// `rotate`: clockwise by `degrees` (taken modulo 360). Multiples of 90 move pixels exactly
     /// and keep the channels; other angles resample onto the enlarged canvas of
     /// ``RotationGeometry``, its corners transparent when `transparent` (the result has alpha),
-    /// white otherwise (see ``rotateAnyAngle(_:geometry:transparent:budget:)``).
+    /// white otherwise (see `rotateAnyAngle(_:geometry:transparent:budget:)`).
     public static func rotate(_ bitmap: Bitmap, degrees: Int, transparent: Bool = true) throws(ImageError) -> Bitmap {
         try rotate(bitmap, degrees: degrees, transparent: transparent, budget: .unbounded)
     }

@@ -10,6 +10,8 @@ import Darwin
 extension ImageKernels {
     // MARK: Resize
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // W and H are the source's sides, boxW and boxH the box's.
     /// The output size of `resize` for a W×H source, and (for fill/pad) the intermediate size,
     /// as OSS documents them:
     ///

@@ -1,10 +1,11 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OSSLocalService
+
 #if LocalServerTLS
 import NIOSSL
 #endif
-import OSSLocalService
 
 /// The SwiftNIO HTTP/1.1 front door of a `LocalOSSService`: keep-alive, streaming request and
 /// response bodies with back-pressure (memory stays flat for any object size), and the network

@@ -1,15 +1,16 @@
 import Foundation
+import OSSHTTP
+import OSSLocking
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import OSSHTTP
-import OSSLocking
 
 /// A transport on one long-lived `URLSession`: the default on Apple platforms, selectable on Linux.
 ///
 /// Redirects are not followed and `Accept-Encoding: identity` is sent, so the bytes that arrive are
 /// the bytes OSS checksummed. A slow consumer suspends the task instead of buffering the object.
-/// URLSession has a single idle timeout, so ``TransportTimeouts/idle`` bounds connecting too.
+/// URLSession has a single idle timeout, so `TransportTimeouts.idle` bounds connecting too.
 public final class URLSessionTransport: Transport {
     /// One session for the process, so connections are reused.
     public static let shared = URLSessionTransport()
@@ -31,6 +32,8 @@ public final class URLSessionTransport: Transport {
         session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
     }
 
+    /// Starts a task on this transport's session and returns at the response head; the body is
+    /// pulled as the caller reads it.
     public func send(_ request: TransportRequest) async throws(TransportError) -> TransportResponse {
         guard let url = URL(string: request.url) else {
             throw TransportError(.invalidRequest, "not a URL")

@@ -1,6 +1,7 @@
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// A tall JPEG is encoded in bands on all cores and joined with restart markers: it must decode to
 /// exactly the pixels of the one-pass encode, whatever the height (a multiple of the 16-row MCU or

@@ -1,6 +1,7 @@
-@testable import OSSImage
 import OSSImageProcess
 import Testing
+
+@testable import OSSImage
 
 /// Golden tests: every output is checked against an independent, per-pixel reference of OSS's
 /// documented semantics, on sources whose pixels are known exactly (PNG and BMP sources are

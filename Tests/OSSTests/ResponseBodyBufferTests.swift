@@ -429,8 +429,8 @@ private enum Stopped: Equatable {
     }
 }
 
-private extension ResponseBodyBuffer {
-    mutating func receive(_ bytes: [UInt8]) -> ReceiveAction {
+extension ResponseBodyBuffer {
+    fileprivate mutating func receive(_ bytes: [UInt8]) -> ReceiveAction {
         bytes.withUnsafeBytes { receive($0) }
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(OSSCurlTransport)
-import OSSCurlTransport
-#endif
 import OSSHTTP
 import OSSURLSessionTransport
 import Testing
+
+#if canImport(OSSCurlTransport)
+import OSSCurlTransport
+#endif
 
 /// The shared response buffer inside the real transports: a consumer slower than loopback makes
 /// the buffer cross its high watermark (the producer pauses) and drain to the low one (it
@@ -15,7 +16,7 @@ struct TransportBackPressureTests {
     static let size = 3 * ResponseBodyLimits.standard.highWatermark + 4321
 
     static func readSlowly(with transport: any Transport) async throws {
-        let server = try ScriptedHTTPServer([ScriptedHTTPServer.Answer(status: 200, reason: "OK", body_size: size)])
+        let server = try ScriptedHTTPServer([ScriptedHTTPServer.Answer(status: 200, reason: "OK", bodySize: size)])
         defer { server.stop() }
         let response = try await transport.send(TransportRequest(method: "GET", url: server.url + "/big"))
         #expect(response.status == 200)

@@ -1,9 +1,10 @@
+import OSSImageProcess
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import OSSImageProcess
 
 /// `info` and `average-hue`: OSS answers them with JSON, compared field by field.
 enum AnswerChecks {

@@ -7,7 +7,7 @@ import OSSImageProcess
 /// size (within a pixel where OSS leaves rounding open), where the content sits (searched within
 /// a few pixels), the shape and its background, a pad's colour, pixel agreement over the
 /// meaningful area at a bar for the class of work, and the checks each action adds of its own
-/// (tone, sharpness, quality, interlace; see ``ActionRules``). `info` and `average-hue` answers
+/// (tone, sharpness, quality, interlace; see `ActionRules.swift`). `info` and `average-hue` answers
 /// are compared as OSS's JSON. The real service has its own encoder and resampler, so no check
 /// asks for our bytes.
 public enum ImageVerifier {

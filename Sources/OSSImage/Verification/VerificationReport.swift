@@ -19,6 +19,8 @@ public struct VerificationCheck: Sendable, Hashable, Encodable, CustomStringConv
     /// One line on what was found.
     public var explanation: String
 
+    /// A check as a verifier reports it; a non-finite `value` (an infinite PSNR) is kept as nil,
+    /// so the check encodes as valid JSON.
     public init(name: String, action: String? = nil, measured: String, value: Double? = nil, threshold: String, passed: Bool, explanation: String) {
         self.name = name
         self.action = action
@@ -101,12 +103,14 @@ public struct VerificationReport: Sendable, Hashable, Encodable, CustomStringCon
     // Tuples are neither Equatable nor Hashable: every field is listed here, by hand. Keep these
     // two and `encode(to:)` in step with the stored properties (VerificationReportTests checks
     // that a change to any one field changes ==).
+    /// Every field equal, the tuples' members one by one.
     public static func == (a: Self, b: Self) -> Bool {
         a.process == b.process && a.expectedFormat == b.expectedFormat && a.actualFormat == b.actualFormat
             && a.expectedSize == b.expectedSize && a.actualSize == b.actualSize && a.placement == b.placement
             && a.maskIoU == b.maskIoU && a.backgroundMatch == b.backgroundMatch && a.psnr == b.psnr && a.checks == b.checks
     }
 
+    /// Every field that `==` compares, the tuples' members one by one.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(process)
         hasher.combine(expectedFormat)
@@ -120,6 +124,8 @@ public struct VerificationReport: Sendable, Hashable, Encodable, CustomStringCon
         hasher.combine(checks)
     }
 
+    /// The verdict (MATCH or MISMATCH) with the formats, sizes and PSNR (or the process), how many
+    /// checks passed, then each check on a line of its own.
     public var description: String {
         let passed = checks.filter(\.passed).count
         var text = matches ? "MATCH" : "MISMATCH"

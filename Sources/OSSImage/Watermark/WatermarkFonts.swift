@@ -8,7 +8,7 @@ import OSSLocking
 /// (`wqy-zenhei`, the default), WenQuanYi Micro Hei (`wqy-microhei`) and Droid Sans Fallback
 /// (`droidsansfallback`). The four FangZheng (方正) fonts are commercial and Debian has none of
 /// them, so each falls back to the nearest free font of the same style, and says so in
-/// ``substitute``:
+/// ``Font/substitute``:
 /// - `fangzhengshusong` (书宋, a Song/Ming serif) and `fangzhengfangsong` (仿宋, a Song-derived
 ///   face with even strokes): AR PL UMing CN, the Ming face of `fonts-arphic-uming`;
 /// - `fangzhengkaiti` (楷体, brush script): AR PL UKai CN, of `fonts-arphic-ukai`;
