@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The full test suite, and what CI runs (.ci/run): installs missing system packages, builds with
-# warnings as errors, runs every test under AddressSanitizer, the concurrent suites under
-# ThreadSanitizer with the SwiftCrypto trait, the official Python SDK and the README's demo
-# against `oss serve`, and fuzzes every target briefly.
+# The full test suite, and what CI runs (.ci/run): installs missing system packages, checks style
+# (scripts/lint.sh), builds with warnings as errors, runs every test under AddressSanitizer, the
+# concurrent suites under ThreadSanitizer with the SwiftCrypto trait, the official Python SDK and
+# the README's demo against `oss serve`, builds the DocC documentation with warnings as errors,
+# and fuzzes every target briefly.
 #
 # Why this shape: CI gives a fresh clone of a two-core machine 30 minutes, and each build of the
 # package costs several minutes of both cores. So there are three builds, not five:
@@ -15,8 +16,10 @@
 #     LocalServerTLS out, so swift-nio-ssl's BoringSSL (about 400 CPU-seconds under TSan) is not
 #     compiled for it; the TLS tests run in the AddressSanitizer build.
 #   - libFuzzer (.build-fuzz), whose run starts by replaying every seed corpus.
-# The ThreadSanitizer, fuzz and Examples builds run in the background at the lowest priority
-# while the AddressSanitizer tests run in the foreground, so the tests (several measure
+# (Beside them two small ones: the Examples package, built as a user's would be, and the symbol
+# graphs DocC reads, .build-docs, which SwiftPM builds with flags of its own.)
+# The ThreadSanitizer, fuzz, Examples and documentation builds run in the background at the
+# lowest priority while the AddressSanitizer tests run in the foreground, so the tests (several measure
 # timeouts) keep the CPU they need. Their output goes to .build/test-logs/.
 #
 # The tests run in three processes, the image suites apart from the loopback ones: Swift Testing
@@ -31,6 +34,9 @@ scripts/bootstrap.sh
 # Pillow in .build/pillow-venv: the verifier's tests check outputs another library made.
 scripts/pillow-venv.sh > /dev/null
 scripts/interop.sh --install-only
+# Style first, since it takes seconds: swift-format's rules (.swift-format; every public
+# declaration documented) and the layout the code keeps.
+scripts/lint.sh
 
 mkdir -p .build/test-logs
 declare -A background=()
@@ -57,6 +63,11 @@ background_builds() {
         -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors
     scripts/fuzz.sh --build-only all
     (cd Examples && swift build --disable-index-store)
+    # DocC with warnings as errors for the products without SwiftNIO (the client, its Apple
+    # transport, the image engine, offline mode, the local service): their symbol graphs need a
+    # build of their own. OSSLocalServer and OSSTestSupport would add SwiftNIO and BoringSSL to it,
+    # about 16 CPU-minutes; `scripts/docs.sh` with no variable builds all seven.
+    OSS_DOCS_TARGETS="OSS OSSURLSessionTransport OSSImage OSSOffline OSSLocalService" scripts/docs.sh
 }
 
 # --- AddressSanitizer, LeakSanitizer included: the build, and every test in it. The toolchain's
