@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh [OPTIONS] [TARGET|all] [SECONDS]
 #
-# TARGET is one of: xml process service jpeg png webp bmp gif tiff heic avif (default: all). Each runs SECONDS
+# TARGET is one of: xml process service jpeg png webp bmp gif tiff heic avif, or several joined
+# with commas (default: all). Each runs SECONDS
 # (default 60) from its working corpus (.build-fuzz/corpus/TARGET) and its seeds (Fuzz/Corpus/TARGET).
 # A crash, timeout or out-of-memory input lands in Fuzz/Crashes/TARGET/ with a .report beside it
 # (the input replayed, with the stack); the script then exits 1.
@@ -41,7 +42,7 @@ while [[ $# -gt 0 && $1 == --* ]]; do
 done
 selection=${1:-all}
 seconds=${2:-60}
-if [[ $selection == all ]]; then targets=("${ALL[@]}"); else targets=("$selection"); fi
+if [[ $selection == all ]]; then targets=("${ALL[@]}"); else IFS=, read -r -a targets <<< "$selection"; fi
 for target in "${targets[@]}"; do
     [[ -n ${MAXLEN[$target]:-} ]] || { echo "unknown target '$target' (one of: ${ALL[*]} all)" >&2; exit 2; }
 done
