@@ -95,15 +95,6 @@ OSS_SWIFT_BUILD_FLAGS="${ASAN_BUILD[*]}" OSS_EXAMPLES_BUILD_FLAGS=--disable-inde
     || { tail -40 .build/test-logs/demo.log >&2; echo "test.sh: the demo failed" >&2; exit 1; }
 tail -1 .build/test-logs/demo.log
 
-# --- A short libFuzzer run of every target but one, with AddressSanitizer (Fuzz/README.md); each
-# run first replays the target's seed corpus. Two at a time: each libFuzzer process uses one core.
-# heic is left out while its open finding stands (Fuzz/Crashes/heic/oom-4182170…: a 908-byte grid
-# of tiny tiles makes libheif's decoding run out of threads, and the std::system_error ends the
-# process); the smoke re-finds it within seconds. `scripts/fuzz.sh heic` still fuzzes it, and
-# `scripts/fuzz.sh --replay-all heic` shows the finding. Put heic back once it is fixed.
-scripts/fuzz.sh --no-build --jobs 2 xml,process,service,jpeg,png,webp,bmp,gif,tiff,avif "${FUZZ_SMOKE_SECONDS:-8}"
-# heic's seed corpus still replays (libFuzzer with -runs=0 runs the inputs given and mutates none).
-OSS_FUZZ_TARGET=heic SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1:handle_abort=1 \
-    .build-fuzz/debug/OSSFuzz -runs=0 -rss_limit_mb=4096 Fuzz/Corpus/heic > .build/test-logs/heic-replay.log 2>&1 \
-    || { tail -40 .build/test-logs/heic-replay.log >&2; echo "test.sh: the heic corpus replay failed" >&2; exit 1; }
-tail -1 .build/test-logs/heic-replay.log
+# --- A short libFuzzer run of every target, with AddressSanitizer (Fuzz/README.md); each run
+# first replays the target's seed corpus. Two at a time: each libFuzzer process uses one core.
+scripts/fuzz.sh --no-build --jobs 2 all "${FUZZ_SMOKE_SECONDS:-8}"

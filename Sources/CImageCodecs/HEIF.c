@@ -114,6 +114,7 @@ static int oss_heif_open(const uint8_t *data, size_t size, struct heif_context *
         OSS_FAIL(message, "HEIF shorter than its header");
         return -1;
     }
+    if (oss_heif_check_references(data, size, message) != 0) return -1;
     struct heif_context *ctx = heif_context_alloc();
     if (!ctx) {
         OSS_FAIL(message, "out of memory");

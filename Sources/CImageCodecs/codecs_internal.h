@@ -43,4 +43,9 @@ static inline int oss_floor_int(double value) {
     return t - ((double)t > value);
 }
 
+/// Refuses a HEIF whose item references (grid tiles, auxiliary images) form a cycle or ask for more
+/// tile decodes than any photo needs, before libheif sees it (HEIFItemReferences.c says why).
+/// 0 when the file may be decoded; -1 and a message otherwise.
+int oss_heif_check_references(const uint8_t *data, size_t size, char *message);
+
 #endif

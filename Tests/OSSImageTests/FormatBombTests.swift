@@ -1,4 +1,5 @@
 import CImageCodecs
+import Foundation
 import OSSImageProcess
 import Testing
 
@@ -85,6 +86,65 @@ struct FormatBombTests {
         let short = Self.tiffHeader(width: 16_000, height: 15_000)
         Self.expectRefused(short, "240 MP in 16 bytes", codes: ["BadRequest"])
         #expect(throws: ImageError.self) { _ = try ImageProcessor.estimatedWorkingBytes("image/resize,w_10", source: short) }
+    }
+
+    /// A HEIF of `ftyp`, and a `meta` holding only `pitm` (item 1) and an `iref` of `references`
+    /// (type, from, to): enough for the reference check, which reads them before libheif does.
+    static func heifReferences(_ references: [(String, UInt16, [UInt16])]) -> [UInt8] {
+        func u32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
+        func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        func box(_ type: String, _ body: [UInt8]) -> [UInt8] { u32(8 + body.count) + Array(type.utf8) + body }
+        let fullBox: [UInt8] = [0, 0, 0, 0]
+        var iref = fullBox
+        for (type, from, to) in references { iref += box(type, u16(Int(from)) + u16(to.count) + to.flatMap { u16(Int($0)) }) }
+        return box("ftyp", Array("heic".utf8) + u32(0) + Array("mif1heic".utf8))
+            + box("meta", fullBox + box("pitm", fullBox + u16(1)) + box("iref", iref))
+    }
+
+    static func heifDecodeMessage(_ bytes: [UInt8]) -> String? {
+        var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
+        var out = [UInt8](repeating: 0, count: 48)
+        guard oss_heif_decode(bytes, bytes.count, 3, &out, out.count, nil, &error) != 0 else { return nil }
+        return String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// libheif 1.15 follows a grid's tiles without looking for a cycle: the fuzzer's 908-byte
+    /// grid that is its own tile started a decoding thread a level until none was left, and the
+    /// std::system_error ended the process.
+    @Test("a HEIC grid that is its own tile, and a cycle through an alpha image, are refused before libheif decodes")
+    func heifReferenceCycles() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let found = try [UInt8](Data(contentsOf: repository.appendingPathComponent("Fuzz/Corpus/heic/grid-own-tile-oom-418217082717b75088e868572b3bb3760e9c22ab")))
+        #expect(Self.heifDecodeMessage(found)?.contains("item 2 refers back to itself") == true, "\(Self.heifDecodeMessage(found) ?? "decoded")")
+        Self.expectRefused(found, "the fuzzer's self-tiled grid", codes: ["BadRequest"])
+        #expect(throws: ImageError.self) { _ = try ImageProcessor.process("image/info", source: found) }
+        // Item 1's tile is item 2, whose alpha ('auxl' from the alpha to its master) is item 1.
+        let throughAlpha = Self.heifReferences([("dimg", 1, [2]), ("auxl", 1, [2])])
+        #expect(Self.heifDecodeMessage(throughAlpha)?.contains("refers back to itself") == true, "\(Self.heifDecodeMessage(throughAlpha) ?? "decoded")")
+        // A longer cycle, and the same shape without one: libheif then refuses the file itself
+        // (it has no items), not the check.
+        let long = Self.heifReferences([("dimg", 1, [2, 3]), ("dimg", 3, [4]), ("dimg", 4, [5]), ("dimg", 5, [3])])
+        #expect(Self.heifDecodeMessage(long)?.contains("item 3 refers back to itself") == true, "\(Self.heifDecodeMessage(long) ?? "decoded")")
+        let acyclic = Self.heifReferences([("dimg", 1, [2, 3]), ("dimg", 3, [4]), ("dimg", 4, [5]), ("auxl", 6, [1])])
+        let message = try #require(Self.heifDecodeMessage(acyclic))
+        #expect(!message.contains("refers back") && !message.contains("tile decodes"), "\(message)")
+    }
+
+    @Test("nested HEIC grids asking for more than 16,384 tile decodes are refused; 120 × 120 is not")
+    func heifTileDecodes() throws {
+        // 200 tiles, each a grid of 200 tiles: 40,000 decodes from 800 bytes of references.
+        let nested = Self.heifReferences([("dimg", 1, Array(repeating: 2, count: 200)), ("dimg", 2, Array(repeating: 3, count: 200))])
+        #expect(Self.heifDecodeMessage(nested)?.contains("more than 16384 tile decodes") == true, "\(Self.heifDecodeMessage(nested) ?? "decoded")")
+        let fine = Self.heifReferences([("dimg", 1, Array(repeating: 2, count: 120)), ("dimg", 2, Array(repeating: 3, count: 120))])
+        let message = try #require(Self.heifDecodeMessage(fine))
+        #expect(!message.contains("tile decodes"), "\(message)")
+        // Alpha images count too: 120 × 120 for the colour (item 1) and as many again for its
+        // alpha (item 4).
+        let withAlpha = Self.heifReferences([
+            ("dimg", 1, Array(repeating: 2, count: 120)), ("dimg", 2, Array(repeating: 3, count: 120)),
+            ("auxl", 4, [1]), ("dimg", 4, Array(repeating: 5, count: 120)), ("dimg", 5, Array(repeating: 6, count: 120)),
+        ])
+        #expect(Self.heifDecodeMessage(withAlpha)?.contains("more than 16384 tile decodes") == true)
     }
 
     @Test("truncated files give typed errors", arguments: [ImageFormat.tiff, .heic, .avif])

@@ -1,0 +1,242 @@
+// A HEIF file's item references, read before libheif decodes anything.
+//
+// Why: libheif 1.15 (Debian 12's) follows a grid's tiles ('dimg') and an image's alpha ('auxl')
+// without looking for cycles; libheif 1.16 added the check. A grid that names itself as its own
+// tile recurses until the process dies: each level starts a decoding thread, and the
+// std::system_error thrown when none is left ends the process (a 908-byte file did it, now
+// in Fuzz/Corpus/heic). Nested grids without a cycle can still ask for millions of tile decodes.
+// So the references are read here, from the boxes, and a cycle or too many decodes is refused.
+#include "codecs_internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+/// Tile decodes one image may ask for: a 100-megapixel photo in 256-pixel tiles needs about 1,500.
+#define OSS_HEIF_MAX_DECODES 16384
+
+typedef struct {
+    uint32_t from, to;
+    int auxiliary; // 'auxl' (an auxiliary image of `from`), else 'dimg' (an input of `from`)
+} oss_heif_edge;
+
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+} oss_span;
+
+static uint32_t oss_be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static uint32_t oss_be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
+
+/// The next box of `span` at `*offset`: its type and body. 0 at the end or on a malformed size.
+static int oss_next_box(oss_span span, size_t *offset, uint32_t *type, oss_span *body) {
+    size_t at = *offset;
+    if (at > span.size || span.size - at < 8) return 0;
+    uint64_t box = oss_be32(span.data + at);
+    size_t header = 8;
+    *type = oss_be32(span.data + at + 4);
+    if (box == 1) {
+        if (span.size - at < 16) return 0;
+        box = (uint64_t)oss_be32(span.data + at + 8) << 32 | oss_be32(span.data + at + 12);
+        header = 16;
+    } else if (box == 0) {
+        box = span.size - at;
+    }
+    if (box < header || box > span.size - at) return 0;
+    body->data = span.data + at + header;
+    body->size = (size_t)box - header;
+    *offset = at + (size_t)box;
+    return 1;
+}
+
+#define OSS_FOURCC(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+static int oss_edge_order(const void *a, const void *b) {
+    const oss_heif_edge *x = a, *y = b;
+    if (x->from != y->from) return x->from < y->from ? -1 : 1;
+    return x->to < y->to ? -1 : (x->to > y->to);
+}
+
+/// Reads the edges "decoding `from` decodes `to`" of every 'iref' in `meta`'s body: a grid or
+/// other derived image to its inputs ('dimg'), and an image to its auxiliary images ('auxl' points
+/// from the auxiliary image to its master, so the edge is reversed). Returns the count, or -1.
+static long oss_heif_read_edges(oss_span meta, oss_heif_edge **edges, uint32_t *primary) {
+    *edges = NULL;
+    *primary = 0;
+    if (meta.size < 4) return 0;
+    oss_span children = { meta.data + 4, meta.size - 4 }; // a FullBox: version and flags first
+    // Every reference takes at least two bytes of the file, so this bounds the count.
+    size_t capacity = meta.size / 2 + 1;
+    oss_heif_edge *list = malloc(capacity * sizeof *list);
+    if (!list) return -1;
+    long count = 0;
+    size_t offset = 0;
+    uint32_t type;
+    oss_span box;
+    while (oss_next_box(children, &offset, &type, &box)) {
+        if (type == OSS_FOURCC('p', 'i', 't', 'm') && box.size >= 4) {
+            int wide = box.data[0] != 0;
+            if (box.size >= (size_t)(wide ? 8 : 6)) *primary = wide ? oss_be32(box.data + 4) : oss_be16(box.data + 4);
+            continue;
+        }
+        if (type != OSS_FOURCC('i', 'r', 'e', 'f') || box.size < 4) continue;
+        int wide = box.data[0] != 0;
+        size_t id_bytes = wide ? 4 : 2;
+        oss_span references = { box.data + 4, box.size - 4 };
+        size_t at = 0;
+        uint32_t kind;
+        oss_span reference;
+        while (oss_next_box(references, &at, &kind, &reference)) {
+            int is_dimg = kind == OSS_FOURCC('d', 'i', 'm', 'g'), is_auxl = kind == OSS_FOURCC('a', 'u', 'x', 'l');
+            if (!is_dimg && !is_auxl) continue;
+            if (reference.size < id_bytes + 2) continue;
+            uint32_t from = wide ? oss_be32(reference.data) : oss_be16(reference.data);
+            size_t targets = oss_be16(reference.data + id_bytes);
+            if (targets > (reference.size - id_bytes - 2) / id_bytes) targets = (reference.size - id_bytes - 2) / id_bytes;
+            for (size_t i = 0; i < targets && (size_t)count < capacity; i++) {
+                const uint8_t *p = reference.data + id_bytes + 2 + i * id_bytes;
+                uint32_t to = wide ? oss_be32(p) : oss_be16(p);
+                list[count++] = is_dimg ? (oss_heif_edge){ from, to, 0 } : (oss_heif_edge){ to, from, 1 };
+            }
+        }
+    }
+    qsort(list, (size_t)count, sizeof *list, oss_edge_order);
+    *edges = list;
+    return count;
+}
+
+/// The index of the first edge from `item` in the sorted list (or where it would be).
+static size_t oss_first_edge(const oss_heif_edge *edges, size_t count, uint32_t item) {
+    size_t low = 0, high = count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (edges[middle].from < item) low = middle + 1;
+        else high = middle;
+    }
+    return low;
+}
+
+/// Whether `item` is in the sorted, distinct `items`; its index in `*index`.
+static int oss_find_item(const uint32_t *items, size_t count, uint32_t item, size_t *index) {
+    size_t low = 0, high = count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (items[middle] < item) low = middle + 1;
+        else high = middle;
+    }
+    *index = low;
+    return low < count && items[low] == item;
+}
+
+static int oss_u32_order(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : (x > y);
+}
+
+/// 0 when the references are acyclic and the primary image needs at most OSS_HEIF_MAX_DECODES
+/// decodes; otherwise -1 and a message. A walk without recursion: its depth is the input's.
+static int oss_heif_walk(const oss_heif_edge *edges, size_t count, uint32_t primary, char *message) {
+    if (count == 0) return 0;
+    size_t nodes = 0;
+    uint32_t *items = malloc(2 * count * sizeof *items);
+    uint8_t *state = NULL;   // 0 unseen, 1 on the walk's path, 2 done
+    uint64_t *decodes = NULL; // decodes an item costs, capped at OSS_HEIF_MAX_DECODES + 1
+    size_t *stack = NULL, *next = NULL;
+    int status = -1;
+    if (!items) goto out_of_memory;
+    for (size_t i = 0; i < count; i++) {
+        items[nodes++] = edges[i].from;
+        items[nodes++] = edges[i].to;
+    }
+    qsort(items, nodes, sizeof *items, oss_u32_order);
+    size_t distinct = 0;
+    for (size_t i = 0; i < nodes; i++)
+        if (distinct == 0 || items[distinct - 1] != items[i]) items[distinct++] = items[i];
+    nodes = distinct;
+    state = calloc(nodes, 1);
+    decodes = calloc(nodes, sizeof *decodes);
+    stack = malloc(nodes * sizeof *stack);
+    next = malloc(nodes * sizeof *next); // per item on the path: its next edge to follow
+    if (!state || !decodes || !stack || !next) goto out_of_memory;
+    for (size_t root = 0; root < nodes; root++) {
+        if (state[root] != 0) continue;
+        size_t depth = 0;
+        stack[depth++] = root;
+        state[root] = 1;
+        next[root] = oss_first_edge(edges, count, items[root]);
+        while (depth > 0) {
+            size_t node = stack[depth - 1];
+            size_t edge = next[node];
+            if (edge < count && edges[edge].from == items[node]) {
+                next[node] = edge + 1;
+                size_t child;
+                oss_find_item(items, nodes, edges[edge].to, &child);
+                if (state[child] == 1) {
+                    OSS_FAIL(message, "invalid HEIF: image item %u refers back to itself through its tiles or auxiliary images", items[child]);
+                    goto done;
+                }
+                if (state[child] == 0) {
+                    state[child] = 1;
+                    next[child] = oss_first_edge(edges, count, items[child]);
+                    stack[depth++] = child;
+                }
+                continue;
+            }
+            // Every edge followed: a derived image costs its inputs' decodes (a coded image
+            // costs one), and its auxiliary images' on top.
+            uint64_t inputs = 0, auxiliary = 0;
+            int derived = 0;
+            for (size_t e = oss_first_edge(edges, count, items[node]); e < count && edges[e].from == items[node]; e++) {
+                size_t child;
+                oss_find_item(items, nodes, edges[e].to, &child);
+                // Each term is at most the cap + 1, and the sums are capped as they grow.
+                if (edges[e].auxiliary) auxiliary += decodes[child];
+                else {
+                    inputs += decodes[child];
+                    derived = 1;
+                }
+                if (inputs > OSS_HEIF_MAX_DECODES) inputs = OSS_HEIF_MAX_DECODES + 1;
+                if (auxiliary > OSS_HEIF_MAX_DECODES) auxiliary = OSS_HEIF_MAX_DECODES + 1;
+            }
+            uint64_t total = (derived ? inputs : 1) + auxiliary;
+            decodes[node] = total > OSS_HEIF_MAX_DECODES ? OSS_HEIF_MAX_DECODES + 1 : total;
+            state[node] = 2;
+            depth--;
+        }
+    }
+    size_t index;
+    if (primary != 0 && oss_find_item(items, nodes, primary, &index) && decodes[index] > OSS_HEIF_MAX_DECODES) {
+        OSS_FAIL(message, "invalid HEIF: the primary image needs more than %d tile decodes", OSS_HEIF_MAX_DECODES);
+        goto done;
+    }
+    status = 0;
+    goto done;
+out_of_memory:
+    OSS_FAIL(message, "out of memory");
+done:
+    free(items);
+    free(state);
+    free(decodes);
+    free(stack);
+    free(next);
+    return status;
+}
+
+int oss_heif_check_references(const uint8_t *data, size_t size, char *message) {
+    oss_span file = { data, size };
+    size_t offset = 0;
+    uint32_t type;
+    oss_span box;
+    while (oss_next_box(file, &offset, &type, &box)) {
+        if (type != OSS_FOURCC('m', 'e', 't', 'a')) continue;
+        oss_heif_edge *edges;
+        uint32_t primary;
+        long count = oss_heif_read_edges(box, &edges, &primary);
+        if (count < 0) {
+            OSS_FAIL(message, "out of memory");
+            return -1;
+        }
+        int status = oss_heif_walk(edges, (size_t)count, primary, message);
+        free(edges);
+        return status;
+    }
+    return 0; // no 'meta': libheif refuses the file itself
+}
