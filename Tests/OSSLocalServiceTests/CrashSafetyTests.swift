@@ -176,6 +176,11 @@ struct CrashSafetyTests {
             }
             let partial = try Self.startPartialUpload(url: url, key: "partial.bin", sent: 3 << 20)
             defer { close(partial) }
+            // Its temporary file first (the folder was empty): it stays until the kill, so the kill
+            // always lands mid-write. Without this wait a loaded CI machine once found the folder
+            // empty at the kill: every writer between two PUTs, and this file not yet made.
+            let halfSent = try await LocalOSSFixture.waitUntil(seconds: 30) { !LocalOSSFixture.files(in: root + "/.oss/tmp").isEmpty }
+            #expect(halfSent, "round \(round): the half-sent PUT made no temporary file within 30 s")
             let writers = (0..<Self.writers).map { writer in Task { await Self.write(writer: writer, url: url, ledger: ledger) } }
             // Let some PUTs complete (however long a loaded machine takes), then kill, after a
             // random pause, while others are mid-body or mid-commit.
