@@ -15,8 +15,10 @@
 #     LocalServerTLS out, so swift-nio-ssl's BoringSSL (about 400 CPU-seconds under TSan) is not
 #     compiled for it; the TLS tests run in the AddressSanitizer build.
 #   - libFuzzer (.build-fuzz), whose run starts by replaying every seed corpus.
-# (Beside them the Examples package, built as a user's would be. The DocC build,
-# scripts/docs.sh, is not here: its symbol graphs need a build of their own, about 413
+# (Beside them the Examples package, built as a user's would be. DocC is checked without a build
+# of its own: the AddressSanitizer build's compiler writes every module's symbol graph, and
+# `scripts/docs.sh --symbol-graphs` runs the plugin's `docc convert` on them with warnings as
+# errors, a second for all seven products. The plugin's own build, `scripts/docs.sh`, costs 413
 # CPU-seconds for the five products without SwiftNIO, which took this command past 30 minutes.)
 # The ThreadSanitizer, fuzz and Examples builds run in the background at the lowest priority
 # while the AddressSanitizer tests run in the foreground, so the tests (several measure
@@ -72,8 +74,13 @@ background_builds() {
 # (The builds with tests keep SwiftPM's index store: on Linux the test discovery reads it, and
 # without it no test bundle is linked. The fuzz and Examples builds, which have no tests, go
 # without: writing it costs about a tenth of each compile.)
-ASAN_BUILD=(--sanitize=address --scratch-path .build-asan -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors)
+# (The symbol graphs, for DocC, are written while each module is emitted; .build-asan/symbol-graphs.)
+ASAN_BUILD=(--sanitize=address --scratch-path .build-asan -Xswiftc -gline-tables-only -Xswiftc -warnings-as-errors
+    -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc .build-asan/symbol-graphs
+    -Xswiftc -symbol-graph-minimum-access-level -Xswiftc public -Xswiftc -emit-extension-block-symbols)
 swift build --build-tests "${ASAN_BUILD[@]}"
+# DocC of every public library product, warnings as errors (broken links, ambiguous overloads).
+scripts/docs.sh --symbol-graphs .build-asan/symbol-graphs
 start background-builds background_builds
 export LSAN_OPTIONS=suppressions="$PWD/scripts/lsan-suppressions.txt":print_suppressions=0
 swift test --skip-build "${ASAN_BUILD[@]}" --filter '^(OSSImageTests|OSSCoreTests|OSSSignerTests)\.'

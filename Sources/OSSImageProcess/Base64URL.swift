@@ -9,7 +9,7 @@ import OSSCore
 /// Decoding never rewrites what goes on the wire; it is for reading the value locally. The
 /// implementation is the package's one base64, in `OSSCore`.
 public enum Base64URL {
-    /// The longest text ``decode(_:)`` reads (1 MiB); longer input gives nil.
+    /// The longest text ``decode(_:)-(String)`` reads (1 MiB); longer input gives nil.
     public static let maximumEncodedLength = 1 << 20
 
     /// URL-safe base64 of bytes, without padding.
@@ -22,7 +22,7 @@ public enum Base64URL {
         decode(text.utf8)
     }
 
-    /// ``decode(_:)`` on UTF-8 bytes.
+    /// ``decode(_:)-(String)`` on UTF-8 bytes.
     public static func decode<Bytes: Collection>(_ utf8: Bytes) -> [UInt8]? where Bytes.Element == UInt8 {
         guard utf8.count <= maximumEncodedLength else { return nil }
         return Base64.decodeURLSafe(utf8)
