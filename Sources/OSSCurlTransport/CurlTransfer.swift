@@ -45,7 +45,7 @@ final class CurlTransfer: HTTPBodySource, @unchecked Sendable {
     var isCancelled: Bool { state.withLock { $0.body.isCancelled } }
 
     init(_ request: TransportRequest, driver: CurlDriver, settings: CurlTransportSettings = CurlTransportSettings()) throws(TransportError) {
-        upload = CurlUpload(request.body)
+        upload = CurlUpload(request.body, progress: request.uploadProgress)
         guard let handle = oss_curl_easy_init() else { throw TransportError(.other, "curl_easy_init failed") }
         easy = handle
         self.driver = driver

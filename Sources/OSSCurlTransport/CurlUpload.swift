@@ -15,11 +15,18 @@ final class CurlUpload {
     private let body: HTTPRequestBody
     /// The open upload file, or -1 before ``open()`` and when the body is not a file.
     private var file: Int32 = -1
-    private var position: Int64 = 0
+    private var position: Int64 {
+        didSet { progress?(position) }
+    }
+    /// Told the position after each read and rewind: the bytes handed to curl, which sends them
+    /// before it asks for more (its upload buffer holds 64 KiB).
+    private let progress: UploadProgressHandler?
 
     /// A body; nothing is opened yet.
-    init(_ body: HTTPRequestBody) {
+    init(_ body: HTTPRequestBody, progress: UploadProgressHandler? = nil) {
         self.body = body
+        self.progress = progress
+        position = 0
     }
 
     /// Opens the file of a `.file` body. The driver calls it before the handle joins the multi

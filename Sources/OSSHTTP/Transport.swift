@@ -24,17 +24,25 @@ public struct TransportRequest: Sendable {
     public var body: HTTPRequestBody
     /// Connect and idle limits.
     public var timeouts: TransportTimeouts
+    /// Told how many bytes of the body have gone to the network so far, as they go. Called on
+    /// the transport's own thread, so it must return quickly; the count starts again from 0 when
+    /// the transport rewinds the body for a new connection.
+    public var uploadProgress: UploadProgressHandler?
 
     /// A request; nothing is sent until a transport sends it.
     public init(method: String, url: String, headers: [HTTPHeaderField] = [], body: HTTPRequestBody = .none,
-                timeouts: TransportTimeouts = TransportTimeouts()) {
+                timeouts: TransportTimeouts = TransportTimeouts(), uploadProgress: UploadProgressHandler? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeouts = timeouts
+        self.uploadProgress = uploadProgress
     }
 }
+
+/// Bytes of a request body sent so far.
+public typealias UploadProgressHandler = @Sendable (_ bytesSent: Int64) -> Void
 
 extension TransportRequest: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Method and path only: headers may hold `Authorization` or a token, and a presigned query its

@@ -78,7 +78,7 @@ public final class URLSessionTransport: Transport {
             bodyStream = { FileRangeInputStream(path: path, offset: offset, length: length) }
             task = session.uploadTask(withStreamedRequest: urlRequest)
         }
-        let state = TaskState(task: task, bodyStream: bodyStream)
+        let state = TaskState(task: task, bodyStream: bodyStream, uploadProgress: request.uploadProgress)
         delegate.register(state, for: task)
         do {
             return try await withTaskCancellationHandler {
@@ -121,6 +121,11 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
         completionHandler(state(task)?.makeBodyStream())
     }
 
+    func urlSession(_ session: URLSession, task: URLSessionTask, didSendBodyData bytesSent: Int64, totalBytesSent: Int64,
+                    totalBytesExpectedToSend: Int64) {
+        state(task)?.uploadProgress?(totalBytesSent)
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         state(task, remove: true)?.complete(error)
     }
@@ -153,10 +158,13 @@ private final class TaskState: HTTPBodySource, @unchecked Sendable {
     private let shared = LockedValue(Shared())
     private let task: URLSessionTask
     private let bodyStream: (@Sendable () -> InputStream)?
+    /// The request's upload progress, told the session's count of body bytes sent.
+    let uploadProgress: UploadProgressHandler?
 
-    init(task: URLSessionTask, bodyStream: (@Sendable () -> InputStream)?) {
+    init(task: URLSessionTask, bodyStream: (@Sendable () -> InputStream)?, uploadProgress: UploadProgressHandler?) {
         self.task = task
         self.bodyStream = bodyStream
+        self.uploadProgress = uploadProgress
     }
 
     /// A new stream over the upload body, from its start; nil when the request has none.

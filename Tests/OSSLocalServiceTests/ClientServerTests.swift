@@ -216,10 +216,11 @@ struct ClientServerTests {
 }
 
 final class ProgressRecorder: Sendable {
-    private let values = LockedValue<[(Int64, Int64?)]>([])
-    func record(_ bytes: Int64, _ total: Int64?) { values.withLock { $0.append((bytes, total)) } }
-    var count: Int { values.withLock { $0.count } }
-    var last: (Int64, Int64?)? { values.withLock { $0.last } }
+    private let calls = LockedValue<[(Int64, Int64?)]>([])
+    func record(_ bytes: Int64, _ total: Int64?) { calls.withLock { $0.append((bytes, total)) } }
+    var count: Int { calls.withLock { $0.count } }
+    var last: (Int64, Int64?)? { calls.withLock { $0.last } }
+    var values: [(Int64, Int64?)] { calls.withLock { $0 } }
 }
 
 /// A plain HTTP GET with no header of ours, as a browser or an <img> tag would do it.

@@ -2,6 +2,7 @@ import Foundation
 import OSS
 import OSSHTTP
 import OSSLocalService
+import OSSLocking
 import OSSTestSupport
 import Testing
 
@@ -28,6 +29,45 @@ struct FileUploadTests {
             let bucket = oss.bucket(transport: transport.transport)
             _ = try await bucket.putObject("big.bin", fromFile: path)
             #expect(try await bucket.getObjectData("big.bin").1 == bytes)
+        }
+    }
+
+    /// What a progress handler saw: every call's bytes and total, in order.
+    final class UploadProgressLog: Sendable {
+        private let calls = LockedValue<[(Int64, Int64?)]>([])
+        func record(_ bytes: Int64, _ total: Int64?) { calls.withLock { $0.append((bytes, total)) } }
+        var values: [(Int64, Int64?)] { calls.withLock { $0 } }
+
+        /// Calls as the bytes went, not only at the end: several values below the total, never
+        /// going back, never past it, ending at it, each with the total.
+        func expectDuringUpload(of total: Int, _ name: String) {
+            let values = self.values
+            let below = values.filter { $0.0 < Int64(total) }.count
+            #expect(below >= 2, "\(name): \(values.count) calls, \(below) of them before the end")
+            #expect(values.allSatisfy { $0.1 == Int64(total) && $0.0 <= Int64(total) }, "\(name)")
+            #expect(zip(values, values.dropFirst()).allSatisfy { $0.0 <= $1.0 }, "\(name): the count went back without a retry")
+            #expect(values.last?.0 == Int64(total), "\(name)")
+        }
+    }
+
+    @Test("upload progress is told the bytes as they go, for data and for files", arguments: TransportKind.allCases)
+    func uploadProgress(transport: TransportKind) async throws {
+        let bytes = testBytes(Self.size, seed: 5)
+        let path = try Self.writeFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await withLocalOSS { oss in
+            let bucket = oss.bucket(transport: transport.transport)
+            let fromFile = UploadProgressLog()
+            _ = try await bucket.putObject("file.bin", fromFile: path, options: PutObjectOptions(progress: { fromFile.record($0, $1) }))
+            fromFile.expectDuringUpload(of: bytes.count, "\(transport) file")
+            let fromData = UploadProgressLog()
+            _ = try await bucket.putObject("data.bin", data: bytes, options: PutObjectOptions(progress: { fromData.record($0, $1) }))
+            fromData.expectDuringUpload(of: bytes.count, "\(transport) data")
+            let appended = UploadProgressLog()
+            _ = try await bucket.appendObject("append.bin", data: bytes, position: 0, options: PutObjectOptions(progress: { appended.record($0, $1) }))
+            appended.expectDuringUpload(of: bytes.count, "\(transport) append")
+            #expect(try await bucket.getObjectData("file.bin").1 == bytes)
+            #expect(try await bucket.getObjectData("data.bin").1 == bytes)
         }
     }
 

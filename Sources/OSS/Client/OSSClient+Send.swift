@@ -61,8 +61,14 @@ extension OSSClient {
     /// `maximumBodyBytes` (a longer body is a transport error rather than unbounded memory).
     public func send(_ request: OSSRequest, options: RequestOptions = RequestOptions(),
                      maximumBodyBytes: Int = 16 << 20) async throws(OSSError) -> OSSResponse {
+        try await send(request, options: options, maximumBodyBytes: maximumBodyBytes, reportingUpload: nil)
+    }
+
+    /// ``send(_:options:maximumBodyBytes:)`` with `uploadProgress` told the body's bytes as they go.
+    func send(_ request: OSSRequest, options: RequestOptions, maximumBodyBytes: Int = 16 << 20,
+              reportingUpload uploadProgress: UploadProgressHandler?) async throws(OSSError) -> OSSResponse {
         let limit = max(0, maximumBodyBytes)
-        return try await send(request, options: options) { response throws(OSSError) in
+        return try await send(request, options: options, reportingUpload: uploadProgress) { response throws(OSSError) in
             let bytes = try await Self.collectBody(response, limit: limit, operation: request.operationName)
             return OSSResponse(status: response.status, headers: response.headers, body: bytes)
         }
@@ -73,9 +79,15 @@ extension OSSClient {
     /// attempt, so `handle` must be ready to start over.
     public func send<T: Sendable>(_ request: OSSRequest, options: RequestOptions = RequestOptions(),
                                   handle: @Sendable (TransportResponse) async throws(OSSError) -> T) async throws(OSSError) -> T {
+        try await send(request, options: options, reportingUpload: nil, handle: handle)
+    }
+
+    func send<T: Sendable>(_ request: OSSRequest, options: RequestOptions, reportingUpload uploadProgress: UploadProgressHandler?,
+                           handle: @Sendable (TransportResponse) async throws(OSSError) -> T) async throws(OSSError) -> T {
         try Self.validate(request)
-        let operation = Operation(name: request.operationName, method: request.method, bucket: request.bucket, key: request.key,
+        var operation = Operation(name: request.operationName, method: request.method, bucket: request.bucket, key: request.key,
                                   query: request.query, headers: request.headers, body: request.body)
+        operation.uploadProgress = uploadProgress
         return try await perform(operation, options: options) { response, _ throws(OSSError) in
             try await handle(response)
         }

@@ -119,6 +119,8 @@ public struct OSSClient: Sendable {
         var request: SignableRequest
         /// What is uploaded; rewindable, so every attempt sends the same bytes.
         var body: HTTPRequestBody = .none
+        /// Told the body's bytes as the transport sends them (from 0 again on each attempt).
+        var uploadProgress: UploadProgressHandler?
 
         init(name: String, method: String, bucket: String? = nil, key: String? = nil, query: [QueryItem] = [],
              headers: [HTTPHeaderField] = [], body: HTTPRequestBody = .none) {
@@ -181,7 +183,8 @@ public struct OSSClient: Sendable {
                 let response: TransportResponse
                 do {
                     response = try await transport.send(TransportRequest(method: prepared.method, url: prepared.url, headers: prepared.headers,
-                                                                         body: operation.body, timeouts: timeouts))
+                                                                         body: operation.body, timeouts: timeouts,
+                                                                         uploadProgress: operation.uploadProgress))
                 } catch {
                     throw error.kind == .cancelled ? OSSError.cancelled : OSSError.transport(error)
                 }

@@ -300,13 +300,14 @@ final class ProgressCounter: Sendable {
         self.handler = handler
     }
 
-    /// Adds `bytes` (negative when a failed attempt's bytes are taken back) and reports.
+    /// Adds `bytes` (negative when a failed attempt's bytes are taken back) and reports. The
+    /// handler is called under the lock, so parts finishing together report in the order they
+    /// added and the last call carries the final count.
     func add(_ bytes: Int64) {
         guard let handler else { return }
-        let now = done.withLock { value -> Int64 in
+        done.withLock { value in
             value += bytes
-            return value
+            handler(value, total)
         }
-        handler(now, total)
     }
 }

@@ -41,6 +41,13 @@ extension OSSBucket {
     /// the upload fails the check instead of producing a silently different object.
     public func uploadPart(_ upload: MultipartUpload, partNumber: Int, fromFile path: String, offset: Int64, length: Int64,
                            options: RequestOptions = RequestOptions()) async throws(OSSError) -> UploadedPart {
+        try await uploadPart(upload, partNumber: partNumber, fromFile: path, offset: offset, length: length, options: options, uploadProgress: nil)
+    }
+
+    /// ``uploadPart(_:partNumber:fromFile:offset:length:options:)``, telling `uploadProgress` the
+    /// part's bytes as they are sent.
+    func uploadPart(_ upload: MultipartUpload, partNumber: Int, fromFile path: String, offset: Int64, length: Int64,
+                    options: RequestOptions, uploadProgress: UploadProgressHandler?) async throws(OSSError) -> UploadedPart {
         guard offset >= 0, length >= 0, offset <= Int64.max - length else {
             throw .invalidArgument(parameter: "offset", reason: "\(offset) and length \(length) do not describe a range of a file.")
         }
@@ -67,11 +74,11 @@ extension OSSBucket {
             throw DownloadPipeline.destinationError(error, path: path, while: "reading")
         }
         return try await uploadPart(upload, partNumber: partNumber, body: .file(path: path, offset: offset, length: length),
-                                    md5: digests.md5, crc: digests.crc, options: options)
+                                    md5: digests.md5, crc: digests.crc, options: options, uploadProgress: uploadProgress)
     }
 
     func uploadPart(_ upload: MultipartUpload, partNumber: Int, body: HTTPRequestBody, md5: [UInt8], crc: UInt64,
-                    options: RequestOptions) async throws(OSSError) -> UploadedPart {
+                    options: RequestOptions, uploadProgress: UploadProgressHandler? = nil) async throws(OSSError) -> UploadedPart {
         try checkUpload(upload)
         guard (1...MultipartLimits.maximumPartCount).contains(partNumber) else {
             throw .invalidArgument(parameter: "partNumber", reason: "\(partNumber) is outside 1...10000.")
@@ -81,7 +88,8 @@ extension OSSBucket {
         }
         let response = try await call("UploadPart", "PUT", key: upload.key,
                                       query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", upload.uploadId)],
-                                      headers: [HTTPHeaderField("Content-MD5", Base64.encode(md5))], body: body, options: options)
+                                      headers: [HTTPHeaderField("Content-MD5", Base64.encode(md5))], body: body, options: options,
+                                      uploadProgress: uploadProgress)
         guard let etag = response.header("ETag")?.unquoted else {
             throw .responseParse(ResponseParseError(operation: "UploadPart", problem: "no ETag header", requestId: response.requestId))
         }

@@ -6,9 +6,9 @@ import OSSHTTP
 extension OSSBucket {
     /// One call through ``OSSClient/send(_:options:maximumBodyBytes:)``, with the bucket's name.
     func call(_ operation: String, _ method: String, key: String? = nil, query: [QueryItem] = [], headers: [HTTPHeaderField] = [],
-              body: HTTPRequestBody = .none, options: RequestOptions) async throws(OSSError) -> OSSResponse {
+              body: HTTPRequestBody = .none, options: RequestOptions, uploadProgress: UploadProgressHandler? = nil) async throws(OSSError) -> OSSResponse {
         try await client.send(OSSRequest(operationName: operation, method: method, bucket: name, key: key, query: query,
-                                         headers: headers, body: body), options: options)
+                                         headers: headers, body: body), options: options, reportingUpload: uploadProgress)
     }
 
     /// An XML body with its `Content-MD5`, which OSS requires for some calls (DeleteObjects) and
@@ -111,7 +111,8 @@ extension OSSBucket {
         }
         for (field, value) in options.headers.sorted(by: { $0.key < $1.key }) { headers.append(HTTPHeaderField(field, value)) }
         let response = try await call("AppendObject", "POST", key: key, query: [QueryItem("append"), QueryItem("position", String(position))],
-                                      headers: headers, body: .bytes(data), options: options.request)
+                                      headers: headers, body: .bytes(data), options: options.request,
+                                      uploadProgress: Self.uploadProgress(options.progress, total: Int64(data.count)))
         guard let next = response.header("x-oss-next-append-position").flatMap({ Int64($0) }) else {
             throw .responseParse(ResponseParseError(operation: "AppendObject", problem: "no x-oss-next-append-position header", requestId: response.requestId))
         }

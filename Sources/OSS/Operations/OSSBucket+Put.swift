@@ -54,7 +54,8 @@ extension OSSBucket {
         for (name, value) in options.headers.sorted(by: { $0.key < $1.key }) {
             headers.append(HTTPHeaderField(name, value))
         }
-        let operation = OSSClient.Operation(name: "PutObject", method: "PUT", bucket: name, key: key, headers: headers, body: body)
+        var operation = OSSClient.Operation(name: "PutObject", method: "PUT", bucket: name, key: key, headers: headers, body: body)
+        operation.uploadProgress = Self.uploadProgress(options.progress, total: body.length)
         return try await client.perform(operation, options: options.request) { response, _ throws(OSSError) in
             response.body.cancel()
             let info = ObjectInfo(response)
@@ -64,5 +65,11 @@ extension OSSBucket {
             options.progress?(body.length, body.length)
             return info
         }
+    }
+
+    /// The transport's count of bytes sent, as a ``ProgressHandler`` call with the body's length.
+    static func uploadProgress(_ progress: ProgressHandler?, total: Int64) -> UploadProgressHandler? {
+        guard let progress else { return nil }
+        return { @Sendable sent in progress(sent, total) }
     }
 }

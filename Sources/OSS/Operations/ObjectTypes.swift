@@ -161,7 +161,10 @@ public struct PutObjectOptions: Sendable {
     public var headers: [String: String]
     /// Attempts and timeouts for this call.
     public var request: RequestOptions
-    /// Called as bytes are read for sending (files only).
+    /// Called as the body's bytes go to the network (bytes and files alike), with the bytes sent
+    /// and the body's length, and once more with the length when OSS has confirmed the upload.
+    /// It runs on the transport's thread, so it should return quickly. A retried attempt counts
+    /// from 0 again; an ``Uploader`` reports the whole file across its parts in flight.
     public var progress: ProgressHandler?
 
     /// Every option defaults to none.

@@ -83,7 +83,7 @@ extension Uploader {
         let ranges = Self.partRanges(size: status.size, partSize: partSize)
         var state = await resumableState(checkpoint: checkpoint, key: key, status: status, partSize: partSize)
         if state == nil {
-            let upload = try await bucket.initiateMultipartUpload(key, options: options)
+            let upload = try await Self.initiate(key, bucket: bucket, options: options)
             state = UploadCheckpoint(upload: upload, fileSize: status.size, fileModifiedNanoseconds: status.modifiedNanoseconds,
                                      partSize: partSize, parts: [])
             try await state?.save(checkpoint)
@@ -97,9 +97,9 @@ extension Uploader {
         let recorder = CheckpointRecorder(current)
         let outcome = await Self.uploadParts(remaining, concurrency: concurrency, total: status.size, alreadyUploaded: already,
                                              progress: options.progress, completed: { part in await recorder.record(part, to: checkpoint) },
-                                             send: { number, range throws(OSSError) in
+                                             send: { number, range, sent throws(OSSError) in
             try await bucket.uploadPart(upload, partNumber: number, fromFile: path, offset: range.offset, length: range.length,
-                                        options: options.request)
+                                        options: options.request, uploadProgress: sent)
         })
         _ = try outcome.get()
         current = await recorder.state

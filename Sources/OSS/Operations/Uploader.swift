@@ -1,6 +1,7 @@
 import OSSCrypto
 import OSSFileIO
 import OSSHTTP
+import OSSLocking
 
 /// Uploads a large file as a multipart upload, several parts at a time.
 ///
@@ -36,8 +37,8 @@ public struct Uploader: Sendable {
         return min(MultipartLimits.maximumPartSize, (needed / mebibyte + (needed % mebibyte == 0 ? 0 : 1)) * mebibyte)
     }
 
-    /// Uploads the file at `path` to `key`. `options.progress` is called as each part completes,
-    /// with the bytes uploaded so far and the file size.
+    /// Uploads the file at `path` to `key`. `options.progress` is called as the parts' bytes are
+    /// sent, with the bytes sent so far across the parts in flight and the file size.
     @discardableResult
     public func upload(fromFile path: String, to key: String,
                        options: PutObjectOptions = PutObjectOptions()) async throws(OSSError) -> CompleteMultipartUploadResult {
@@ -57,11 +58,11 @@ public struct Uploader: Sendable {
             throw .invalidArgument(parameter: "file", reason: "\(path) is larger than 10,000 parts of 5 GiB.")
         }
         let ranges = Self.partRanges(size: size, partSize: partSize).enumerated().map { (number: $0.offset + 1, range: $0.element) }
-        let upload = try await bucket.initiateMultipartUpload(key, options: options)
+        let upload = try await Self.initiate(key, bucket: bucket, options: options)
         let bucket = self.bucket
-        let outcome = await Self.uploadParts(ranges, concurrency: concurrency, total: size, progress: options.progress) { number, range throws(OSSError) in
+        let outcome = await Self.uploadParts(ranges, concurrency: concurrency, total: size, progress: options.progress) { number, range, sent throws(OSSError) in
             try await bucket.uploadPart(upload, partNumber: number, fromFile: path, offset: range.offset, length: range.length,
-                                        options: options.request)
+                                        options: options.request, uploadProgress: sent)
         }
         do throws(OSSError) {
             let parts = try outcome.get()
@@ -88,25 +89,31 @@ public struct Uploader: Sendable {
     }
 
     /// Runs `send` for every part with at most `concurrency` in flight; the first failure cancels
-    /// the rest. `completed` sees each part as it finishes (a checkpoint records it); progress
-    /// counts from `alreadyUploaded`, the bytes of parts a resumed upload need not send.
+    /// the rest. `completed` sees each part as it finishes (a checkpoint records it). `send` gets
+    /// the part's upload progress to hand to the transport; `progress` sees the bytes sent across
+    /// the parts in flight, counted from `alreadyUploaded` (the parts a resumed upload need not send).
     static func uploadParts(_ ranges: [(number: Int, range: (offset: Int64, length: Int64))], concurrency: Int, total: Int64,
                             alreadyUploaded: Int64 = 0, progress: ProgressHandler?,
                             completed: @Sendable (UploadedPart) async -> Void = { _ in },
-                            send: @escaping @Sendable (Int, (offset: Int64, length: Int64)) async throws(OSSError) -> UploadedPart) async
+                            send: @escaping @Sendable (Int, (offset: Int64, length: Int64), UploadProgressHandler?) async throws(OSSError)
+                                -> UploadedPart) async
         -> Result<[UploadedPart], OSSError> {
-        await withTaskGroup(of: Result<UploadedPart, OSSError>.self) { group in
+        let counter = ProgressCounter(start: alreadyUploaded, total: total, handler: progress)
+        return await withTaskGroup(of: Result<UploadedPart, OSSError>.self) { group in
             var parts: [UploadedPart] = []
             parts.reserveCapacity(ranges.count)
             var next = 0
-            var uploaded = alreadyUploaded
             var failure: OSSError?
             func startNext() {
                 let (number, range) = ranges[next]
                 next += 1
                 group.addTask {
+                    let part = PartProgress(counter)
+                    let reporter: UploadProgressHandler? = progress == nil ? nil : { @Sendable bytes in part.sent(bytes) }
                     do throws(OSSError) {
-                        return .success(try await send(number, range))
+                        let uploaded = try await send(number, range, reporter)
+                        part.sent(uploaded.size)
+                        return .success(uploaded)
                     } catch {
                         return .failure(error)
                     }
@@ -118,8 +125,6 @@ public struct Uploader: Sendable {
                 case let .success(part):
                     parts.append(part)
                     await completed(part)
-                    uploaded += part.size
-                    progress?(uploaded, total)
                     if failure == nil, next < ranges.count, !Task.isCancelled { startNext() }
                 case let .failure(error):
                     if failure == nil {
@@ -134,10 +139,45 @@ public struct Uploader: Sendable {
         }
     }
 
+    /// Initiates the upload to the end even when the caller's task is cancelled meanwhile: the
+    /// server may create the upload all the same, and without its ID nothing could abort or
+    /// resume it (a cancellation during the initiate left an open upload behind). The caller then
+    /// sees the cancellation at its next step and aborts, or keeps the upload in its checkpoint.
+    static func initiate(_ key: String, bucket: OSSBucket, options: PutObjectOptions) async throws(OSSError) -> MultipartUpload {
+        let initiation = Task { () async -> Result<MultipartUpload, OSSError> in
+            do throws(OSSError) {
+                return .success(try await bucket.initiateMultipartUpload(key, options: options))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try await initiation.value.get()
+    }
+
     /// Aborts in a task of its own: the caller's may be cancelled, and the abort must still go out.
     static func abort(_ upload: MultipartUpload, bucket: OSSBucket) async {
         await Task {
             try? await bucket.abortMultipartUpload(upload, options: RequestOptions(maxAttempts: 3))
         }.value
+    }
+}
+
+/// One part's bytes sent, added to the upload's count as they change: when a retried attempt
+/// starts again from 0, the bytes of the failed one are taken back.
+final class PartProgress: Sendable {
+    private let reported = LockedValue<Int64>(0)
+    private let counter: ProgressCounter
+
+    init(_ counter: ProgressCounter) {
+        self.counter = counter
+    }
+
+    /// The part's bytes sent so far (the transport's count, or its size once it is uploaded).
+    func sent(_ bytes: Int64) {
+        let change = reported.withLock { value -> Int64 in
+            defer { value = bytes }
+            return bytes - value
+        }
+        if change != 0 { counter.add(change) }
     }
 }
