@@ -27,10 +27,30 @@ public struct PreparedRequest: Sendable, Hashable, CustomStringConvertible, Cust
 }
 
 extension Configuration {
+    /// The endpoint, from the client's caches when there are some.
+    private func endpoint(_ caches: ClientCaches?) throws(OSSError) -> ServiceEndpoint {
+        if let caches { return try caches.endpoint(self) }
+        return try resolvedEndpoint()
+    }
+
+    /// A V4 signer for the signing region, keeping its keys in the client's caches when there are some.
+    private func v4Signer(_ caches: ClientCaches?) throws(OSSError) -> SignerV4 {
+        let region: Region
+        if let caches { region = try caches.signingRegion(self) } else { region = try signingRegion() }
+        var signer = SignerV4(region: region.id)
+        signer.keyCache = caches
+        return signer
+    }
+
     /// Signs `request` by header with `credentials` (nil: unsigned) at `time`, and builds the URL
     /// from the same encoded path and query.
     public func prepare(_ request: SignableRequest, credentials: Credentials?, at time: SigningTime? = nil) throws(OSSError) -> PreparedRequest {
-        let endpoint = try resolvedEndpoint()
+        try prepare(request, credentials: credentials, at: time, caches: nil)
+    }
+
+    /// ``prepare(_:credentials:at:)`` with what a client keeps between calls.
+    func prepare(_ request: SignableRequest, credentials: Credentials?, at time: SigningTime?, caches: ClientCaches?) throws(OSSError) -> PreparedRequest {
+        let endpoint = try endpoint(caches)
         guard let credentials else {
             let url = endpoint.url(bucket: request.bucket, key: request.key, query: request.encodedQuery(bareEmptyValues: false))
             return PreparedRequest(method: request.method, url: url, headers: request.headers, signing: nil)
@@ -38,7 +58,7 @@ extension Configuration {
         let signed: SignedRequest
         switch signatureVersion {
         case .v4:
-            let signer = SignerV4(region: try signingRegion().id)
+            let signer = try v4Signer(caches)
             do {
                 signed = try signer.signHeaders(request, credentials: credentials, additionalHeaders: additionalSignedHeaders, at: time)
             } catch {
@@ -54,13 +74,18 @@ extension Configuration {
     /// result (content type, `x-oss-*`) must be sent with it; a GET carrying only a process needs none.
     public func presign(_ request: SignableRequest, credentials: Credentials, expiresIn: Int64? = nil,
                         at time: SigningTime? = nil) throws(OSSError) -> PreparedRequest {
-        let endpoint = try resolvedEndpoint()
+        try presign(request, credentials: credentials, expiresIn: expiresIn, at: time, caches: nil)
+    }
+
+    /// ``presign(_:credentials:expiresIn:at:)`` with what a client keeps between calls.
+    func presign(_ request: SignableRequest, credentials: Credentials, expiresIn: Int64?, at time: SigningTime?,
+                 caches: ClientCaches?) throws(OSSError) -> PreparedRequest {
+        let endpoint = try endpoint(caches)
         let signed: SignedRequest
         do {
             switch signatureVersion {
             case .v4:
-                signed = try SignerV4(region: try signingRegion().id)
-                    .presign(request, credentials: credentials, expiresIn: expiresIn, additionalHeaders: additionalSignedHeaders, at: time)
+                signed = try v4Signer(caches).presign(request, credentials: credentials, expiresIn: expiresIn, additionalHeaders: additionalSignedHeaders, at: time)
             case .v1:
                 signed = try SignerV1().presign(request, credentials: credentials, expiresIn: expiresIn, at: time)
             }

@@ -16,6 +16,8 @@ public enum OSSPercentEncoding {
 
     /// Encodes the UTF-8 bytes of `raw`.
     public static func encode(_ raw: String, keepSlash: Bool) -> String {
+        // Most signed values (dates, expiries, the algorithm, plain keys) need no escape at all.
+        if raw.utf8.allSatisfy({ isUnreserved($0) || (keepSlash && $0 == UInt8(ascii: "/")) }) { return raw }
         var out = [UInt8]()
         out.reserveCapacity(raw.utf8.count)
         let hex = Array("0123456789ABCDEF".utf8)

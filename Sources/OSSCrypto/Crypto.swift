@@ -74,13 +74,16 @@ package struct StreamingDigest: ~Copyable {
 extension Collection<UInt8> {
     /// Lowercase hex, as V4 writes hashes and signatures.
     package var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        // Written straight into the string's storage: a signature makes two of these per request.
+        String(unsafeUninitializedCapacity: count * 2) { buffer in
+            var index = 0
+            for byte in self {
+                let high = byte >> 4, low = byte & 0x0F
+                buffer[index] = high < 10 ? 0x30 + high : 0x57 + high
+                buffer[index + 1] = low < 10 ? 0x30 + low : 0x57 + low
+                index += 2
+            }
+            return index
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -4,6 +4,15 @@ import OSSCrypto
 /// A source of the current time, injectable so that tests and vectors can pin it.
 public typealias SigningClock = @Sendable () -> SigningTime
 
+/// Keeps V4 signing keys between requests. The key depends only on the secret, the day, the region
+/// and the product, so a client signing thousands of requests a day can derive it once instead of
+/// running four HMACs for each (the official SDKs keep it too). The signer stays a pure value: it
+/// asks the cache, which may call `derive` or answer what it kept for the same four inputs.
+public protocol V4SigningKeyCache: Sendable {
+    /// The key for these inputs: `derive()`'s answer, or the one kept for the same inputs.
+    func signingKey(secret: String, scopeDate: String, region: String, product: String, derive: () -> [UInt8]) -> [UInt8]
+}
+
 /// OSS signature V4 (`OSS4-HMAC-SHA256`), by header and by presigned query.
 ///
 /// A pure value: the same request, credentials and time always give the same bytes. The client
@@ -25,6 +34,8 @@ public struct SignerV4: Sendable {
     public var product: String
     /// Where "now" comes from when a signing call does not pass a time.
     public var clock: SigningClock
+    /// Where derived signing keys are kept between requests; nil derives one for every signature.
+    public var keyCache: (any V4SigningKeyCache)?
 
     /// A signer for a region, reading the system clock unless given another.
     public init(region: String, product: String = "oss", clock: @escaping SigningClock = SigningTime.now) {
@@ -146,13 +157,23 @@ public struct SignerV4: Sendable {
         "\(Self.algorithm)\n\(time.iso8601Basic)\n\(scope(at: time))\n\(Crypto.sha256(Array(canonicalRequest.utf8)).hexString)"
     }
 
-    /// The hex signature, with the key derived from the secret, date, region and product.
+    /// The hex signature, with the key derived from the secret, date, region and product (or kept
+    /// by ``keyCache``).
     public func signature(stringToSign: String, secret: String, at time: SigningTime) -> String {
-        var key = Crypto.hmacSHA256(key: Array("aliyun_v4\(secret)".utf8), data: Array(time.scopeDate.utf8))
+        let scopeDate = time.scopeDate
+        let key = keyCache?.signingKey(secret: secret, scopeDate: scopeDate, region: region, product: product) {
+            signingKey(secret: secret, scopeDate: scopeDate)
+        } ?? signingKey(secret: secret, scopeDate: scopeDate)
+        return Crypto.hmacSHA256(key: key, data: Array(stringToSign.utf8)).hexString
+    }
+
+    /// The signing key of a day: HMAC-SHA256 chained over the date, region, product and
+    /// `aliyun_v4_request`, starting from `aliyun_v4` + the secret.
+    public func signingKey(secret: String, scopeDate: String) -> [UInt8] {
+        var key = Crypto.hmacSHA256(key: Array("aliyun_v4\(secret)".utf8), data: Array(scopeDate.utf8))
         key = Crypto.hmacSHA256(key: key, data: Array(region.utf8))
         key = Crypto.hmacSHA256(key: key, data: Array(product.utf8))
-        key = Crypto.hmacSHA256(key: key, data: Array("aliyun_v4_request".utf8))
-        return Crypto.hmacSHA256(key: key, data: Array(stringToSign.utf8)).hexString
+        return Crypto.hmacSHA256(key: key, data: Array("aliyun_v4_request".utf8))
     }
 
     /// The additional header names that will really be signed: lowercased, deduplicated, sorted,

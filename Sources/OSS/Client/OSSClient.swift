@@ -49,6 +49,8 @@ public struct OSSClient: Sendable {
     /// Connect and idle timeouts for every request unless a call overrides them.
     public var timeouts: TransportTimeouts
     let clockOffset: ClockOffset
+    /// The endpoint, signing key and checked processes kept between calls.
+    let caches = ClientCaches()
 
     /// - Parameters:
     ///   - configuration: region, endpoint, credentials and network settings; the default
@@ -166,7 +168,7 @@ public struct OSSClient: Sendable {
                               handle: @Sendable (TransportResponse, _ signed: PreparedRequest) async throws(OSSError) -> T) async throws(OSSError) -> T {
         let attempts = max(1, options.maxAttempts ?? retryPolicy.maxAttempts)
         let timeouts = options.timeouts ?? self.timeouts
-        let endpoint = try configuration.resolvedEndpoint()
+        let endpoint = try caches.endpoint(configuration)
         var attempt = 0
         while true {
             attempt += 1
@@ -244,7 +246,7 @@ public struct OSSClient: Sendable {
     /// Signs with fresh credentials at the corrected time.
     func prepare(_ operation: Operation) async throws(OSSError) -> PreparedRequest {
         let credentials = try await currentCredentials()
-        return try configuration.prepare(operation.request, credentials: credentials, at: now())
+        return try configuration.prepare(operation.request, credentials: credentials, at: now(), caches: caches)
     }
 
     /// The local clock corrected by what the server told us.

@@ -87,7 +87,7 @@ extension OSSBucket {
         try validate(key)
         var query: [QueryItem] = []
         if let process {
-            try Self.validateProcess(process)
+            try client.caches.validateProcess(process)
             query.append(QueryItem("x-oss-process", process))
         }
         query += options.responseOverrides.queryItems

@@ -16,7 +16,7 @@ extension OSSBucket {
         var query: [QueryItem] = []
         if let process {
             guard method != .put else { throw .invalidArgument(parameter: "process", reason: "a PUT cannot carry x-oss-process.") }
-            try Self.validateProcess(process)
+            try client.caches.validateProcess(process)
             query.append(QueryItem("x-oss-process", process))
         }
         query += responseOverrides.queryItems
@@ -26,7 +26,7 @@ extension OSSBucket {
             throw .credentialsUnavailable("presigning needs credentials; the provider is anonymous.")
         }
         let now = client.now()
-        let prepared = try client.configuration.presign(request, credentials: credentials, expiresIn: seconds, at: now)
+        let prepared = try client.configuration.presign(request, credentials: credentials, expiresIn: seconds, at: now, caches: client.caches)
         return PresignedURL(method: method, url: prepared.url, signedHeaders: prepared.headers,
                             expiration: Date(timeIntervalSince1970: TimeInterval(now.unixSeconds + seconds)))
     }

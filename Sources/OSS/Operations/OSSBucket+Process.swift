@@ -12,7 +12,7 @@ extension OSSBucket {
         guard !process.isEmpty, !process.contains("|sys/") else {
             throw .invalidArgument(parameter: "process", reason: "pass the process alone; the saveas suffix is added from targetKey.")
         }
-        try Self.validateProcess(process)
+        try client.caches.validateProcess(process)
         let full = Self.saveAsProcess(process, key: targetKey, bucket: destinationBucket)
         let operation = OSSClient.Operation(name: "ProcessObject", method: "POST", bucket: name, key: key,
                                             query: [QueryItem("x-oss-process")],
