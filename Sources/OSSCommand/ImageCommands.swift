@@ -176,7 +176,12 @@ struct Verify: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON (every check with its figures) instead of text.") var json = false
     @Option(help: "The folder that plays the bucket for image watermarks: image_ names a file in it (the source's folder by default).")
     var objects: String?
+    @Option(help: "For a folder: files checked at once.") var jobs = 4
     @OptionGroup var options: ClientOptions
+
+    func validate() throws {
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be 1 to 256.") }
+    }
 
     func run() async throws {
         let (source, process, output, json) = (self.source, self.process, self.output, self.json)

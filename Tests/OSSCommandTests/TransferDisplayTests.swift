@@ -142,6 +142,17 @@ struct TransferDisplayTests {
             #expect(wrong.stdout.contains("MATCH     3.jpg\n"))
             #expect(wrong.stdout.contains("ERROR     extra.jpg: oss://examplebucket/avatars/extra.jpg: NoSuchKey"), "\(wrong.stdout)")
             #expect(wrong.stdout.hasSuffix("3 match, 1 mismatch, 1 could not be checked (5 files)\n"), "\(wrong.stdout)")
+            // Files are checked several at once, and the verdicts still come in the walk's order
+            // (the same lines but for the request ID of the error).
+            func withoutRequestIds(_ text: String) -> [String] {
+                text.split(separator: "\n").map { $0.split(separator: "[", maxSplits: 1).first.map(String.init) ?? "" }
+            }
+            for jobs in ["1", "8"] {
+                let ordered = try await CLI.run(["verify", "--jobs", jobs, "--source", "oss://examplebucket/avatars", "--process", process, folder + "/circles"] + endpoint)
+                #expect(ordered.status == 2 && withoutRequestIds(ordered.stdout) == withoutRequestIds(wrong.stdout), "--jobs \(jobs): \(ordered.stdout)")
+            }
+            let noJobs = try await CLI.run(["verify", "--jobs", "0", "--source", folder + "/avatars", "--process", process, folder + "/circles"])
+            #expect(noJobs.status != 0 && noJobs.stderr.contains("--jobs must be 1 to 256"), "\(noJobs.stderr)")
             try FileManager.default.removeItem(atPath: folder + "/circles/extra.jpg")
             let mismatch = try await CLI.run(["verify", "--source", folder + "/avatars", "--process", process, folder + "/circles"])
             #expect(mismatch.status == 1, "\(mismatch.stdout)")
