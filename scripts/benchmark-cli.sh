@@ -2,7 +2,9 @@
 # `oss cp -r --process image/circle,r_100` over a prefix of small photo-like JPEGs (default 2,000)
 # from a local `oss serve`, beside what a user would do without it: `oss presign` every key once
 # (not timed), then curl fetches the presigned URLs, as many at once (--parallel-max) as oss cp's
-# --jobs. Interleaved rounds (oss, curl, oss, curl...), medians of wall time, objects/s, MiB/s of
+# --jobs; and the official Python SDK (alibabacloud-oss-v2, from scripts/interop.sh's venv) listing
+# the prefix and getting every object with the process on as many threads, writing each file.
+# Interleaved rounds (oss, curl, Python, oss...), medians of wall time, objects/s, MiB/s of
 # processed output, and each side's peak RSS from /usr/bin/time -f %M. Also the upload of the
 # originals (cp -r up) and a second cp -r down with nothing to do (every object skipped as
 # identical by size and CRC-64). Figures only; no threshold is asserted here.
@@ -19,6 +21,8 @@ if [[ -z ${OSS:-} ]]; then
   OSS=$(swift build -c release --show-bin-path)/oss
 fi
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (Debian package time)" >&2; exit 1; }
+scripts/interop.sh --install-only >/dev/null
+python=$PWD/.build/interop-venv/bin/python
 work=$(mktemp -d) server=
 trap '[[ -n $server ]] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 export OSS_ACCESS_KEY_ID=bench-ak OSS_ACCESS_KEY_SECRET=bench-secret
@@ -52,15 +56,45 @@ for n in $(seq 0 $((count - 1))); do
   printf 'url = "%s"\noutput = "%s"\n' "$u" "$work/curl-out/$key" >>"$work/curl.cfg"
 done
 
-oss_s=() oss_kb=() curl_s=() curl_kb=()
+# The Python SDK's side: what a script using the official SDK would do for the same job.
+cat >"$work/sdk.py" <<'PY'
+import os, sys
+from concurrent.futures import ThreadPoolExecutor
+import alibabacloud_oss_v2 as oss
+endpoint, bucket, prefix, process, out, jobs = sys.argv[1:7]
+cfg = oss.config.load_default()
+cfg.credentials_provider = oss.credentials.EnvironmentVariableCredentialsProvider()
+cfg.region = "cn-hangzhou"
+cfg.endpoint = endpoint
+cfg.use_path_style = True
+client = oss.Client(cfg)
+keys = []
+for page in client.list_objects_v2_paginator().iter_page(oss.ListObjectsV2Request(bucket=bucket, prefix=prefix)):
+    keys += [o.key for o in page.contents or []]
+os.makedirs(out, exist_ok=True)
+def fetch(key):
+    result = client.get_object(oss.GetObjectRequest(bucket=bucket, key=key, process=process))
+    with open(os.path.join(out, key[len(prefix):]), "wb") as f:
+        f.write(result.body.read())
+with ThreadPoolExecutor(int(jobs)) as pool:
+    list(pool.map(fetch, keys))
+print(len(keys))
+PY
+
+oss_s=() oss_kb=() curl_s=() curl_kb=() sdk_s=() sdk_kb=()
 for round in $(seq 1 "$rounds"); do
-  rm -rf "$work/oss-out" "$work/curl-out"; mkdir -p "$work/curl-out"
+  rm -rf "$work/oss-out" "$work/curl-out" "$work/sdk-out"; mkdir -p "$work/curl-out"
   timed "$OSS" cp -r --jobs "$jobs" --process "$process" oss://bench/avatars "$work/oss-out" "${endpoint[@]}"
   read -r s kb <"$work/t"; oss_s+=("$s"); oss_kb+=("$kb")
   timed curl --silent --show-error --fail --parallel --parallel-max "$jobs" --config "$work/curl.cfg"
   read -r s kb <"$work/t"; curl_s+=("$s"); curl_kb+=("$kb")
-  echo "round $round: oss cp ${oss_s[-1]} s, curl ${curl_s[-1]} s" >&2
+  timed "$python" "$work/sdk.py" "$url" bench avatars/ "$process" "$work/sdk-out" "$jobs"
+  read -r s kb <"$work/t"; sdk_s+=("$s"); sdk_kb+=("$kb")
+  echo "round $round: oss cp ${oss_s[-1]} s, curl ${curl_s[-1]} s, Python SDK ${sdk_s[-1]} s" >&2
 done
+sdk_files=$(find "$work/sdk-out" -type f | wc -l)
+[[ $sdk_files == "$count" ]] || { echo "the Python SDK wrote $sdk_files files, not $count" >&2; exit 1; }
+cmp -s "$work/oss-out/avatar-00000.jpg" "$work/sdk-out/avatar-00000.jpg" || echo "note: oss cp and the Python SDK's outputs differ for avatar-00000.jpg" >&2
 out_bytes=$(du -sb "$work/oss-out" | cut -f1)
 files=$(find "$work/oss-out" -type f | wc -l)
 [[ $files == "$count" ]] || { echo "oss cp wrote $files files, not $count" >&2; exit 1; }
@@ -73,7 +107,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 
 max() { printf '%s\n' "$@" | sort -g | tail -1; }
 row() { # label seconds rss-kib bytes
   awk -v l="$1" -v s="$2" -v kb="$3" -v b="$4" -v n="$count" \
-    'BEGIN { printf "%-52s %7.2f s  %7.1f objects/s  %6.2f MiB/s  peak RSS %6.1f MiB\n", l, s, n / s, b / s / 1048576, kb / 1024 }'
+    'BEGIN { printf "%-62s %7.2f s  %7.1f objects/s  %6.2f MiB/s  peak RSS %6.1f MiB\n", l, s, n / s, b / s / 1048576, kb / 1024 }'
 }
 echo "$count objects of 240x240 JPEG ($((source_bytes / count)) bytes each on average), $jobs at once, oss serve on loopback, $OSS"
 row "oss cp -r up (originals)" "$up_s" "$up_kb" "$source_bytes"
@@ -81,4 +115,6 @@ row "oss cp -r up again (all skipped: size + CRC-64)" "$skip_up_s" "$skip_up_kb"
 row "oss cp -r down again (all skipped: size + CRC-64)" "$skip_down_s" "$skip_down_kb" 0
 row "oss cp -r --process $process (median of $rounds)" "$(median "${oss_s[@]}")" "$(max "${oss_kb[@]}")" "$out_bytes"
 row "curl --parallel on presigned URLs (median of $rounds)" "$(median "${curl_s[@]}")" "$(max "${curl_kb[@]}")" "$out_bytes"
-awk -v o="$(median "${oss_s[@]}")" -v c="$(median "${curl_s[@]}")" 'BEGIN { printf "oss cp / curl time: %.2fx (below 1 is faster)\n", o / c }'
+row "Python SDK get_object(process=) on $jobs threads (median of $rounds)" "$(median "${sdk_s[@]}")" "$(max "${sdk_kb[@]}")" "$out_bytes"
+awk -v o="$(median "${oss_s[@]}")" -v c="$(median "${curl_s[@]}")" -v p="$(median "${sdk_s[@]}")" \
+  'BEGIN { printf "oss cp / curl time: %.2fx; oss cp / Python SDK time: %.2fx (below 1 is faster)\n", o / c, o / p }'
