@@ -77,12 +77,11 @@ extension LocalOSSService {
         let record = object.record
         var offset: Int64 = 0
         var length = record.size
-        if let rangeHeader = request.header("x-oss-copy-source-range") {
-            guard let range = Self.parseRange(rangeHeader, size: record.size), case let .satisfiable(start, end) = range else {
-                throw ServiceError(status: 416, code: "InvalidRange", message: "The requested range cannot be satisfied.", ec: "0017-00000101")
-            }
-            offset = start
-            length = end - start + 1
+        var contentRange: String?
+        if let rangeHeader = request.header("x-oss-copy-source-range"), let range = try Self.copySourceRange(rangeHeader, size: record.size) {
+            offset = range.start
+            length = range.end - range.start + 1
+            contentRange = "bytes \(range.start)-\(range.end)/\(record.size)"
         }
         let limit = try TrafficLimit.of(request)
         let result: PartInfo = try await BlockingIO.run { [configuration, offset, length] in
@@ -110,7 +109,33 @@ extension LocalOSSService {
         var response = xmlResponse(xml)
         response.headers.append(("x-oss-hash-crc64ecma", String(result.crc64)))
         response.headers.append(("x-oss-copy-source-version-id", "null"))
+        if let contentRange { response.headers.append(("Content-Range", contentRange)) }
         return response
+    }
+
+    /// `x-oss-copy-source-range: bytes=first-last` (or `bytes=first-`, to the end, as the official
+    /// Python SDK sends it), inclusive, as OSS reads it for UploadPartCopy: a range that reaches
+    /// past the source's end is refused (EC 0042-00000306, "the copy range must not exceed the
+    /// source's size"), and one that does not follow the form is ignored, the whole source copied
+    /// (the documented "a range that does not conform copies the entire source object"), nil.
+    static func copySourceRange(_ header: String, size: Int64) throws(ServiceError) -> (start: Int64, end: Int64)? {
+        let text = header.trimmingWhitespace(lineBreaks: false)
+        guard text.hasPrefix("bytes="), let dash = text.firstIndex(of: "-") else { return nil }
+        let first = text[text.index(text.startIndex, offsetBy: 6)..<dash], last = text[text.index(after: dash)...]
+        func digits(_ part: Substring) -> Bool { part.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } }
+        guard !first.isEmpty, digits(first), digits(last) else { return nil }
+        let exceeds = ServiceError.invalidArgument("The specified copy range exceeds the size of the source object (\(size) bytes).",
+                                                   name: "x-oss-copy-source-range", value: String(text.prefix(128)), ec: "0042-00000306")
+        // Digits too many for 64 bits name a byte past any object's end.
+        guard let start = Int64(first) else { throw exceeds }
+        var end = size - 1
+        if !last.isEmpty {
+            guard let value = Int64(last) else { throw exceeds }
+            guard value >= start else { return nil }
+            end = value
+        }
+        guard start < size, end < size else { throw exceeds }
+        return (start, end)
     }
 
     func completeMultipartUpload(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks, capacity: Int64?) async throws -> ServiceResponse {

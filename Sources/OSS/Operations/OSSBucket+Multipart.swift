@@ -99,12 +99,69 @@ extension OSSBucket {
         return UploadedPart(partNumber: partNumber, etag: etag, size: body.length, crc64: crc)
     }
 
+    /// Copies bytes of an existing object, in this bucket or another of the region, as part
+    /// `partNumber` of `upload` (UploadPartCopy), inside OSS: the bytes never pass through the
+    /// client. It is how an object above CopyObject's limit is copied (``OSSBucket/copyObject(from:sourceBucket:to:options:)``
+    /// does it on its own above ``CopyObjectOptions/multipartThreshold``), and how an object is
+    /// assembled from ranges of others.
+    ///
+    /// `range` is inclusive, as `x-oss-copy-source-range: bytes=first-last` is, and must lie
+    /// inside the source: OSS refuses a range past the source's end (EC 0042-00000306). Nil
+    /// copies the whole source. A part holds at most 5 GiB, and every part but the last at least
+    /// 100 KiB (OSS checks that at completion). `ifMatch` makes OSS copy only while the source's
+    /// ETag is still that one (`x-oss-copy-source-if-match`), so parts copied at different times
+    /// cannot come from two versions of the source; a changed source is a 412.
+    ///
+    /// The part's ``UploadedPart/size`` is the range's length and its ``UploadedPart/crc64`` the
+    /// server's `x-oss-hash-crc64ecma` when it sends one; without a range the client knows
+    /// neither (size 0, no CRC-64), and the completion then skips the combined CRC-64 check.
+    public func uploadPartCopy(_ upload: MultipartUpload, partNumber: Int, from sourceKey: String, sourceBucket: String? = nil,
+                               range: ClosedRange<Int64>? = nil, ifMatch: String? = nil,
+                               options: RequestOptions = RequestOptions()) async throws(OSSError) -> UploadedPart {
+        try checkUpload(upload)
+        guard (1...MultipartLimits.maximumPartCount).contains(partNumber) else {
+            throw .invalidArgument(parameter: "partNumber", reason: "\(partNumber) is outside 1...10000.")
+        }
+        let fromBucket = sourceBucket ?? name
+        try OSSValidation.validateBucketName(fromBucket)
+        try OSSValidation.validateObjectKey(sourceKey)
+        var headers = [HTTPHeaderField("x-oss-copy-source", "/\(fromBucket)/" + OSSPercentEncoding.encodePath(sourceKey))]
+        var size: Int64 = 0
+        if let range {
+            guard range.lowerBound >= 0 else {
+                throw .invalidArgument(parameter: "range", reason: "\(range.lowerBound) is negative; a range starts at byte 0 or later.")
+            }
+            guard range.upperBound - range.lowerBound < MultipartLimits.maximumPartSize else {
+                throw .invalidArgument(parameter: "range", reason: "a part holds at most 5 GiB; \(range.lowerBound)...\(range.upperBound) is more.")
+            }
+            size = range.upperBound - range.lowerBound + 1
+            headers.append(HTTPHeaderField("x-oss-copy-source-range", "bytes=\(range.lowerBound)-\(range.upperBound)"))
+        }
+        if let ifMatch { headers.append(HTTPHeaderField("x-oss-copy-source-if-match", "\"\(ifMatch.unquoted)\"")) }
+        let response = try await call("UploadPartCopy", "PUT", key: upload.key,
+                                      query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", upload.uploadId)],
+                                      headers: headers, options: options)
+        let tree = try Self.xml(response, root: "CopyPartResult", operation: "UploadPartCopy")
+        guard let etag = (tree.value("ETag") ?? response.header("ETag"))?.unquoted, !etag.isEmpty else {
+            throw .responseParse(ResponseParseError(operation: "UploadPartCopy", problem: "no ETag", requestId: response.requestId))
+        }
+        let crc = range == nil ? nil : response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) }
+        return UploadedPart(partNumber: partNumber, etag: etag, size: size, crc64: crc)
+    }
+
     /// Publishes the object from `parts` (sorted here by number), and checks its CRC-64 against
     /// the one combined from the parts' when every part has one: the proof that the object is the
     /// bytes the client sent, in order.
     @discardableResult
     public func completeMultipartUpload(_ upload: MultipartUpload, parts: [UploadedPart],
                                         options: RequestOptions = RequestOptions()) async throws(OSSError) -> CompleteMultipartUploadResult {
+        try await completeMultipartUpload(upload, parts: parts, headers: [], options: options).result
+    }
+
+    /// CompleteMultipartUpload with extra headers (`x-oss-forbid-overwrite`), and the answer's
+    /// `Date`, which a multipart copy reports as the copy's time.
+    func completeMultipartUpload(_ upload: MultipartUpload, parts: [UploadedPart], headers extra: [HTTPHeaderField],
+                                 options: RequestOptions) async throws(OSSError) -> (result: CompleteMultipartUploadResult, date: String?) {
         try checkUpload(upload)
         guard !parts.isEmpty else { throw .invalidArgument(parameter: "parts", reason: "a multipart upload is completed with at least one part.") }
         let sorted = parts.sorted { $0.partNumber < $1.partNumber }
@@ -116,14 +173,14 @@ extension OSSBucket {
         xml += "</CompleteMultipartUpload>"
         let (headers, body) = Self.xmlBody(xml)
         let response = try await call("CompleteMultipartUpload", "POST", key: upload.key, query: [QueryItem("uploadId", upload.uploadId)],
-                                      headers: headers, body: body, options: options)
+                                      headers: headers + extra, body: body, options: options)
         let tree = try Self.xml(response, root: "CompleteMultipartUploadResult", operation: "CompleteMultipartUpload")
         let returned = response.header("x-oss-hash-crc64ecma").flatMap { UInt64($0) }
         if let returned, let combined = Self.combinedCRC64(sorted), returned != combined {
             throw .integrity(IntegrityError(kind: .crc64, expected: String(returned), actual: String(combined), requestId: response.requestId))
         }
-        return CompleteMultipartUploadResult(etag: (tree.value("ETag") ?? response.header("ETag") ?? "").unquoted, crc64: returned,
-                                             requestId: response.requestId)
+        return (CompleteMultipartUploadResult(etag: (tree.value("ETag") ?? response.header("ETag") ?? "").unquoted, crc64: returned,
+                                              requestId: response.requestId), response.header("Date"))
     }
 
     /// The CRC-64 of the parts' bytes in order, from their CRCs alone; nil if one is unknown.

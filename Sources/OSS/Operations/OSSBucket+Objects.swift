@@ -37,6 +37,21 @@ extension OSSBucket {
 extension OSSBucket {
     /// Copies an object inside OSS, from this bucket or another, without the bytes passing through
     /// the client. With ``MetadataDirective/replace`` it is also how metadata is changed in place.
+    ///
+    /// OSS documents CopyObject for objects up to 1 GiB (up to 5 GiB, or more within a bucket, in
+    /// its current limits), and UploadPartCopy above. So a HEAD of the source comes first, and a
+    /// source larger than ``CopyObjectOptions/multipartThreshold`` is copied as a multipart upload:
+    /// InitiateMultipartUpload with the metadata the copy gets (with ``MetadataDirective/copy``,
+    /// the source's content type, `x-oss-meta-*`, Cache-Control, Content-Disposition,
+    /// Content-Encoding, Content-Language, Expires, storage class and tags, read from the HEAD and
+    /// GetObjectTagging, since a multipart upload copies none of them), at most
+    /// ``CopyObjectOptions/concurrency`` UploadPartCopy parts at once, each guarded by the
+    /// source's ETag so that a source replaced meanwhile fails the copy (412) instead of mixing two
+    /// versions, then CompleteMultipartUpload, whose CRC-64 is checked against the source's. A
+    /// failed part is retried by the client's ``RetryPolicy``; one that still fails, or
+    /// cancellation, aborts the upload, so no parts are left to bill. Sources up to the threshold
+    /// keep the single CopyObject; so does every source when the HEAD fails, and CopyObject's own
+    /// answer then says why.
     @discardableResult
     public func copyObject(from sourceKey: String, sourceBucket: String? = nil, to key: String,
                            options: CopyObjectOptions = CopyObjectOptions()) async throws(OSSError) -> CopyObjectResult {
@@ -44,6 +59,7 @@ extension OSSBucket {
         let fromBucket = sourceBucket ?? name
         try OSSValidation.validateBucketName(fromBucket)
         try OSSValidation.validateObjectKey(sourceKey)
+        try Self.checkMultipartCopySettings(options)
         var headers = [HTTPHeaderField("x-oss-copy-source", "/\(fromBucket)/" + OSSPercentEncoding.encodePath(sourceKey)),
                        HTTPHeaderField("x-oss-metadata-directive", options.metadataDirective.rawValue)]
         if options.metadataDirective == .replace {
@@ -57,6 +73,10 @@ extension OSSBucket {
         if let ifMatch = options.ifMatch { headers.append(HTTPHeaderField("x-oss-copy-source-if-match", "\"\(ifMatch.unquoted)\"")) }
         if options.forbidOverwrite { headers.append(HTTPHeaderField("x-oss-forbid-overwrite", "true")) }
         for (field, value) in options.headers.sorted(by: { $0.key < $1.key }) { headers.append(HTTPHeaderField(field, value)) }
+        if let threshold = options.multipartThreshold, let source = try await copySource(sourceKey, in: fromBucket, options: options.request),
+           source.needsParts(above: threshold) {
+            return try await copyObjectInParts(from: sourceKey, sourceBucket: fromBucket, to: key, source: source, options: options)
+        }
         let response = try await call("CopyObject", "PUT", key: key, headers: headers, options: options.request)
         let tree = try Self.xml(response, root: "CopyObjectResult", operation: "CopyObject")
         return CopyObjectResult(etag: (tree.value("ETag") ?? response.header("ETag") ?? "").unquoted, lastModified: tree.value("LastModified") ?? "",

@@ -27,13 +27,25 @@ public struct CopyObjectOptions: Sendable {
     public var forbidOverwrite: Bool
     /// Extra headers (`x-oss-object-acl`, `x-oss-storage-class`...).
     public var headers: [String: String]
-    /// Attempts and timeouts for this call.
+    /// Attempts and timeouts for this call (for each request of a multipart copy).
     public var request: RequestOptions
+    /// Sources larger than this many bytes are copied as a multipart upload of UploadPartCopy
+    /// parts instead of one CopyObject, which OSS documents for objects up to 1 GiB (the
+    /// default); a HEAD of the source first learns its size. Nil sends one CopyObject whatever
+    /// the size, without the HEAD.
+    public var multipartThreshold: Int64?
+    /// Bytes a part of a multipart copy (100 KiB to 5 GiB; 64 MiB by default, as the official
+    /// SDKs' copiers), grown to the next MiB when the source would need more than 10,000 parts.
+    public var partSize: Int64
+    /// Parts of a multipart copy in flight at once (3 by default, as the official SDKs' copiers):
+    /// each is a request OSS works on for a while, so a few suffice.
+    public var concurrency: Int
 
     /// Every option defaults to OSS's behaviour.
     public init(metadataDirective: MetadataDirective = .copy, contentType: String? = nil, metadata: [String: String] = [:],
                 ifMatch: String? = nil, forbidOverwrite: Bool = false, headers: [String: String] = [:],
-                request: RequestOptions = RequestOptions()) {
+                request: RequestOptions = RequestOptions(), multipartThreshold: Int64? = 1 << 30, partSize: Int64 = 64 << 20,
+                concurrency: Int = 3) {
         self.metadataDirective = metadataDirective
         self.contentType = contentType
         self.metadata = metadata
@@ -41,6 +53,9 @@ public struct CopyObjectOptions: Sendable {
         self.forbidOverwrite = forbidOverwrite
         self.headers = headers
         self.request = request
+        self.multipartThreshold = multipartThreshold
+        self.partSize = partSize
+        self.concurrency = concurrency
     }
 }
 
@@ -52,8 +67,11 @@ public struct CopyObjectResult: Sendable, Hashable {
     public var lastModified: String
     /// `x-oss-hash-crc64ecma` of the copy, checked against the source's when both are known.
     public var crc64: UInt64?
-    /// The `x-oss-request-id`, to quote to OSS support.
+    /// The `x-oss-request-id`, to quote to OSS support (of the CompleteMultipartUpload for a
+    /// multipart copy).
     public var requestId: String?
+    /// The parts of a multipart copy (the ETag then ends in `-N`); 0 for a single CopyObject.
+    public var parts: Int = 0
 }
 
 /// The answer of a DeleteObjects (DeleteMultipleObjects).
