@@ -92,12 +92,13 @@ extension OSSBucket {
                                                               options: options)
         let partSize = Uploader(bucket: self, partSize: options.partSize).effectivePartSize(forFileSize: source.size)
         let ranges = Uploader.partRanges(size: source.size, partSize: partSize).enumerated().map { (number: $0.offset + 1, range: $0.element) }
-        let upload = try await initiateMultipartUpload(key, options: initiate)
+        // Run to its answer even when cancelled, so the upload it makes can be aborted.
+        let upload = try await Uploader.initiate(key, bucket: self, options: initiate)
         let guardETag = options.ifMatch ?? source.etag
         let request = options.request
         let bucket = self
         let concurrency = options.concurrency
-        let outcome = await Uploader.uploadParts(ranges, concurrency: concurrency, total: source.size, progress: nil) { number, range throws(OSSError) in
+        let outcome = await Uploader.uploadParts(ranges, concurrency: concurrency, total: source.size, progress: nil) { number, range, _ throws(OSSError) in
             try await bucket.uploadPartCopy(upload, partNumber: number, from: sourceKey, sourceBucket: sourceBucket,
                                             range: range.offset...(range.offset + range.length - 1), ifMatch: guardETag, options: request)
         }
