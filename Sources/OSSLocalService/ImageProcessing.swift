@@ -31,7 +31,7 @@ public struct BucketObjectLoader: Sendable {
     public static let empty = BucketObjectLoader { _ in nil }
 }
 
-/// Where the local OSS hands `x-oss-process` (GetObject and ProcessObject).
+/// Where the local OSS hands `x-oss-process` (GetObject, ProcessObject and AsyncProcessObject).
 ///
 /// The image module provides the real one. Errors that are ``ServiceError`` values are answered
 /// as they are (400 `InvalidArgument` with OSS's EC, for instance).

@@ -337,9 +337,12 @@ struct SaveAsTarget: Sendable, Equatable {
     /// Whether `b_` named the bucket: OSS's reply says `"bucket": ""` when it did not.
     var bucketGiven = false
 
-    static func parse(_ value: String, defaultBucket: String) throws(ServiceError) -> SaveAsTarget {
+    /// `field` names the form field the value came from (`x-oss-process`, `x-oss-async-process`)
+    /// in the errors.
+    static func parse(_ value: String, defaultBucket: String, field: String = "x-oss-process") throws(ServiceError) -> SaveAsTarget {
         guard let range = value.firstRange(of: "|sys/saveas,") else {
-            throw ServiceError.invalidArgument("ProcessObject needs a |sys/saveas,o_<object> suffix.", name: "x-oss-process", value: value, ec: "0040-00000002")
+            let operation = field == "x-oss-async-process" ? "AsyncProcessObject" : "ProcessObject"
+            throw ServiceError.invalidArgument("\(operation) needs a |sys/saveas,o_<object> suffix.", name: field, value: value, ec: "0040-00000002")
         }
         let process = String(value[..<range.lowerBound])
         var bucket = defaultBucket

@@ -311,12 +311,33 @@ extension LocalOSSService {
     // MARK: ProcessObject
 
     func processObject(_ request: ParsedRequest, bucket: String, key: String, body: ByteChunks, capacity: Int64?) async throws -> ServiceResponse {
-        let form = String(decoding: try await body.collect(limit: 64 << 10), as: UTF8.self)
-        guard form.hasPrefix("x-oss-process=") else {
+        guard let value = try await Self.formValue(body, field: "x-oss-process") else {
             throw ServiceError.invalidArgument("The body must be x-oss-process=<process>|sys/saveas,o_<object>,b_<bucket>.", name: "x-oss-process")
         }
-        let value = OSSPercentEncoding.decode(form.dropFirst("x-oss-process=".count), plusIsSpace: true) ?? String(form.dropFirst("x-oss-process=".count))
         let saveAs = try SaveAsTarget.parse(value, defaultBucket: bucket)
+        let processed = try await processAndSave(saveAs, bucket: bucket, key: key, capacity: capacity)
+        let json = "{\"bucket\": \"\(saveAs.bucketGiven ? jsonEscape(saveAs.bucket) : "")\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
+        return Self.jsonResponse(json)
+    }
+
+    /// The value of `field` in a form body (`field=<percent-encoded value>`), as ProcessObject and
+    /// AsyncProcessObject send it; nil when the body does not start with the field. A value that is
+    /// not valid percent-encoding is taken as written, as apps that send it unencoded expect.
+    static func formValue(_ body: ByteChunks, field: String) async throws -> String? {
+        let form = String(decoding: try await body.collect(limit: 64 << 10), as: UTF8.self)
+        guard form.hasPrefix(field + "=") else { return nil }
+        let raw = form.dropFirst(field.count + 1)
+        return OSSPercentEncoding.decode(raw, plusIsSpace: true) ?? String(raw)
+    }
+
+    /// The work of ProcessObject and AsyncProcessObject once the target is read: the target's
+    /// names validated and its bucket found, the source read (at most 20 MB), `style/NAME`
+    /// resolved, the process run by the configured processor (the image work on its bounded
+    /// pool, within its limits) and the result stored as the target. Nothing is stored unless
+    /// the process succeeded: a process the processor does not implement is its 501, and changes
+    /// nothing.
+    func processAndSave(_ saveAs: SaveAsTarget, bucket: String, key: String, capacity: Int64?,
+                        field: String = "x-oss-process") async throws -> ProcessedObject {
         // The target is input like any bucket and key in a path: validated before it is used.
         try Names.validateBucket(saveAs.bucket)
         try Names.validateKey(saveAs.key)
@@ -327,18 +348,22 @@ extension LocalOSSService {
         let source: ([UInt8], ObjectRecord)? = try await BlockingIO.run {
             guard let object = try store.open(bucket: bucket, key: key) else { return nil }
             guard object.record.size <= Int64(Self.maximumProcessSourceSize) else {
-                throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: "x-oss-process", ec: "0040-00000004")
+                throw ServiceError.invalidArgument("The source of image processing must be at most 20 MB.", name: field, ec: "0040-00000004")
             }
             return (try object.file.read(at: 0, count: Int(object.record.size)), object.record)
         }
         guard let (bytes, record) = source else { throw ServiceError.noSuchKey(key) }
-        let processed = try await configuration.processor.process(saveAs.process, source: bytes, sourceContentType: record.contentType,
+        let process = try await resolveStyle(saveAs.process, bucket: bucket)
+        let processed = try await configuration.processor.process(process, source: bytes, sourceContentType: record.contentType,
                                                                   bucketObjects: objectLoader(bucket: bucket))
         let put = ParsedRequest(method: "PUT", bucket: saveAs.bucket, key: saveAs.key, query: [],
                                 headers: [HTTPHeaderField("Content-Type", processed.contentType), HTTPHeaderField("Content-Length", String(processed.bytes.count))])
         _ = try await putObject(put, bucket: saveAs.bucket, key: saveAs.key, body: ByteChunks(processed.bytes), capacity: capacity)
-        let json = "{\"bucket\": \"\(saveAs.bucketGiven ? jsonEscape(saveAs.bucket) : "")\", \"fileSize\": \(processed.bytes.count), \"object\": \"\(jsonEscape(saveAs.key))\", \"status\": \"OK\"}"
-        let bytesOut = Array(json.utf8)
-        return ServiceResponse(status: 200, headers: [("Content-Type", "application/json")], body: ByteChunks(bytesOut), contentLength: Int64(bytesOut.count))
+        return processed
+    }
+
+    static func jsonResponse(_ json: String) -> ServiceResponse {
+        let bytes = Array(json.utf8)
+        return ServiceResponse(status: 200, headers: [("Content-Type", "application/json")], body: ByteChunks(bytes), contentLength: Int64(bytes.count))
     }
 }

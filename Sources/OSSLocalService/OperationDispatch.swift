@@ -90,6 +90,8 @@ extension LocalOSSService {
             return ServiceResponse(status: 204)
         case .processObject:
             return try await processObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
+        case .asyncProcessObject:
+            return try await asyncProcessObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
         case .copyObject: return try await copyObject(request, bucket: bucket, key: key, capacity: capacity)
         case .appendObject: return try await appendObject(request, bucket: bucket, key: key, body: body, capacity: capacity)
         case .putObjectAcl: return try await putObjectAcl(request, bucket: bucket, key: key)

@@ -19,6 +19,8 @@ enum Operation: Sendable, Equatable {
     case deleteObject
     /// POST `?x-oss-process` with a `sys/saveas` body.
     case processObject
+    /// POST `?x-oss-async-process` with a `sys/saveas` body: the same work, answered as a task.
+    case asyncProcessObject
     /// HEAD or GET `?objectMeta`.
     case getObjectMeta
     case copyObject
@@ -92,6 +94,7 @@ enum SubResources {
                           "response-content-disposition", "response-content-encoding", "x-oss-process", "x-oss-traffic-limit", "versionId"]
         case .putObject, .appendObject, .uploadPart, .completeMultipartUpload: ["x-oss-traffic-limit", "uploadId", "partNumber", "append", "position", "encoding-type"]
         case .processObject: ["x-oss-process"]
+        case .asyncProcessObject: ["x-oss-async-process"]
         case .deleteObject, .deleteObjectTagging, .putObjectTagging, .putObjectAcl: ["versionId"]
         case .deleteMultipleObjects: ["delete", "encoding-type"]
         case .copyObject, .uploadPartCopy: ["uploadId", "partNumber", "x-oss-traffic-limit"]
@@ -202,6 +205,7 @@ enum SubResources {
              (.object, "GET", ["objectMeta", "versionId"]):
             return .getObjectMeta
         case (.object, "POST", ["x-oss-process"]): return .processObject
+        case (.object, "POST", ["x-oss-async-process"]): return .asyncProcessObject
         case (.object, "PUT", []): return copySource ? .copyObject : .putObject
         case (.object, "DELETE", []), (.object, "DELETE", ["versionId"]): return .deleteObject
         case (.object, "POST", ["append", "position"]): return .appendObject

@@ -2,7 +2,7 @@ import OSSImage
 import OSSImageProcess
 import OSSLocalService
 
-/// Plugs the local image kernels into the local OSS: GetObject's `x-oss-process` and
+/// Plugs the local image kernels into the local OSS: GetObject's `x-oss-process`, AsyncProcessObject and
 /// ProcessObject. Errors come back as OSS answers them (400 `InvalidArgument` with the EC, 501 for
 /// what the kernels do not do, 503 `SlowDown` when image work is queued to its limit).
 ///

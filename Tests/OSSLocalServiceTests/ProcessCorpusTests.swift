@@ -104,7 +104,7 @@ struct ProcessCorpusTests {
         }
     }
 
-    @Test("processObject sends each corpus process unchanged in its form body")
+    @Test("processObject sends each corpus process unchanged in its form body; the server resolves style/NAME")
     func processObject() async throws {
         let (fixture, bucket, processor) = try await fixture()
         defer { withExtendedLifetime(fixture) {} }
@@ -112,10 +112,36 @@ struct ProcessCorpusTests {
         let corpus = ProcessCorpus.sent.filter { !$0.contains("|sys/") }
         #expect(corpus.count >= 150)
         for (index, text) in corpus.enumerated() {
+            // `style/NAME` runs the bucket's style, as in a GET.
+            guard let received = Self.received(text) else {
+                await #expect(throws: OSSError.self, "\(text)") { try await bucket.processObject("example.jpg", process: text, saveAs: "out/\(index).txt") }
+                #expect(processor.take().isEmpty, "\(text)")
+                continue
+            }
             let result = try await bucket.processObject("example.jpg", process: text, saveAs: "out/\(index).txt")
             #expect(result.status == "OK", "\(text)")
             let seen = processor.take()
-            #expect(seen.count == 1 && Self.same(seen.first, text), "\(text) reached the server as \(seen)")
+            #expect(seen.count == 1 && Self.same(seen.first, received), "\(text) reached the server as \(seen)")
+        }
+    }
+
+    @Test("asyncProcessObject sends each corpus process unchanged in its form body, with a notify topic after the saveas")
+    func asyncProcessObject() async throws {
+        let (fixture, bucket, processor) = try await fixture()
+        defer { withExtendedLifetime(fixture) {} }
+        let corpus = ProcessCorpus.sent.filter { !$0.contains("|sys/") }
+        for (index, text) in corpus.enumerated() {
+            guard let received = Self.received(text) else {
+                await #expect(throws: OSSError.self, "\(text)") {
+                    try await bucket.asyncProcessObject("example.jpg", process: text, saveAs: "async/\(index).txt", notifyTopic: "topic")
+                }
+                #expect(processor.take().isEmpty, "\(text)")
+                continue
+            }
+            let result = try await bucket.asyncProcessObject("example.jpg", process: text, saveAs: "async/\(index).txt", notifyTopic: "topic")
+            #expect(!result.taskId.isEmpty, "\(text)")
+            let seen = processor.take()
+            #expect(seen.count == 1 && Self.same(seen.first, received), "\(text) reached the server as \(seen)")
         }
     }
 

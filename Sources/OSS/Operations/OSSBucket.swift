@@ -12,7 +12,7 @@ import Foundation
 /// ```
 ///
 /// The operations live one family a file: `OSSBucket+Get` (downloads), `+Put`, `+HeadDelete`,
-/// `+List`, `+Presign`, `+Process` (save-as) and `+TypedProcess`; the download pipeline
+/// `+List`, `+Presign`, `+Process` (save-as), `+AsyncProcess` (tasks) and `+TypedProcess`; the download pipeline
 /// (`DownloadPipeline`, `DownloadSink`) and the response decoders (`ResponseDecoders`) apart.
 public struct OSSBucket: Sendable {
     /// The client that signs and sends.

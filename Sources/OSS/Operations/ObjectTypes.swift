@@ -246,6 +246,20 @@ public struct ProcessObjectResult: Sendable, Hashable {
     public var requestId: String?
 }
 
+/// The answer of an AsyncProcessObject: the IDs of the task OSS accepted. The result is not in it;
+/// OSS saves it as the `sys/saveas` target when the task ends, and tells the `notify` topic.
+public struct AsyncProcessObjectResult: Sendable, Hashable {
+    /// The ID of the event the task's notification will carry (the body's `EventId`).
+    public var eventId: String
+    /// The ID of the task, to find it in the notification and in the processing service's task list (`TaskId`).
+    public var taskId: String
+    /// The processing service's own request ID (the body's `RequestId`, IMM's for media and
+    /// documents), which differs from ``requestId``: quote it for the task, that one for the call.
+    public var processRequestId: String
+    /// The `x-oss-request-id`, to quote to OSS support.
+    public var requestId: String?
+}
+
 extension String {
     /// Without surrounding double quotes, as ETags are compared.
     var unquoted: String {

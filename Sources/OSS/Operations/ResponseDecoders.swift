@@ -51,6 +51,25 @@ enum ResponseDecoders {
                                    fileSize: answer.fileSize ?? 0, status: answer.status ?? "", requestId: requestId)
     }
 
+    /// The JSON answer of an AsyncProcessObject, `{"EventId": …, "RequestId": …, "TaskId": …}`; a
+    /// field left out is empty, a body that is not a JSON object is a parse error.
+    static func asyncProcessObjectResult(_ bytes: [UInt8], requestId: String?) throws(OSSError) -> AsyncProcessObjectResult {
+        struct Answer: Decodable {
+            var eventId: String?
+            var requestId: String?
+            var taskId: String?
+            enum CodingKeys: String, CodingKey {
+                case eventId = "EventId", requestId = "RequestId", taskId = "TaskId"
+            }
+        }
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(bytes)) else {
+            throw .responseParse(ResponseParseError(operation: "AsyncProcessObject", problem: "the body is not a JSON object of EventId, RequestId and TaskId",
+                                                    requestId: requestId))
+        }
+        return AsyncProcessObjectResult(eventId: answer.eventId ?? "", taskId: answer.taskId ?? "", processRequestId: answer.requestId ?? "",
+                                        requestId: requestId)
+    }
+
     /// An error answer: the XML body (or `x-oss-err` on HEAD), with a code from the status when
     /// the body has none. Signing strings are kept for a `SignatureDoesNotMatch` diff, with the
     /// security token redacted from both sides.
