@@ -31,7 +31,7 @@ extension OSSBucket {
         guard !process.isEmpty, !process.contains("|sys/") else {
             throw .invalidArgument(parameter: "process", reason: "pass the process alone; the saveas suffix is added from targetKey.")
         }
-        try Self.validateProcess(process)
+        try client.caches.validateProcess(process)
         var full = Self.saveAsProcess(process, key: targetKey, bucket: destinationBucket)
         if let notifyTopic {
             guard !notifyTopic.trimmingWhitespace().isEmpty else {
@@ -75,7 +75,7 @@ extension OSSBucket {
     public func asyncProcessObject(_ key: String, rawProcess: String,
                                    options: RequestOptions = RequestOptions()) async throws(OSSError) -> AsyncProcessObjectResult {
         try validate(key)
-        try Self.validateProcess(rawProcess)
+        try client.caches.validateProcess(rawProcess)
         return try await sendAsyncProcess(key, rawProcess, options: options)
     }
 
