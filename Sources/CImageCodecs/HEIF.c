@@ -96,9 +96,6 @@ static int oss_heif_ready(char *message) {
 #include <stdlib.h>
 #include <string.h>
 
-/// libheif's own bound on an image's side, set below its default so that a header claiming more
-/// than OSS's 30,000 px is refused by libheif too (the Swift side refuses it first).
-#define OSS_HEIF_MAX_SIDE 30000
 
 static int oss_heif_failed(struct heif_error error, char *message, const char *what) {
     if (error.code == heif_error_Ok) return 0;
@@ -106,15 +103,20 @@ static int oss_heif_failed(struct heif_error error, char *message, const char *w
     return 1;
 }
 
-/// Opens the file and its primary image; on failure frees what it made and fills `message`.
-static int oss_heif_open(const uint8_t *data, size_t size, struct heif_context **context, struct heif_image_handle **handle, char *message) {
+/// A grid canvas no image may exceed when the caller knows no size yet: OSS's 250 megapixels.
+#define OSS_HEIF_MAX_GRID_PIXELS 250000000ULL
+
+/// Opens the file and its primary image; on failure frees what it made and fills `message`. A grid
+/// declaring a canvas of more than `max_grid_pixels` is refused before libheif reads the file.
+static int oss_heif_open(const uint8_t *data, size_t size, uint64_t max_grid_pixels, struct heif_context **context,
+                         struct heif_image_handle **handle, char *message) {
     *context = NULL;
     *handle = NULL;
     if (size < 12) {
         OSS_FAIL(message, "HEIF shorter than its header");
         return -1;
     }
-    if (oss_heif_check_references(data, size, message) != 0) return -1;
+    if (oss_heif_check_references(data, size, max_grid_pixels, message) != 0) return -1;
     struct heif_context *ctx = heif_context_alloc();
     if (!ctx) {
         OSS_FAIL(message, "out of memory");
@@ -144,7 +146,7 @@ int oss_heif_inspect(const uint8_t *data, size_t size, oss_heif_info *info, char
     if (!oss_heif_ready(message)) return -1;
     struct heif_context *ctx;
     struct heif_image_handle *handle;
-    if (oss_heif_open(data, size, &ctx, &handle, message) != 0) return -1;
+    if (oss_heif_open(data, size, OSS_HEIF_MAX_GRID_PIXELS, &ctx, &handle, message) != 0) return -1;
     info->width = heif_image_handle_get_width(handle);
     info->height = heif_image_handle_get_height(handle);
     info->has_alpha = heif_image_handle_has_alpha_channel(handle);
@@ -164,7 +166,7 @@ int oss_heif_inspect(const uint8_t *data, size_t size, oss_heif_info *info, char
 long oss_heif_exif(const uint8_t *data, size_t size, uint8_t *out, size_t out_size, char *message) {
     struct heif_context *ctx;
     struct heif_image_handle *handle;
-    if (oss_heif_open(data, size, &ctx, &handle, message) != 0) return -1;
+    if (oss_heif_open(data, size, OSS_HEIF_MAX_GRID_PIXELS, &ctx, &handle, message) != 0) return -1;
     size_t bytes = 0;
     heif_item_id id = oss_heif_exif_id(handle, &bytes);
     long result = 0;
@@ -195,7 +197,7 @@ int oss_heif_decode(const uint8_t *data, size_t size, int channels, uint8_t *out
     }
     struct heif_context *ctx;
     struct heif_image_handle *handle;
-    if (oss_heif_open(data, size, &ctx, &handle, message) != 0) return -1;
+    if (oss_heif_open(data, size, out_size / (size_t)channels, &ctx, &handle, message) != 0) return -1;
     int status = -1;
     struct heif_image *image = NULL;
     struct heif_decoding_options *options = heif_decoding_options_alloc();

@@ -220,7 +220,112 @@ done:
     return status;
 }
 
-int oss_heif_check_references(const uint8_t *data, size_t size, char *message) {
+/// A big-endian number of `bytes` (0, 2, 4 or 8) at `*at` in `span`, moving past it; 0 when out of
+/// bounds (then `*ok` is cleared).
+static uint64_t oss_read_be(oss_span span, size_t *at, size_t bytes, int *ok) {
+    if (bytes > 8 || *at > span.size || span.size - *at < bytes) {
+        *ok = 0;
+        return 0;
+    }
+    uint64_t value = 0;
+    for (size_t i = 0; i < bytes; i++) value = value << 8 | span.data[*at + i];
+    *at += bytes;
+    return value;
+}
+
+/// The item IDs of type 'grid' in `iinf`'s body, into `grids` (at most `capacity`); their count.
+static size_t oss_heif_grid_items(oss_span iinf, uint32_t *grids, size_t capacity) {
+    if (iinf.size < 4) return 0;
+    size_t at = 4 + (iinf.data[0] == 0 ? 2 : 4); // FullBox header, then the entry count
+    if (at > iinf.size) return 0;
+    oss_span entries = { iinf.data + at, iinf.size - at };
+    size_t offset = 0, found = 0;
+    uint32_t type;
+    oss_span infe;
+    while (found < capacity && oss_next_box(entries, &offset, &type, &infe)) {
+        if (type != OSS_FOURCC('i', 'n', 'f', 'e') || infe.size < 4 || infe.data[0] < 2) continue;
+        int ok = 1;
+        size_t p = 4;
+        uint32_t id = (uint32_t)oss_read_be(infe, &p, infe.data[0] == 2 ? 2 : 4, &ok);
+        (void)oss_read_be(infe, &p, 2, &ok); // item_protection_index
+        uint32_t item_type = (uint32_t)oss_read_be(infe, &p, 4, &ok);
+        if (ok && item_type == OSS_FOURCC('g', 'r', 'i', 'd')) grids[found++] = id;
+    }
+    return found;
+}
+
+/// Where `item`'s first extent is, from `iloc`'s body: the file (method 0) or `idat` (method 1).
+/// 0 when `item` is not there or its data is elsewhere.
+static int oss_heif_item_data(oss_span iloc, uint32_t item, oss_span file, oss_span idat, oss_span *data) {
+    int ok = 1;
+    size_t p = 0;
+    uint32_t version = (uint32_t)oss_read_be(iloc, &p, 1, &ok);
+    p += 3; // flags
+    uint32_t sizes = (uint32_t)oss_read_be(iloc, &p, 1, &ok), more = (uint32_t)oss_read_be(iloc, &p, 1, &ok);
+    size_t offset_size = sizes >> 4, length_size = sizes & 15, base_size = more >> 4;
+    size_t index_size = (version == 1 || version == 2) ? (more & 15) : 0;
+    uint64_t items = oss_read_be(iloc, &p, version < 2 ? 2 : 4, &ok);
+    for (uint64_t i = 0; ok && i < items; i++) {
+        uint32_t id = (uint32_t)oss_read_be(iloc, &p, version < 2 ? 2 : 4, &ok);
+        uint32_t method = (version == 1 || version == 2) ? (uint32_t)(oss_read_be(iloc, &p, 2, &ok) & 15) : 0;
+        (void)oss_read_be(iloc, &p, 2, &ok); // data_reference_index
+        uint64_t base = oss_read_be(iloc, &p, base_size, &ok);
+        uint64_t extents = oss_read_be(iloc, &p, 2, &ok);
+        for (uint64_t e = 0; ok && e < extents; e++) {
+            (void)oss_read_be(iloc, &p, index_size, &ok);
+            uint64_t start = oss_read_be(iloc, &p, offset_size, &ok), length = oss_read_be(iloc, &p, length_size, &ok);
+            if (!ok || id != item || e != 0) continue;
+            oss_span source = method == 0 ? file : (method == 1 ? idat : (oss_span){ NULL, 0 });
+            if (!source.data || base > UINT64_MAX - start) return 0;
+            uint64_t at = base + start;
+            if (at > source.size) return 0;
+            if (length == 0 || length > source.size - at) length = source.size - at; // 0: to the end
+            *data = (oss_span){ source.data + at, (size_t)length };
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/// 0 when every grid item's canvas (the output size its payload declares, which libheif 1.15
+/// allocates whatever the item's `ispe` says) holds at most `max_pixels`; -1 and a message when one
+/// is larger. A 908-byte file declaring a 26724 × 27762 canvas of one 64 × 64 tile asked for 2.2 GB
+/// (and under AddressSanitizer libheif wrote through the failed allocation).
+static int oss_heif_check_grids(oss_span file, oss_span meta, uint64_t max_pixels, char *message) {
+    if (meta.size < 4) return 0;
+    oss_span children = { meta.data + 4, meta.size - 4 };
+    oss_span iinf = { NULL, 0 }, iloc = { NULL, 0 }, idat = { NULL, 0 };
+    size_t offset = 0;
+    uint32_t type;
+    oss_span box;
+    while (oss_next_box(children, &offset, &type, &box)) {
+        if (type == OSS_FOURCC('i', 'i', 'n', 'f')) iinf = box;
+        else if (type == OSS_FOURCC('i', 'l', 'o', 'c')) iloc = box;
+        else if (type == OSS_FOURCC('i', 'd', 'a', 't')) idat = box;
+    }
+    if (!iinf.data || !iloc.data) return 0;
+    uint32_t grids[64];
+    size_t count = oss_heif_grid_items(iinf, grids, sizeof grids / sizeof grids[0]);
+    for (size_t i = 0; i < count; i++) {
+        oss_span payload;
+        if (!oss_heif_item_data(iloc, grids[i], file, idat, &payload)) continue;
+        int ok = 1;
+        size_t p = 1;
+        uint32_t flags = (uint32_t)oss_read_be(payload, &p, 1, &ok);
+        p += 2; // rows and columns, minus one
+        size_t side = (flags & 1) ? 4 : 2;
+        uint64_t width = oss_read_be(payload, &p, side, &ok), height = oss_read_be(payload, &p, side, &ok);
+        if (!ok) continue; // libheif refuses a short payload itself
+        if (width > OSS_HEIF_MAX_SIDE || height > OSS_HEIF_MAX_SIDE || width * height > max_pixels) {
+            OSS_FAIL(message, "invalid HEIF: grid item %u declares a %llu x %llu canvas, larger than the image (%llu pixels at most)",
+                     grids[i], (unsigned long long)width, (unsigned long long)height, (unsigned long long)max_pixels);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int oss_heif_check_references(const uint8_t *data, size_t size, uint64_t max_grid_pixels, char *message) {
     oss_span file = { data, size };
     size_t offset = 0;
     uint32_t type;
@@ -236,7 +341,8 @@ int oss_heif_check_references(const uint8_t *data, size_t size, char *message) {
         }
         int status = oss_heif_walk(edges, (size_t)count, primary, message);
         free(edges);
-        return status;
+        if (status != 0) return status;
+        return oss_heif_check_grids(file, box, max_grid_pixels, message);
     }
     return 0; // no 'meta': libheif refuses the file itself
 }

@@ -12,6 +12,10 @@ static inline int oss_should_stop(const oss_stop *stop) {
 /// Writes a message into a caller's OSS_CODEC_ERROR_SIZE buffer.
 #define OSS_FAIL(buffer, ...) snprintf((buffer), OSS_CODEC_ERROR_SIZE, __VA_ARGS__)
 
+/// OSS's longest side for HEIF, given to libheif too, so that a header claiming more than OSS's
+/// 30,000 px is refused by libheif as well as by the Swift side, and a grid's canvas is held to it.
+#define OSS_HEIF_MAX_SIDE 30000
+
 /// JPEG's largest side (libjpeg's JPEG_MAX_DIMENSION); WebP's is 16383.
 #define OSS_JPEG_MAX_SIDE 65500
 #define OSS_WEBP_MAX_SIDE 16383
@@ -44,8 +48,9 @@ static inline int oss_floor_int(double value) {
 }
 
 /// Refuses a HEIF whose item references (grid tiles, auxiliary images) form a cycle or ask for more
-/// tile decodes than any photo needs, before libheif sees it (HEIFItemReferences.c says why).
+/// tile decodes than any photo needs, or whose grid declares a canvas of more than
+/// `max_grid_pixels`, before libheif sees it (HEIFItemReferences.c says why).
 /// 0 when the file may be decoded; -1 and a message otherwise.
-int oss_heif_check_references(const uint8_t *data, size_t size, char *message);
+int oss_heif_check_references(const uint8_t *data, size_t size, uint64_t max_grid_pixels, char *message);
 
 #endif

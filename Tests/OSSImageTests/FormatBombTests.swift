@@ -101,9 +101,9 @@ struct FormatBombTests {
             + box("meta", fullBox + box("pitm", fullBox + u16(1)) + box("iref", iref))
     }
 
-    static func heifDecodeMessage(_ bytes: [UInt8]) -> String? {
+    static func heifDecodeMessage(_ bytes: [UInt8], pixels: Int = 16) -> String? {
         var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
-        var out = [UInt8](repeating: 0, count: 48)
+        var out = [UInt8](repeating: 0, count: 3 * pixels)
         guard oss_heif_decode(bytes, bytes.count, 3, &out, out.count, nil, &error) != 0 else { return nil }
         return String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -128,6 +128,31 @@ struct FormatBombTests {
         let acyclic = Self.heifReferences([("dimg", 1, [2, 3]), ("dimg", 3, [4]), ("dimg", 4, [5]), ("auxl", 6, [1])])
         let message = try #require(Self.heifDecodeMessage(acyclic))
         #expect(!message.contains("refers back") && !message.contains("tile decodes"), "\(message)")
+    }
+
+    /// libheif 1.15 allocates a grid's canvas from the size its payload declares, whatever the
+    /// item's `ispe` says (the size every check before the decode sees): a 908-byte file found by
+    /// the fuzzer declares 26724 × 27762 for one 64 × 64 tile, 2.2 GB, and under AddressSanitizer
+    /// libheif wrote through the failed allocation (SEGV).
+    @Test("a HEIC grid declaring a canvas larger than the image is refused before libheif allocates it")
+    func heifGridCanvas() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let found = try [UInt8](Data(contentsOf: repository.appendingPathComponent("Fuzz/Corpus/heic/grid-canvas-crash-481d4b1f42703f7d08d4d785ff3dca7587ec6cf6")))
+        let message = Self.heifDecodeMessage(found) ?? "decoded"
+        #expect(message.contains("grid item 2 declares a 26724 x 27762 canvas"), "\(message)")
+        Self.expectRefused(found, "the fuzzer's 742-megapixel grid canvas", codes: ["BadRequest"])
+        #expect(throws: ImageError.self) { _ = try ImageProcessor.process("image/info", source: found) }
+        // The same file with the canvas its tile fills (64 × 64) gets past the check: only
+        // libheif's own judgement of the rest is left.
+        var fitted = found
+        let idat = try #require((0..<(fitted.count - 4)).first { fitted[$0..<($0 + 4)].elementsEqual("idat".utf8) })
+        // idat's body starts with the grid payload: version, flags, rows - 1, columns - 1, then
+        // width and height (16 bits each).
+        fitted.replaceSubrange((idat + 4 + 4)..<(idat + 4 + 8), with: [0, 64, 0, 64])
+        let fittedMessage = Self.heifDecodeMessage(fitted, pixels: 64 * 64) ?? "decoded"
+        #expect(!fittedMessage.contains("canvas"), "\(fittedMessage)")
+        // A caller expecting a smaller image holds the grid to that size.
+        #expect(Self.heifDecodeMessage(fitted, pixels: 64 * 63)?.contains("grid item 2 declares a 64 x 64 canvas") == true)
     }
 
     @Test("nested HEIC grids asking for more than 16,384 tile decodes are refused; 120 × 120 is not")
