@@ -5,9 +5,11 @@
 #     server's `throttle` fault rule), then, interleaved round by round, a multipart upload with the
 #     Uploader, the Downloader with 4 parts in flight, single-stream getObject(toFile:), `curl -o`,
 #     and the official Python SDK's resumable download (alibabacloud-oss-v2, 4 parts in flight).
+#  3. many small objects: `oss cp -r --process image/circle,r_100` over 2,000 objects beside the
+#     Python SDK and curl (scripts/benchmark-cli.sh, with its COUNT, ROUNDS and JOBS).
 # Prints each client's median throughput (MB/s, 10^6 bytes) and peak RSS (/usr/bin/time %M) as a
 # process of its own. Settings: SIZE_MIB (1024), ROUNDS (3), RATE (100000000 bytes/s),
-# SKIP_UNTHROTTLED=1 to skip part 1. Extra arguments go to part 1.
+# SKIP_UNTHROTTLED=1 to skip part 1, SKIP_CLI=1 to skip part 3. Extra arguments go to part 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -101,3 +103,9 @@ if parallel and single:
     peak = max(k for _, k in rows["get: Downloader, 4 parts"]) / 1024
     print(f"Downloader / single stream: {parallel / single:.2f}x (goal >= 3); Downloader peak RSS {peak:.1f} MiB (goal < 64)")
 EOF
+
+# --- 3. Many small objects, processed on the way down.
+if [[ ${SKIP_CLI:-0} != 1 ]]; then
+  echo
+  scripts/benchmark-cli.sh
+fi
