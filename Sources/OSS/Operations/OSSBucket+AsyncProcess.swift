@@ -85,20 +85,7 @@ extension OSSBucket {
     }
 
     private func sendAsyncProcess(_ key: String, _ value: String, options: RequestOptions) async throws(OSSError) -> AsyncProcessObjectResult {
-        let operation = OSSClient.Operation(name: "AsyncProcessObject", method: "POST", bucket: name, key: key,
-                                            query: [QueryItem("x-oss-async-process")],
-                                            // Signed explicitly, so no transport can add an unsigned one.
-                                            headers: [HTTPHeaderField("Content-Type", "application/x-www-form-urlencoded")],
-                                            // Form-encoded, as the body's type says, like ProcessObject's.
-                                            body: .bytes(Array("x-oss-async-process=\(OSSPercentEncoding.encodeQueryComponent(value))".utf8)))
-        return try await client.perform(operation, options: options) { response, _ throws(OSSError) in
-            let bytes: [UInt8]
-            do {
-                bytes = try await response.body.collect(upTo: 1 << 20)
-            } catch {
-                throw DownloadPipeline.bodyError(error, received: 0, info: ObjectInfo(response))
-            }
-            return try ResponseDecoders.asyncProcessObjectResult(bytes, requestId: response.header("x-oss-request-id"))
-        }
+        let (bytes, requestId) = try await postProcessForm(key, operation: "AsyncProcessObject", field: "x-oss-async-process", value: value, options: options)
+        return try ResponseDecoders.asyncProcessObjectResult(bytes, requestId: requestId)
     }
 }

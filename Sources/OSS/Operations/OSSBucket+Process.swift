@@ -14,22 +14,27 @@ extension OSSBucket {
         }
         try client.caches.validateProcess(process)
         let full = Self.saveAsProcess(process, key: targetKey, bucket: destinationBucket)
-        let operation = OSSClient.Operation(name: "ProcessObject", method: "POST", bucket: name, key: key,
-                                            query: [QueryItem("x-oss-process")],
+        let (bytes, requestId) = try await postProcessForm(key, operation: "ProcessObject", field: "x-oss-process", value: full, options: options)
+        return try ResponseDecoders.processObjectResult(bytes, defaultBucket: destinationBucket, defaultKey: targetKey, requestId: requestId)
+    }
+
+    /// `POST key?FIELD` with the form body `FIELD=value`, as ProcessObject and AsyncProcessObject
+    /// send it; the answer's body (at most 1 MiB) and request ID.
+    func postProcessForm(_ key: String, operation name: String, field: String, value: String,
+                         options: RequestOptions) async throws(OSSError) -> (body: [UInt8], requestId: String?) {
+        let operation = OSSClient.Operation(name: name, method: "POST", bucket: self.name, key: key,
+                                            query: [QueryItem(field)],
                                             // Signed explicitly, so no transport can add an unsigned one.
                                             headers: [HTTPHeaderField("Content-Type", "application/x-www-form-urlencoded")],
                                             // Form-encoded, as the body's type says: OSS decodes it,
                                             // so a '+' or '%' in the process reaches it unchanged.
-                                            body: .bytes(Array("x-oss-process=\(OSSPercentEncoding.encodeQueryComponent(full))".utf8)))
+                                            body: .bytes(Array("\(field)=\(OSSPercentEncoding.encodeQueryComponent(value))".utf8)))
         return try await client.perform(operation, options: options) { response, _ throws(OSSError) in
-            let bytes: [UInt8]
             do {
-                bytes = try await response.body.collect(upTo: 1 << 20)
+                return (try await response.body.collect(upTo: 1 << 20), response.header("x-oss-request-id"))
             } catch {
                 throw DownloadPipeline.bodyError(error, received: 0, info: ObjectInfo(response))
             }
-            return try ResponseDecoders.processObjectResult(bytes, defaultBucket: destinationBucket, defaultKey: targetKey,
-                                                            requestId: response.header("x-oss-request-id"))
         }
     }
 
