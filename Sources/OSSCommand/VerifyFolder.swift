@@ -15,7 +15,7 @@ extension Verify {
         let remote = OSSLocation(argument: source)
         var bucket: OSSBucket?
         if let remote { bucket = try await reportingErrors { try await options.client().bucket(remote.bucket) } }
-        let bucketToRead = bucket
+        let sourceBucket = bucket
         let prefix = remote.map { ObjectPaths.folderPrefix($0.key) } ?? ""
         let jobs = self.jobs
         let (process, objectsOption, source) = (self.process, self.objects, self.source)
@@ -36,7 +36,7 @@ extension Verify {
                     let sourceName = remote == nil ? ObjectPaths.join(source, file.relativePath) : "oss://\(remote?.bucket ?? "")/\(prefix)\(file.relativePath)"
                     do {
                         let sourceBytes: [UInt8]
-                        if let bucket = bucketToRead {
+                        if let bucket = sourceBucket {
                             sourceBytes = try await bucket.getObjectData(prefix + file.relativePath, maximumSize: ImageLimits.maximumSourceBytes).data
                         } else {
                             sourceBytes = try await Self.read(sourceName)

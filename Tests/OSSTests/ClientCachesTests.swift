@@ -95,6 +95,12 @@ struct ClientCachesTests {
         #expect(client.caches === other.caches)
         let again = try await client.bucket("examplebucket").presign("a.jpg", process: "image/circle,r_100")
         #expect(again.url.hasPrefix("https://examplebucket.oss-cn-hangzhou.aliyuncs.com/a.jpg?"))
+        // The kept signing key's entry holds the secret; neither shows in a dump of the client.
+        var dumped = ""
+        dump(client, to: &dumped)
+        #expect(!dumped.contains(credentials.accessKeySecret), "\(dumped)")
+        let key = SignerV4(region: "cn-hangzhou").signingKey(secret: credentials.accessKeySecret, scopeDate: SigningTime.now().scopeDate)
+        #expect(!dumped.contains(key.map(String.init).joined(separator: ", ")))
     }
 }
 

@@ -9,8 +9,10 @@ import OSSSigner
 ///
 /// Copies of a client share one (a class behind a `let`). Every entry is keyed by everything it
 /// depends on, so a client whose configuration was changed, or credentials that rotated, never get
-/// an answer made for other ones. Nothing here is printed: the description names the type only.
-final class ClientCaches: Sendable, CustomStringConvertible, V4SigningKeyCache {
+/// an answer made for other ones. Nothing here is printed: the description names the type only,
+/// and `dump()` of a client shows no child of it (the signing key entry holds the secret it was
+/// derived from, to compare).
+final class ClientCaches: Sendable, CustomStringConvertible, CustomReflectable, V4SigningKeyCache {
     /// The configuration fields the endpoint and the signing region are made from.
     private struct EndpointInputs: Equatable {
         var region: String?
@@ -42,6 +44,8 @@ final class ClientCaches: Sendable, CustomStringConvertible, V4SigningKeyCache {
     private let processes = LockedValue<Set<String>>([])
 
     var description: String { "ClientCaches" }
+
+    var customMirror: Mirror { Mirror(self, children: KeyValuePairs<String, Any>()) }
 
     private func resolve(_ configuration: Configuration) -> Resolved {
         let inputs = EndpointInputs(region: configuration.region, endpoint: configuration.endpoint, kind: configuration.endpointKind,
