@@ -24,15 +24,7 @@ extension OSSBucket {
     public func asyncProcessObject(_ key: String, process: String, saveAs targetKey: String, targetBucket: String? = nil,
                                    notifyTopic: String? = nil,
                                    options: RequestOptions = RequestOptions()) async throws(OSSError) -> AsyncProcessObjectResult {
-        try validate(key)
-        try OSSValidation.validateObjectKey(targetKey)
-        let destinationBucket = targetBucket ?? name
-        try OSSValidation.validateBucketName(destinationBucket)
-        guard !process.isEmpty, !process.contains("|sys/") else {
-            throw .invalidArgument(parameter: "process", reason: "pass the process alone; the saveas suffix is added from targetKey.")
-        }
-        try client.caches.validateProcess(process)
-        var full = Self.saveAsProcess(process, key: targetKey, bucket: destinationBucket)
+        var full = try checkedSaveAs(key, process: process, targetKey: targetKey, targetBucket: targetBucket).process
         if let notifyTopic {
             guard !notifyTopic.trimmingWhitespace().isEmpty else {
                 throw .invalidArgument(parameter: "notifyTopic", reason: "the topic name is empty; pass nil for no notification.")

@@ -5,6 +5,15 @@ extension OSSBucket {
     /// downloading anything. `targetBucket` defaults to this bucket.
     public func processObject(_ key: String, process: String, saveAs targetKey: String, targetBucket: String? = nil,
                               options: RequestOptions = RequestOptions()) async throws(OSSError) -> ProcessObjectResult {
+        let (full, destinationBucket) = try checkedSaveAs(key, process: process, targetKey: targetKey, targetBucket: targetBucket)
+        let (bytes, requestId) = try await postProcessForm(key, operation: "ProcessObject", field: "x-oss-process", value: full, options: options)
+        return try ResponseDecoders.processObjectResult(bytes, defaultBucket: destinationBucket, defaultKey: targetKey, requestId: requestId)
+    }
+
+    /// The source key, target and process checked as ProcessObject and AsyncProcessObject both
+    /// check them before sending, and the process with its saveas stage; the target's bucket.
+    func checkedSaveAs(_ key: String, process: String, targetKey: String, targetBucket: String?) throws(OSSError)
+        -> (process: String, bucket: String) {
         try validate(key)
         try OSSValidation.validateObjectKey(targetKey)
         let destinationBucket = targetBucket ?? name
@@ -13,9 +22,7 @@ extension OSSBucket {
             throw .invalidArgument(parameter: "process", reason: "pass the process alone; the saveas suffix is added from targetKey.")
         }
         try client.caches.validateProcess(process)
-        let full = Self.saveAsProcess(process, key: targetKey, bucket: destinationBucket)
-        let (bytes, requestId) = try await postProcessForm(key, operation: "ProcessObject", field: "x-oss-process", value: full, options: options)
-        return try ResponseDecoders.processObjectResult(bytes, defaultBucket: destinationBucket, defaultKey: targetKey, requestId: requestId)
+        return (Self.saveAsProcess(process, key: targetKey, bucket: destinationBucket), destinationBucket)
     }
 
     /// `POST key?FIELD` with the form body `FIELD=value`, as ProcessObject and AsyncProcessObject
