@@ -59,10 +59,10 @@ let package = Package(
         // signing times, the bucket and key naming rules, the MIME table. Depends on nothing and links
         // nothing (ManifestTests proves it), so every module, on every platform, can share it.
         .target(name: "OSSCore"),
-        // OpenSSL libcrypto, found with pkg-config. Only HMAC and digests are used. Not on Apple platforms.
+        // OpenSSL libcrypto's headers. Only HMAC and digests are used, and the library is loaded
+        // on first use (shim.h says why), so no pkg-config: it would link it. Not on Apple platforms.
         .systemLibrary(
             name: "COpenSSL",
-            pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
         // The tiny crypto interface (HMAC-SHA256, HMAC-SHA1, SHA-256, MD5, CRC-64) the rest of the
@@ -100,22 +100,23 @@ let package = Package(
         .target(name: "OSSURLSessionTransport", dependencies: ["OSSHTTP", "OSSLocking"]),
         // The x-oss-process language for images: parse, validate, build. No codecs.
         .target(name: "OSSImageProcess", dependencies: ["OSSCore"]),
-        // FreeType and HarfBuzz for watermark text, found with pkg-config (harfbuzz's flags name
-        // FreeType's headers too). Only CImageCodecs's Text.c uses them.
+        // FreeType and HarfBuzz for watermark text: FreeType found with pkg-config, HarfBuzz's
+        // headers as <harfbuzz/...> (its library is loaded when text is drawn). Only CImageCodecs's
+        // Text.c uses them.
         .systemLibrary(
             name: "CFreeType",
-            pkgConfig: "harfbuzz",
+            pkgConfig: "freetype2",
             providers: [.apt(["libharfbuzz-dev", "libfreetype-dev"])]
         ),
         // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp
         // stays in C); giflib, libtiff, libheif (x265 for HEVC) and libavif (aom for AV1); FreeType
-        // and HarfBuzz render watermark text. libheif and libavif are not linked: they and the
-        // thirty-odd libraries they bring are loaded with dlopen when a HEIC or AVIF is met
-        // (lazy_library.h), so that no command pays for them at start-up.
+        // and HarfBuzz render watermark text. libheif, libavif, libtiff and HarfBuzz are not linked:
+        // they and the forty-odd libraries they bring are loaded with dlopen when a HEIC, AVIF or
+        // TIFF is met or text is drawn (lazy_library.h), so that no command pays for them at
+        // start-up.
         .target(name: "CImageCodecs", dependencies: ["CFreeType"], linkerSettings: [
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
-            .linkedLibrary("gif"), .linkedLibrary("tiff"),
-            .linkedLibrary("freetype"), .linkedLibrary("harfbuzz"),
+            .linkedLibrary("gif"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
         .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs", "OSSLocking"]),

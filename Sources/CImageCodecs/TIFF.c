@@ -4,6 +4,80 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tiffio.h>
+#include "lazy_library.h"
+
+// libtiff is loaded on first use (lazy_library.h): it brings libLerc, libjbig, libdeflate and
+// libzstd, whose loading every `oss` command paid at start-up while only a TIFF needs them.
+#define OSS_TIFF_SYMBOLS(X) \
+    X(TIFFClientOpenExt) \
+    X(TIFFClose) \
+    X(TIFFComputeTile) \
+    X(TIFFDefaultStripSize) \
+    X(TIFFGetField) \
+    X(TIFFGetFieldDefaulted) \
+    X(TIFFGetStrileByteCount) \
+    X(TIFFIsTiled) \
+    X(TIFFNumberOfDirectories) \
+    X(TIFFNumberOfStrips) \
+    X(TIFFNumberOfTiles) \
+    X(TIFFOpenOptionsAlloc) \
+    X(TIFFOpenOptionsFree) \
+    X(TIFFOpenOptionsSetErrorHandlerExtR) \
+    X(TIFFOpenOptionsSetMaxSingleMemAlloc) \
+    X(TIFFOpenOptionsSetWarningHandlerExtR) \
+    X(TIFFRGBAImageBegin) \
+    X(TIFFRGBAImageEnd) \
+    X(TIFFRGBAImageGet) \
+    X(TIFFRGBAImageOK) \
+    X(TIFFSetField) \
+    X(TIFFStripSize) \
+    X(TIFFStripSize64) \
+    X(TIFFTileSize) \
+    X(TIFFTileSize64) \
+    X(TIFFWriteDirectory) \
+    X(TIFFWriteEncodedTile) \
+    X(TIFFWriteScanline)
+OSS_TIFF_SYMBOLS(OSS_LAZY_DECLARE)
+static pthread_once_t oss_tiff_once = PTHREAD_ONCE_INIT;
+static int oss_tiff_loaded;
+
+static void oss_tiff_load(void) {
+    static const char *const sonames[] = { "libtiff.so.6", "libtiff.so", NULL };
+    void *handle = oss_dlopen_first(sonames);
+    if (!handle) return;
+    OSS_TIFF_SYMBOLS(OSS_LAZY_RESOLVE)
+    oss_tiff_loaded = 1;
+}
+
+// From here on, every call goes through the pointers resolved above.
+#define TIFFClientOpenExt (*oss_lazy_TIFFClientOpenExt)
+#define TIFFClose (*oss_lazy_TIFFClose)
+#define TIFFComputeTile (*oss_lazy_TIFFComputeTile)
+#define TIFFDefaultStripSize (*oss_lazy_TIFFDefaultStripSize)
+#define TIFFGetField (*oss_lazy_TIFFGetField)
+#define TIFFGetFieldDefaulted (*oss_lazy_TIFFGetFieldDefaulted)
+#define TIFFGetStrileByteCount (*oss_lazy_TIFFGetStrileByteCount)
+#define TIFFIsTiled (*oss_lazy_TIFFIsTiled)
+#define TIFFNumberOfDirectories (*oss_lazy_TIFFNumberOfDirectories)
+#define TIFFNumberOfStrips (*oss_lazy_TIFFNumberOfStrips)
+#define TIFFNumberOfTiles (*oss_lazy_TIFFNumberOfTiles)
+#define TIFFOpenOptionsAlloc (*oss_lazy_TIFFOpenOptionsAlloc)
+#define TIFFOpenOptionsFree (*oss_lazy_TIFFOpenOptionsFree)
+#define TIFFOpenOptionsSetErrorHandlerExtR (*oss_lazy_TIFFOpenOptionsSetErrorHandlerExtR)
+#define TIFFOpenOptionsSetMaxSingleMemAlloc (*oss_lazy_TIFFOpenOptionsSetMaxSingleMemAlloc)
+#define TIFFOpenOptionsSetWarningHandlerExtR (*oss_lazy_TIFFOpenOptionsSetWarningHandlerExtR)
+#define TIFFRGBAImageBegin (*oss_lazy_TIFFRGBAImageBegin)
+#define TIFFRGBAImageEnd (*oss_lazy_TIFFRGBAImageEnd)
+#define TIFFRGBAImageGet (*oss_lazy_TIFFRGBAImageGet)
+#define TIFFRGBAImageOK (*oss_lazy_TIFFRGBAImageOK)
+#define TIFFSetField (*oss_lazy_TIFFSetField)
+#define TIFFStripSize (*oss_lazy_TIFFStripSize)
+#define TIFFStripSize64 (*oss_lazy_TIFFStripSize64)
+#define TIFFTileSize (*oss_lazy_TIFFTileSize)
+#define TIFFTileSize64 (*oss_lazy_TIFFTileSize64)
+#define TIFFWriteDirectory (*oss_lazy_TIFFWriteDirectory)
+#define TIFFWriteEncodedTile (*oss_lazy_TIFFWriteEncodedTile)
+#define TIFFWriteScanline (*oss_lazy_TIFFWriteScanline)
 
 /// The bytes libtiff reads (`data`), or writes (`out`, growing), and where it is in them.
 struct oss_tiff_memory {
@@ -92,6 +166,11 @@ static int oss_tiff_warning(TIFF *tif, void *user, const char *module, const cha
 #define OSS_TIFF_MAX_ALLOC ((tmsize_t)2 << 30)
 
 static TIFF *oss_tiff_open(struct oss_tiff_memory *memory, const char *mode) {
+    pthread_once(&oss_tiff_once, oss_tiff_load);
+    if (!oss_tiff_loaded) {
+        OSS_FAIL(memory->message, "libtiff is not installed (it is loaded when a file needs it)");
+        return NULL;
+    }
     TIFFOpenOptions *options = TIFFOpenOptionsAlloc();
     if (!options) return NULL;
     TIFFOpenOptionsSetErrorHandlerExtR(options, oss_tiff_error, memory);

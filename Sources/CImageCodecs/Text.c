@@ -2,8 +2,8 @@
 #include "codecs_internal.h"
 #include <ft2build.h>
 #include FT_FREETYPE_H
-#include <hb.h>
-#include <hb-ft.h>
+#include <harfbuzz/hb.h>
+#include <harfbuzz/hb-ft.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,6 +11,53 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lazy_library.h"
+
+// HarfBuzz is loaded on first use (lazy_library.h): with it come graphite2, GLib and PCRE2, whose
+// loading every `oss` command paid at start-up while only a text watermark needs them. FreeType
+// is linked (pkg-config's freetype2 carries the include paths both need).
+#define OSS_HARFBUZZ_SYMBOLS(X) \
+    X(hb_buffer_add_utf8) \
+    X(hb_buffer_allocation_successful) \
+    X(hb_buffer_clear_contents) \
+    X(hb_buffer_create) \
+    X(hb_buffer_destroy) \
+    X(hb_buffer_get_glyph_infos) \
+    X(hb_buffer_get_glyph_positions) \
+    X(hb_buffer_guess_segment_properties) \
+    X(hb_font_destroy) \
+    X(hb_ft_font_create) \
+    X(hb_ft_font_set_load_flags) \
+    X(hb_shape) \
+    X(hb_unicode_funcs_get_default) \
+    X(hb_unicode_general_category)
+OSS_HARFBUZZ_SYMBOLS(OSS_LAZY_DECLARE)
+static pthread_once_t oss_text_once = PTHREAD_ONCE_INIT;
+static int oss_text_loaded;
+
+static void oss_text_load(void) {
+    static const char *const harfbuzz[] = { "libharfbuzz.so.0", "libharfbuzz.so", NULL };
+    void *handle = oss_dlopen_first(harfbuzz);
+    if (!handle) return;
+    OSS_HARFBUZZ_SYMBOLS(OSS_LAZY_RESOLVE)
+    oss_text_loaded = 1;
+}
+
+// From here on, every call goes through the pointers resolved above.
+#define hb_buffer_add_utf8 (*oss_lazy_hb_buffer_add_utf8)
+#define hb_buffer_allocation_successful (*oss_lazy_hb_buffer_allocation_successful)
+#define hb_buffer_clear_contents (*oss_lazy_hb_buffer_clear_contents)
+#define hb_buffer_create (*oss_lazy_hb_buffer_create)
+#define hb_buffer_destroy (*oss_lazy_hb_buffer_destroy)
+#define hb_buffer_get_glyph_infos (*oss_lazy_hb_buffer_get_glyph_infos)
+#define hb_buffer_get_glyph_positions (*oss_lazy_hb_buffer_get_glyph_positions)
+#define hb_buffer_guess_segment_properties (*oss_lazy_hb_buffer_guess_segment_properties)
+#define hb_font_destroy (*oss_lazy_hb_font_destroy)
+#define hb_ft_font_create (*oss_lazy_hb_ft_font_create)
+#define hb_ft_font_set_load_flags (*oss_lazy_hb_ft_font_set_load_flags)
+#define hb_shape (*oss_lazy_hb_shape)
+#define hb_unicode_funcs_get_default (*oss_lazy_hb_unicode_funcs_get_default)
+#define hb_unicode_general_category (*oss_lazy_hb_unicode_general_category)
 
 #define OSS_MAX_FONTS 8
 #define OSS_MAX_FONT_FILE ((off_t)256 << 20)
@@ -205,6 +252,8 @@ int oss_text_shape(const oss_font_source *fonts, int font_count, const char *utf
     if (font_count < 1 || font_count > OSS_MAX_FONTS) { OSS_FAIL(error, "1 to %d fonts, not %d", OSS_MAX_FONTS, font_count); return -1; }
     if (pixel_size < 1 || pixel_size > 4096) { OSS_FAIL(error, "a size of 1 to 4096 px, not %d", pixel_size); return -1; }
     if (max_glyphs < 1 || max_glyphs > 65536 || length > (size_t)max_glyphs * 64) { OSS_FAIL(error, "the text is too long"); return -1; }
+    pthread_once(&oss_text_once, oss_text_load);
+    if (!oss_text_loaded) { OSS_FAIL(error, "HarfBuzz is not installed (it is loaded when text is drawn)"); return -1; }
     oss_text *text = calloc(1, sizeof(oss_text));
     if (text == NULL) { OSS_FAIL(error, "out of memory"); return -1; }
     if (FT_Init_FreeType(&text->library) != 0) { text->library = NULL; OSS_FAIL(error, "FreeType did not start"); oss_text_free(text); return -1; }

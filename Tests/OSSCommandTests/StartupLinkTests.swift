@@ -17,11 +17,15 @@ struct StartupLinkTests {
         return text
     }
 
-    @Test("libheif and libavif (and the HEVC and AV1 codecs behind them) and libcurl (and its TLS, Kerberos and LDAP stack) are not linked")
+    @Test("""
+        libheif, libavif, libtiff and HarfBuzz (and the codecs, GLib and graphite2 behind them), libcurl (and its TLS, \
+        Kerberos and LDAP stack) and libcrypto are not linked
+        """)
     func codecsAreLoadedLazily() throws {
         let libraries = try Self.linkedLibraries()
         #expect(libraries.contains("libjpeg"), "ldd printed: \(libraries)")
-        for lazy in ["libheif", "libavif", "libx265", "libde265", "libaom", "libdav1d", "libcurl", "libgssapi_krb5", "libldap", "libssh2"] {
+        for lazy in ["libheif", "libavif", "libx265", "libde265", "libaom", "libdav1d", "libcurl", "libgssapi_krb5", "libldap", "libssh2",
+                     "libtiff", "libLerc", "libjbig", "libharfbuzz", "libgraphite2", "libglib", "libcrypto"] {
             #expect(!libraries.contains(lazy), "\(lazy) is linked")
         }
     }
@@ -43,5 +47,27 @@ struct StartupLinkTests {
         }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: output))
         #expect(bytes.count > 32 && String(decoding: bytes[4..<8], as: UTF8.self) == "ftyp")
+    }
+
+    @Test("TIFF and text watermarks still work: libtiff and HarfBuzz are found when needed")
+    func lazyTIFFAndTextLoad() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("oss-lazy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let source = work.appendingPathComponent("photo.jpg").path
+        let tiff = work.appendingPathComponent("photo.tiff").path, back = work.appendingPathComponent("back.png").path
+        let plain = work.appendingPathComponent("plain.png").path, marked = work.appendingPathComponent("marked.png").path
+        let text = "image/watermark,text_SGVsbG8,size_30,color_000000"
+        for arguments in [["sample", source, "--width", "320", "--height", "200"],
+                          ["image", source, tiff, "--process", "image/format,tiff"], ["image", tiff, back, "--process", "image/format,png"],
+                          ["image", source, plain, "--process", "image/format,png"], ["image", source, marked, "--process", "\(text)/format,png"]] {
+            let run = try CommandLineTests.run(arguments)
+            #expect(run.status == 0, "oss \(arguments.joined(separator: " ")): \(run.stderr)")
+        }
+        let tiffBytes = try Data(contentsOf: URL(fileURLWithPath: tiff))
+        #expect(tiffBytes.starts(with: [0x49, 0x49, 0x2A, 0x00]) || tiffBytes.starts(with: [0x4D, 0x4D, 0x00, 0x2A]))
+        // The TIFF read back by libtiff is the image it was made from (lossless), and the text changed pixels.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: back)) == Data(contentsOf: URL(fileURLWithPath: plain)))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: marked)) != Data(contentsOf: URL(fileURLWithPath: plain)))
     }
 }
