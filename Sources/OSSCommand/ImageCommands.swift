@@ -78,7 +78,7 @@ func writingLocalFiles(_ body: @escaping @Sendable () async throws -> Void) asyn
 }
 
 struct Image: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply an image process to a local file, as OSS would.")
+    static let configuration = CommandConfiguration(commandName: "image", abstract: "Apply an image process to a local file, as OSS would.")
 
     @Argument(help: "Source image (jpg, png, webp, bmp, gif, tiff, heic, avif).") var source: String
     @Argument(help: "Destination file (missing, a regular file, or a symlink to one).") var destination: String
@@ -151,6 +151,7 @@ extension Image {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check a server's processed image against the local kernel, offline; or a whole folder of them.",
         discussion: """
             Runs the process on the source locally and compares the server's output with the result, \
@@ -232,7 +233,7 @@ struct Verify: AsyncParsableCommand {
     }
 }
 struct Sample: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write a generated photo-like JPEG (for demos and tests).")
+    static let configuration = CommandConfiguration(commandName: "sample", abstract: "Write a generated photo-like JPEG (for demos and tests).")
 
     @Argument(help: "Destination file.") var destination: String
     @Option var width = 1200

@@ -16,6 +16,7 @@ import Darwin
 
 struct Get: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "get",
         abstract: "Download an object, optionally processed, to a file ('-' for stdout).",
         discussion: """
         The file is written beside the destination and renamed over it once complete and verified. The destination may be \
@@ -78,7 +79,7 @@ struct Get: AsyncParsableCommand {
 }
 
 struct Put: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Upload a file (streamed, with Content-MD5 and a CRC-64 check).")
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "Upload a file (streamed, with Content-MD5 and a CRC-64 check).")
 
     @Argument(help: "The file to upload.") var file: String
     @Argument(help: "oss://BUCKET/KEY") var destination: OSSLocation
@@ -95,7 +96,7 @@ struct Put: AsyncParsableCommand {
 }
 
 struct Head: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show an object's metadata.")
+    static let configuration = CommandConfiguration(commandName: "head", abstract: "Show an object's metadata.")
 
     @Argument(help: "oss://BUCKET/KEY") var object: OSSLocation
     @OptionGroup var options: ClientOptions
@@ -173,7 +174,7 @@ extension String {
 }
 
 struct Presign: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a presigned URL (the process travels in the signed query).")
+    static let configuration = CommandConfiguration(commandName: "presign", abstract: "Print a presigned URL (the process travels in the signed query).")
 
     @Argument(help: "oss://BUCKET/KEY") var object: OSSLocation
     @Option(help: "An x-oss-process such as image/circle,r_100.") var process: String?
@@ -194,7 +195,7 @@ struct Presign: AsyncParsableCommand {
 }
 
 struct Process: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Process an object on the server and save the result (sys/saveas).")
+    static let configuration = CommandConfiguration(commandName: "process", abstract: "Process an object on the server and save the result (sys/saveas).")
 
     @Argument(help: "oss://BUCKET/KEY") var object: OSSLocation
     @Option(help: "The process, such as image/circle,r_100.") var process: String

@@ -20,6 +20,7 @@ import Darwin
 /// `oss serve`: a local OSS on a folder, checking signatures like the real service.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve a folder as an OSS-compatible endpoint (buckets are subfolders).",
         discussion: """
         Prints its base URL (http://HOST:PORT) as the first line of stdout, then serves until SIGINT or SIGTERM \

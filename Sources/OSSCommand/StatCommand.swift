@@ -3,6 +3,7 @@ import OSS
 
 struct Stat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stat",
         abstract: "Show what OSS stores about an object: size, ETag, CRC-64, type, times, storage class, metadata.",
         discussion: "One HeadObject request; each line is a field and its value, user metadata last (x-oss-meta-NAME).")
 
