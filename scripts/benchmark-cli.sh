@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 count=${COUNT:-2000} rounds=${ROUNDS:-3} jobs=${JOBS:-8}
 process="image/circle,r_100"
 if [[ -z ${OSS:-} ]]; then
-  swift build -c release --product oss >/dev/null
+  swift build -c release --static-swift-stdlib --product oss >/dev/null
   OSS=$(swift build -c release --show-bin-path)/oss
 fi
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (Debian package time)" >&2; exit 1; }

@@ -15,8 +15,8 @@ scripts/bootstrap.sh >/dev/null
 venv=.build/bench-venv
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import PIL, pyvips" 2>/dev/null || "$venv/bin/pip" install --quiet --disable-pip-version-check pillow "pyvips[binary]"
-swift build -c release --product oss >/dev/null
-swift build -c release --product OSSBenchmarks >/dev/null
+swift build -c release --static-swift-stdlib --product oss >/dev/null
+swift build -c release --static-swift-stdlib --product OSSBenchmarks >/dev/null
 bin=$(swift build -c release --show-bin-path)
 "$bin/OSSBenchmarks" image --python "$venv/bin/python" "$@"
 [[ ${SERVE:-1} == 0 || " $* " == *" --only "* ]] && exit 0

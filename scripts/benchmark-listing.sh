@@ -12,7 +12,7 @@ fi
 if ! "$venv/bin/python" -c "import alibabacloud_oss_v2" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "alibabacloud-oss-v2==1.4.1"
 fi
-swift build -c release --product oss >/dev/null
+swift build -c release --static-swift-stdlib --product oss >/dev/null
 bin=$(swift build -c release --show-bin-path)/oss
 root=$(mktemp -d)
 out=$(mktemp)

@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-swift build -c release --product oss >/dev/null
-swift build -c release --product OSSBenchmarks >/dev/null
+swift build -c release --static-swift-stdlib --product oss >/dev/null
+swift build -c release --static-swift-stdlib --product OSSBenchmarks >/dev/null
 "$(swift build -c release --show-bin-path)/OSSBenchmarks" multipart-memory "$@"

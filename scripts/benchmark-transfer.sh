@@ -18,8 +18,8 @@ command -v curl >/dev/null || { echo "benchmark needs curl" >&2; exit 1; }
 SIZE_MIB=${SIZE_MIB:-1024}
 ROUNDS=${ROUNDS:-3}
 RATE=${RATE:-100000000}
-swift build -c release --product oss >/dev/null
-swift build -c release --product OSSBenchmarks >/dev/null
+swift build -c release --static-swift-stdlib --product oss >/dev/null
+swift build -c release --static-swift-stdlib --product OSSBenchmarks >/dev/null
 bin=$(swift build -c release --show-bin-path)
 
 if [[ ${SKIP_UNTHROTTLED:-0} != 1 ]]; then

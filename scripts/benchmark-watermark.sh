@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-swift build -c release --product OSSBenchmarks >/dev/null
+swift build -c release --static-swift-stdlib --product OSSBenchmarks >/dev/null
 "$(swift build -c release --show-bin-path)/OSSBenchmarks" watermark "$@"

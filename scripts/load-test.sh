@@ -18,7 +18,7 @@ clients=${IMAGE_CLIENTS:-200}
 duration=${DURATION:-20}
 process=${IMAGE_PROCESS:-image/circle,r_200}
 
-swift build -c release --product oss >/dev/null
+swift build -c release --static-swift-stdlib --product oss >/dev/null
 bin=$(swift build -c release --show-bin-path)/oss
 root=$(mktemp -d)
 out=$(mktemp)
