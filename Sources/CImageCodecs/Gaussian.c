@@ -6,6 +6,11 @@
 // a time across the taps), which lets the compiler use vector lanes.
 #include "codecs_internal.h"
 
+// No fused multiply-adds: the same bytes on every processor and in every clone.
+#pragma STDC FP_CONTRACT OFF
+
+// Cloned for AVX2 (eight floats a vector, not SSE2's four) where the processor has it.
+__attribute__((target_clones("avx2", "default")))
 void oss_gaussian_rows(const uint8_t *restrict src, int width, int height, int channels, const float *weights, int taps,
                        float amount, int first_row, int rows, float *restrict sums, uint8_t *restrict dst) {
     int radius = taps / 2;

@@ -5,6 +5,9 @@
 // output is byte for byte what it was.
 #include "codecs_internal.h"
 
+// No fused multiply-adds: the same bytes on every processor and in every clone.
+#pragma STDC FP_CONTRACT OFF
+
 /// `roundf` half away from zero, clamped to 0...255, without libm's call per sample (the same
 /// value for every input; see oss_round_clamp_u8): the call was a tenth of a resize's time.
 static inline uint8_t oss_clamp_round(float sum) {
@@ -45,6 +48,8 @@ void oss_resample_horizontal(const uint8_t *src, size_t src_stride, int rows, in
     }
 }
 
+// Cloned for AVX2 (eight floats a vector, not SSE2's four) where the processor has it.
+__attribute__((target_clones("avx2", "default")))
 void oss_resample_vertical(const uint8_t *restrict src, size_t row_bytes, int first_output, int outputs,
                            const int32_t *starts, const int32_t *counts, const float *weights, int taps,
                            float *restrict accumulator, uint8_t *restrict dst) {
