@@ -1,0 +1,38 @@
+import Testing
+
+@testable import OSSImage
+
+/// Band decoders of a sequential JPEG: each entropy-decodes the rows above its band, so the bands
+/// are cut for equal cost, and whatever the cut the pixels are the one-pass decode's.
+@Suite("JPEG band decoding")
+struct JPEGBandDecodeTests {
+    @Test("bands cover every row once, later bands shorter, each of the same modelled cost", arguments: [2, 3, 4])
+    func equalCost(_ bands: Int) {
+        for height in [512, 800, 3000, 6001] {
+            let share = 0.25
+            let starts = ImageCodecs.jpegBandStarts(height: height, bands: bands, skipShare: share)
+            #expect(starts.count == bands + 1 && starts.first == 0 && starts.last == height)
+            let rows = zip(starts, starts.dropFirst()).map { $1 - $0 }
+            #expect(rows.allSatisfy { $0 > 0 }, "\(starts)")
+            #expect(zip(rows, rows.dropFirst()).allSatisfy { $0 >= $1 }, "later bands are not shorter: \(rows)")
+            let costs = (0..<bands).map { share * Double(starts[$0]) + Double(rows[$0]) }
+            #expect(costs.max()! - costs.min()! <= 2, "\(height) rows in \(bands): costs \(costs)")
+        }
+        // Nothing to share: one band, or an even cut.
+        #expect(ImageCodecs.jpegBandStarts(height: 100, bands: 1, skipShare: 0.25) == [0, 100])
+        #expect(ImageCodecs.jpegBandStarts(height: 100, bands: 2, skipShare: 0) == [0, 50, 100])
+    }
+
+    @Test("banded decodes give the one-pass decode's pixels, at full size and scaled", arguments: [8, 4])
+    func samePixels(_ eighths: Int) throws {
+        let jpeg = try SyntheticPhoto.jpeg(width: 1000, height: 1337, seed: 21, quality: 85)
+        let width = ImageCodecs.jpegScaledSide(1000, eighths: eighths), height = ImageCodecs.jpegScaledSide(1337, eighths: eighths)
+        let one = try ImageCodecs.decodeJPEGRegion(jpeg, x: 0, y: 0, width: width, height: height, channels: 3, bands: 1,
+                                                   scaleEighths: eighths, budget: .unbounded)
+        for bands in [2, 3, 4] {
+            let banded = try ImageCodecs.decodeJPEGRegion(jpeg, x: 0, y: 0, width: width, height: height, channels: 3, bands: bands,
+                                                          scaleEighths: eighths, budget: .unbounded)
+            #expect(banded.pixels == one.pixels, "\(bands) bands at \(eighths)/8")
+        }
+    }
+}
