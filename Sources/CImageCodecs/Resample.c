@@ -4,6 +4,8 @@
 // operation (float products summed in tap order, rounded half away from zero, clamped), so the
 // output is byte for byte what it was.
 #include "codecs_internal.h"
+#include <stdint.h>
+#include <stdlib.h>
 
 // No fused multiply-adds: the same bytes on every processor and in every clone.
 #pragma STDC FP_CONTRACT OFF
@@ -14,9 +16,64 @@ static inline uint8_t oss_clamp_round(float sum) {
     return oss_round_clamp_u8(sum);
 }
 
+/// Three-channel rows resampled across the row: each tap k for every output pixel at once (the
+/// vectorisable way round, an AVX2 clone where the processor has it), from tap-major tables of
+/// byte offsets and weights in which the taps past an output's count weigh 0 and point at its first
+/// pixel. Each output still sums its products in tap order from 0, and adding p × 0 = +0 leaves a
+/// sum as it was (the sums are never -0), so the bytes are the per-pixel loop's.
+__attribute__((target_clones("avx2", "default")))
+static void oss_resample_horizontal_rgb(const uint8_t *restrict src, size_t src_stride, int rows, const int32_t *restrict offsets,
+                                        const float *restrict weights, int taps, int target, float *restrict sums,
+                                        uint8_t *restrict dst, size_t dst_stride) {
+    float *restrict s0 = sums, *restrict s1 = sums + target, *restrict s2 = sums + 2 * (size_t)target;
+    for (int r = 0; r < rows; r++) {
+        const uint8_t *restrict in = src + (size_t)r * src_stride;
+        for (int x = 0; x < target; x++) { s0[x] = 0; s1[x] = 0; s2[x] = 0; }
+        for (int k = 0; k < taps; k++) {
+            const int32_t *restrict o = offsets + (size_t)k * (size_t)target;
+            const float *restrict w = weights + (size_t)k * (size_t)target;
+            for (int x = 0; x < target; x++) {
+                const uint8_t *p = in + o[x];
+                s0[x] += (float)p[0] * w[x];
+                s1[x] += (float)p[1] * w[x];
+                s2[x] += (float)p[2] * w[x];
+            }
+        }
+        uint8_t *restrict out = dst + (size_t)r * dst_stride;
+        for (int x = 0; x < target; x++) {
+            out[3 * x] = oss_clamp_round(s0[x]);
+            out[3 * x + 1] = oss_clamp_round(s1[x]);
+            out[3 * x + 2] = oss_clamp_round(s2[x]);
+        }
+    }
+}
+
 void oss_resample_horizontal(const uint8_t *src, size_t src_stride, int rows, int channels,
                              const int32_t *starts, const int32_t *counts, const float *weights, int taps, int target,
                              uint8_t *dst, size_t dst_stride) {
+    if (channels == 3 && target >= 8 && taps >= 1 && rows >= 4 && (size_t)taps <= SIZE_MAX / 8 / (size_t)target) {
+        size_t entries = (size_t)taps * (size_t)target;
+        int32_t *offsets = malloc(entries * sizeof(int32_t));
+        float *table = malloc(entries * sizeof(float));
+        float *sums = malloc(3 * (size_t)target * sizeof(float));
+        if (offsets && table && sums) {
+            for (int x = 0; x < target; x++) {
+                for (int k = 0; k < taps; k++) {
+                    int used = k < counts[x];
+                    offsets[(size_t)k * (size_t)target + (size_t)x] = 3 * (starts[x] + (used ? k : 0));
+                    table[(size_t)k * (size_t)target + (size_t)x] = used ? weights[(size_t)x * (size_t)taps + (size_t)k] : 0.0f;
+                }
+            }
+            oss_resample_horizontal_rgb(src, src_stride, rows, offsets, table, taps, target, sums, dst, dst_stride);
+            free(offsets);
+            free(table);
+            free(sums);
+            return;
+        }
+        free(offsets);
+        free(table);
+        free(sums);
+    }
     for (int r = 0; r < rows; r++) {
         const uint8_t *in = src + (size_t)r * src_stride;
         uint8_t *out = dst + (size_t)r * dst_stride;
