@@ -21,23 +21,13 @@
     X(avifRGBImageSetDefaults) \
     X(avifRWDataFree) \
     X(avifResultToString)
-OSS_AVIF_SYMBOLS(OSS_LAZY_DECLARE)
-static pthread_once_t oss_avif_once = PTHREAD_ONCE_INIT;
-static int oss_avif_loaded;
-
-static void oss_avif_load(void) {
-    static const char *const sonames[] = { "libavif.so.16", "libavif.so.15", "libavif.so", NULL };
-    void *handle = oss_dlopen_first(sonames);
-    if (!handle) return;
-    OSS_AVIF_SYMBOLS(OSS_LAZY_RESOLVE)
-    oss_avif_loaded = 1;
-}
+OSS_LAZY_LIBRARY(avif, OSS_AVIF_SYMBOLS, "libavif.so.16", "libavif.so.15", "libavif.so")
 
 /// Loads libavif on first use; 0 (and `message` filled) when it is not installed.
 static int oss_avif_ready(char *message) {
-    pthread_once(&oss_avif_once, oss_avif_load);
-    if (!oss_avif_loaded) OSS_FAIL(message, "libavif is not installed (it is loaded when a file needs it)");
-    return oss_avif_loaded;
+    if (oss_avif_loaded()) return 1;
+    OSS_FAIL(message, "libavif is not installed (it is loaded when a file needs it)");
+    return 0;
 }
 
 // From here on, every call goes through the pointers resolved above.

@@ -39,23 +39,13 @@
     X(heif_image_handle_is_premultiplied_alpha) \
     X(heif_image_handle_release) \
     X(heif_image_release)
-OSS_HEIF_SYMBOLS(OSS_LAZY_DECLARE)
-static pthread_once_t oss_heif_once = PTHREAD_ONCE_INIT;
-static int oss_heif_loaded;
-
-static void oss_heif_load(void) {
-    static const char *const sonames[] = { "libheif.so.1", "libheif.so", NULL };
-    void *handle = oss_dlopen_first(sonames);
-    if (!handle) return;
-    OSS_HEIF_SYMBOLS(OSS_LAZY_RESOLVE)
-    oss_heif_loaded = 1;
-}
+OSS_LAZY_LIBRARY(heif, OSS_HEIF_SYMBOLS, "libheif.so.1", "libheif.so")
 
 /// Loads libheif on first use; 0 (and `message` filled) when it is not installed.
 static int oss_heif_ready(char *message) {
-    pthread_once(&oss_heif_once, oss_heif_load);
-    if (!oss_heif_loaded) OSS_FAIL(message, "libheif is not installed (it is loaded when a file needs it)");
-    return oss_heif_loaded;
+    if (oss_heif_loaded()) return 1;
+    OSS_FAIL(message, "libheif is not installed (it is loaded when a file needs it)");
+    return 0;
 }
 
 // From here on, every call goes through the pointers resolved above.

@@ -37,17 +37,7 @@
     X(TIFFWriteDirectory) \
     X(TIFFWriteEncodedTile) \
     X(TIFFWriteScanline)
-OSS_TIFF_SYMBOLS(OSS_LAZY_DECLARE)
-static pthread_once_t oss_tiff_once = PTHREAD_ONCE_INIT;
-static int oss_tiff_loaded;
-
-static void oss_tiff_load(void) {
-    static const char *const sonames[] = { "libtiff.so.6", "libtiff.so", NULL };
-    void *handle = oss_dlopen_first(sonames);
-    if (!handle) return;
-    OSS_TIFF_SYMBOLS(OSS_LAZY_RESOLVE)
-    oss_tiff_loaded = 1;
-}
+OSS_LAZY_LIBRARY(tiff, OSS_TIFF_SYMBOLS, "libtiff.so.6", "libtiff.so")
 
 // From here on, every call goes through the pointers resolved above.
 #define TIFFClientOpenExt (*oss_lazy_TIFFClientOpenExt)
@@ -166,8 +156,7 @@ static int oss_tiff_warning(TIFF *tif, void *user, const char *module, const cha
 #define OSS_TIFF_MAX_ALLOC ((tmsize_t)2 << 30)
 
 static TIFF *oss_tiff_open(struct oss_tiff_memory *memory, const char *mode) {
-    pthread_once(&oss_tiff_once, oss_tiff_load);
-    if (!oss_tiff_loaded) {
+    if (!oss_tiff_loaded()) {
         OSS_FAIL(memory->message, "libtiff is not installed (it is loaded when a file needs it)");
         return NULL;
     }

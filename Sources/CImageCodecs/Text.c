@@ -31,17 +31,7 @@
     X(hb_shape) \
     X(hb_unicode_funcs_get_default) \
     X(hb_unicode_general_category)
-OSS_HARFBUZZ_SYMBOLS(OSS_LAZY_DECLARE)
-static pthread_once_t oss_text_once = PTHREAD_ONCE_INIT;
-static int oss_text_loaded;
-
-static void oss_text_load(void) {
-    static const char *const harfbuzz[] = { "libharfbuzz.so.0", "libharfbuzz.so", NULL };
-    void *handle = oss_dlopen_first(harfbuzz);
-    if (!handle) return;
-    OSS_HARFBUZZ_SYMBOLS(OSS_LAZY_RESOLVE)
-    oss_text_loaded = 1;
-}
+OSS_LAZY_LIBRARY(text, OSS_HARFBUZZ_SYMBOLS, "libharfbuzz.so.0", "libharfbuzz.so")
 
 // From here on, every call goes through the pointers resolved above.
 #define hb_buffer_add_utf8 (*oss_lazy_hb_buffer_add_utf8)
@@ -252,8 +242,7 @@ int oss_text_shape(const oss_font_source *fonts, int font_count, const char *utf
     if (font_count < 1 || font_count > OSS_MAX_FONTS) { OSS_FAIL(error, "1 to %d fonts, not %d", OSS_MAX_FONTS, font_count); return -1; }
     if (pixel_size < 1 || pixel_size > 4096) { OSS_FAIL(error, "a size of 1 to 4096 px, not %d", pixel_size); return -1; }
     if (max_glyphs < 1 || max_glyphs > 65536 || length > (size_t)max_glyphs * 64) { OSS_FAIL(error, "the text is too long"); return -1; }
-    pthread_once(&oss_text_once, oss_text_load);
-    if (!oss_text_loaded) { OSS_FAIL(error, "HarfBuzz is not installed (it is loaded when text is drawn)"); return -1; }
+    if (!oss_text_loaded()) { OSS_FAIL(error, "HarfBuzz is not installed (it is loaded when text is drawn)"); return -1; }
     oss_text *text = calloc(1, sizeof(oss_text));
     if (text == NULL) { OSS_FAIL(error, "out of memory"); return -1; }
     if (FT_Init_FreeType(&text->library) != 0) { text->library = NULL; OSS_FAIL(error, "FreeType did not start"); oss_text_free(text); return -1; }
