@@ -59,15 +59,33 @@ static inline void oss_rotate_tap(const uint8_t *src, int width, int height, int
     *blue += (float)p[2] * share;
 }
 
+/// The source point, in pixel-index space, of canvas pixel x of the row at dy: the inverse of the
+/// clockwise rotation.
+static inline void oss_rotate_source_point(double cosine, double sine, double canvas_x, double source_x, double source_y,
+                                           double dy, int x, double *u, double *v) {
+    double dx = (double)x + 0.5 - canvas_x;
+    *u = dx * cosine + dy * sine + source_x - 0.5;
+    *v = -dx * sine + dy * cosine + source_y - 0.5;
+}
+
+/// The four bilinear taps of an opaque RGB source, p the top-left one and q the one below it, added
+/// in order to the sums (the order is the output's bytes).
+static inline void oss_rotate_opaque_taps(const uint8_t *p, const uint8_t *q, float fx, float fy,
+                                          float *coverage, float *red, float *green, float *blue) {
+    float w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
+    *coverage += w0; *coverage += w1; *coverage += w2; *coverage += w3;
+    *red += (float)p[0] * w0; *red += (float)p[3] * w1; *red += (float)q[0] * w2; *red += (float)q[3] * w3;
+    *green += (float)p[1] * w0; *green += (float)p[4] * w1; *green += (float)q[1] * w2; *green += (float)q[4] * w3;
+    *blue += (float)p[2] * w0; *blue += (float)p[5] * w1; *blue += (float)q[2] * w2; *blue += (float)q[5] * w3;
+}
+
 /// One canvas pixel of oss_rotate_any_rows.
 static inline void oss_rotate_any_pixel(const uint8_t *src, int source_width, int source_height, int source_channels,
                                         int width, int transparent, double cosine, double sine, double canvas_x,
                                         double source_x, double source_y, double dy, int x, int y, uint8_t *dst) {
     int channels = transparent ? 4 : 3;
-    double dx = (double)x + 0.5 - canvas_x;
-    // The inverse of the clockwise rotation, in the source's pixel-index space.
-    double u = dx * cosine + dy * sine + source_x - 0.5;
-    double v = -dx * sine + dy * cosine + source_y - 0.5;
+    double u, v;
+    oss_rotate_source_point(cosine, sine, canvas_x, source_x, source_y, dy, x, &u, &v);
     uint8_t *out = dst + ((size_t)y * (size_t)width + (size_t)x) * (size_t)channels;
     if (!(u > -1 && v > -1 && u < (double)source_width && v < (double)source_height)) {
         if (!transparent) { out[0] = 255; out[1] = 255; out[2] = 255; }
@@ -80,11 +98,7 @@ static inline void oss_rotate_any_pixel(const uint8_t *src, int source_width, in
         // Inside the source, opaque: the four taps without their checks. A tap of weight
         // 0 adds +0 here where oss_rotate_tap skips it, which leaves every sum as it is.
         const uint8_t *p = src + ((size_t)top * (size_t)source_width + (size_t)left) * 3, *q = p + (size_t)source_width * 3;
-        float w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
-        coverage += w0; coverage += w1; coverage += w2; coverage += w3;
-        red += (float)p[0] * w0; red += (float)p[3] * w1; red += (float)q[0] * w2; red += (float)q[3] * w3;
-        green += (float)p[1] * w0; green += (float)p[4] * w1; green += (float)q[1] * w2; green += (float)q[4] * w3;
-        blue += (float)p[2] * w0; blue += (float)p[5] * w1; blue += (float)q[2] * w2; blue += (float)q[5] * w3;
+        oss_rotate_opaque_taps(p, q, fx, fy, &coverage, &red, &green, &blue);
     } else {
         oss_rotate_tap(src, source_width, source_height, source_channels, left, top, (1 - fx) * (1 - fy), &coverage, &red, &green, &blue);
         oss_rotate_tap(src, source_width, source_height, source_channels, left + 1, top, fx * (1 - fy), &coverage, &red, &green, &blue);
@@ -111,9 +125,8 @@ static inline void oss_rotate_any_pixel(const uint8_t *src, int source_width, in
 /// either set of pixels is one run.
 static inline int oss_rotate_test(int inside, int source_width, int source_height, double cosine, double sine, double canvas_x,
                                   double source_x, double source_y, double dy, int x) {
-    double dx = (double)x + 0.5 - canvas_x;
-    double u = dx * cosine + dy * sine + source_x - 0.5;
-    double v = -dx * sine + dy * cosine + source_y - 0.5;
+    double u, v;
+    oss_rotate_source_point(cosine, sine, canvas_x, source_x, source_y, dy, x, &u, &v);
     if (!(u > -1 && v > -1 && u < (double)source_width && v < (double)source_height)) return 0;
     if (!inside) return 1;
     int left = oss_floor_int(u), top = oss_floor_int(v);
@@ -162,18 +175,13 @@ static void oss_rotate_inside_run(const uint8_t *restrict src, int source_width,
                                   double source_x, double source_y, double dy, int x0, int x1, uint8_t *restrict row) {
     size_t stride = (size_t)source_width * 3;
     for (int x = x0; x < x1; x++) {
-        double dx = (double)x + 0.5 - canvas_x;
-        double u = dx * cosine + dy * sine + source_x - 0.5;
-        double v = -dx * sine + dy * cosine + source_y - 0.5;
+        double u, v;
+        oss_rotate_source_point(cosine, sine, canvas_x, source_x, source_y, dy, x, &u, &v);
         int left = (int)u, top = (int)v;
         float fx = (float)(u - (double)left), fy = (float)(v - (double)top);
-        const uint8_t *p = src + (size_t)top * stride + (size_t)left * 3, *q = p + stride;
-        float w0 = (1 - fx) * (1 - fy), w1 = fx * (1 - fy), w2 = (1 - fx) * fy, w3 = fx * fy;
         float coverage = 0, red = 0, green = 0, blue = 0;
-        coverage += w0; coverage += w1; coverage += w2; coverage += w3;
-        red += (float)p[0] * w0; red += (float)p[3] * w1; red += (float)q[0] * w2; red += (float)q[3] * w3;
-        green += (float)p[1] * w0; green += (float)p[4] * w1; green += (float)q[1] * w2; green += (float)q[4] * w3;
-        blue += (float)p[2] * w0; blue += (float)p[5] * w1; blue += (float)q[2] * w2; blue += (float)q[5] * w3;
+        oss_rotate_opaque_taps(src + (size_t)top * stride + (size_t)left * 3, src + (size_t)(top + 1) * stride + (size_t)left * 3, fx, fy,
+                               &coverage, &red, &green, &blue);
         float white = (1 - coverage) * 255;
         uint8_t *out = row + (size_t)x * 3;
         out[0] = oss_rotate_sample(red + white);
