@@ -10,7 +10,7 @@
 #pragma STDC FP_CONTRACT OFF
 
 // Cloned for AVX2 (eight floats a vector, not SSE2's four) where the processor has it.
-__attribute__((target_clones("avx2", "default")))
+OSS_AVX2_CLONES
 void oss_gaussian_rows(const uint8_t *restrict src, int width, int height, int channels, const float *weights, int taps,
                        float amount, int first_row, int rows, float *restrict sums, uint8_t *restrict dst) {
     int radius = taps / 2;

@@ -21,7 +21,7 @@ static inline uint8_t oss_clamp_round(float sum) {
 /// byte offsets and weights in which the taps past an output's count weigh 0 and point at its first
 /// pixel. Each output still sums its products in tap order from 0, and adding p × 0 = +0 leaves a
 /// sum as it was (the sums are never -0), so the bytes are the per-pixel loop's.
-__attribute__((target_clones("avx2", "default")))
+OSS_AVX2_CLONES
 static void oss_resample_horizontal_rgb(const uint8_t *restrict src, size_t src_stride, int rows, const int32_t *restrict offsets,
                                         const float *restrict weights, int taps, int target, float *restrict sums,
                                         uint8_t *restrict dst, size_t dst_stride) {
@@ -106,7 +106,7 @@ void oss_resample_horizontal(const uint8_t *src, size_t src_stride, int rows, in
 }
 
 // Cloned for AVX2 (eight floats a vector, not SSE2's four) where the processor has it.
-__attribute__((target_clones("avx2", "default")))
+OSS_AVX2_CLONES
 void oss_resample_vertical(const uint8_t *restrict src, size_t row_bytes, int first_output, int outputs,
                            const int32_t *starts, const int32_t *counts, const float *weights, int taps,
                            float *restrict accumulator, uint8_t *restrict dst) {

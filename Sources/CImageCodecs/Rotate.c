@@ -170,7 +170,7 @@ static void oss_rotate_run(int inside, int source_width, int source_height, doub
 /// AVX2 clone where the processor has it). The arithmetic is oss_rotate_any_pixel's, operation for
 /// operation (u and v are at least 0 here, so truncation is floor), and contraction into fused
 /// multiply-adds is off (this file's pragma), so the bytes are the same.
-__attribute__((target_clones("avx2", "default")))
+OSS_AVX2_CLONES
 static void oss_rotate_inside_run(const uint8_t *restrict src, int source_width, double cosine, double sine, double canvas_x,
                                   double source_x, double source_y, double dy, int x0, int x1, uint8_t *restrict row) {
     size_t stride = (size_t)source_width * 3;

@@ -20,6 +20,21 @@ static inline int oss_should_stop(const oss_stop *stop) {
 #define OSS_JPEG_MAX_SIDE 65500
 #define OSS_WEBP_MAX_SIDE 16383
 
+/// An AVX2 clone of a vectorised kernel beside its baseline (SSE2) one, the loader choosing by the
+/// processor (an ifunc): on x86-64 with glibc only, and not under ThreadSanitizer, whose
+/// instrumented ifunc resolver runs before its runtime exists and crashes at load.
+#if defined(__x86_64__) && defined(__GLIBC__)
+#define OSS_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define OSS_AVX2_CLONES
+#endif
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#undef OSS_AVX2_CLONES
+#define OSS_AVX2_CLONES
+#endif
+#endif
+
 /// Whether `a * b * c` fits in a size_t; stores the product when it does.
 static inline int oss_size_product(size_t a, size_t b, size_t c, size_t *product) {
     if (a != 0 && b > SIZE_MAX / a) return 0;
