@@ -6,8 +6,6 @@
 // a time across the taps), which lets the compiler use vector lanes.
 #include "codecs_internal.h"
 
-// No fused multiply-adds: the same bytes on every processor and in every clone.
-#pragma STDC FP_CONTRACT OFF
 
 // Cloned for AVX2 (eight floats a vector, not SSE2's four) where the processor has it.
 OSS_AVX2_CLONES

@@ -7,8 +7,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-// No fused multiply-adds: the same bytes on every processor and in every clone.
-#pragma STDC FP_CONTRACT OFF
 
 /// `roundf` half away from zero, clamped to 0...255, without libm's call per sample (the same
 /// value for every input; see oss_round_clamp_u8): the call was a tenth of a resize's time.

@@ -5,8 +5,6 @@
 #include "codecs_internal.h"
 #include <string.h>
 
-// No fused multiply-adds: the kernels must give the same bytes on every processor and in every clone.
-#pragma STDC FP_CONTRACT OFF
 
 enum { OSS_TILE = 32 };
 

@@ -35,6 +35,10 @@ static inline int oss_should_stop(const oss_stop *stop) {
 #endif
 #endif
 
+/// No fused multiply-adds in any C file of this target: a kernel gives the same bytes on every
+/// processor and in every clone (the AVX2 clones could otherwise contract a * b + c).
+#pragma STDC FP_CONTRACT OFF
+
 /// Whether `a * b * c` fits in a size_t; stores the product when it does.
 static inline int oss_size_product(size_t a, size_t b, size_t c, size_t *product) {
     if (a != 0 && b > SIZE_MAX / a) return 0;
