@@ -345,3 +345,46 @@ int oss_jpeg_encode_cmyk(const uint8_t *cmyk, int width, int height, int quality
     *out_size = output.length;
     return 0;
 }
+
+int oss_jpeg_encode_layout(const uint8_t *pixels, int width, int height, int grey, int quality, int h_sampling, int v_sampling,
+                           int restart_rows, int optimize, int progressive, uint8_t **out, size_t *out_size, char *message) {
+    struct jpeg_compress_struct cinfo;
+    struct oss_jpeg_guard guard;
+    struct oss_jpeg_output output;
+    memset(&output, 0, sizeof output);
+    if (width <= 0 || height <= 0 || width > OSS_JPEG_MAX_SIDE || height > OSS_JPEG_MAX_SIDE || h_sampling < 1 || h_sampling > 4
+        || v_sampling < 1 || v_sampling > 4 || restart_rows < 0 || restart_rows > 65535) {
+        OSS_FAIL(message, "invalid JPEG layout");
+        return -1;
+    }
+    cinfo.err = oss_jpeg_guard_init(&guard, message, NULL);
+    if (setjmp(guard.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(output.data);
+        return -1;
+    }
+    jpeg_create_compress(&cinfo);
+    oss_jpeg_output_attach(&cinfo, &output);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    if (grey) jpeg_set_colorspace(&cinfo, JCS_GRAYSCALE);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    cinfo.comp_info[0].h_samp_factor = h_sampling;
+    cinfo.comp_info[0].v_samp_factor = v_sampling;
+    cinfo.restart_in_rows = restart_rows;
+    cinfo.optimize_coding = optimize ? TRUE : FALSE;
+    if (progressive) jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW rows[1] = { (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * (size_t)width * 3) };
+        jpeg_write_scanlines(&cinfo, rows, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out = output.data;
+    *out_size = output.length;
+    return 0;
+}

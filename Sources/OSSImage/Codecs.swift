@@ -114,8 +114,13 @@ public enum ImageCodecs {
     ///
     /// `scaleEighths` (1...8): decode the image libjpeg-turbo's scaled inverse DCT makes at that
     /// many eighths of each side (``jpegScaledSide(_:eighths:)``), the rectangle in its pixels.
+    ///
+    /// `entropySplit`: a whole image at 1, 2 or 4 eighths goes to
+    /// ``decodeJPEGScaledSplit(_:scaleEighths:channels:parts:budget:)`` on a machine with more
+    /// than one core, whatever `bands` says; false keeps to libjpeg alone (the tests' reference).
     static func decodeJPEGRegion(_ bytes: [UInt8], x: Int, y: Int, width: Int, height: Int, channels: Int,
-                                 bands chosen: Int?, scaleEighths: Int = 8, budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+                                 bands chosen: Int?, scaleEighths: Int = 8, entropySplit: Bool = true,
+                                 budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
         guard bytes.count <= ImageLimits.maximumSourceBytes else {
             throw ImageError.tooLarge("The source is \(bytes.count) bytes; image processing reads at most 20 MB.")
         }
@@ -130,9 +135,13 @@ public enum ImageCodecs {
         try budget.admitDecode(width: width, height: height)
         let multiScan = info.multi_scan != 0
         let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        try budget.checkpoint()
+        if entropySplit, !multiScan, cores > 1, x == 0, y == 0, width == imageWidth, height == imageHeight,
+           let bitmap = try decodeJPEGScaledSplit(bytes, scaleEighths: scaleEighths, channels: channels, parts: min(cores, 4), budget: budget) {
+            return bitmap
+        }
         let bands = chosen ?? (multiScan ? 1 : (height >= 512 ? min(cores, 4) : 1))
         let rowBytes = width * channels
-        try budget.checkpoint()
         var failures: [(Int32, String)] = []
         let (pixels, _) = decoderOutput(count: width * height * channels) { buffer -> Int32 in
             nonisolated(unsafe) let base = buffer.baseAddress!
@@ -156,6 +165,51 @@ public enum ImageCodecs {
         }
         if let (status, message) = failures.first { throw budget.codecFailure(status, ImageError.decode(message)) }
         return Bitmap(trustedWidth: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// A whole JPEG shrunk on load to 1, 2 or 4 eighths, its Huffman decoding split into `parts`
+    /// decoded on as many cores (JPEGSplitDecode.c): a scaled decode is mostly Huffman decoding,
+    /// which libjpeg does on one core and band decoders must each repeat for every row above
+    /// theirs. The pixels are those of ``decodeJPEGRegion(_:x:y:width:height:channels:)`` at the
+    /// same scale. nil when the file is not a baseline JPEG this decoder takes, or the decoder gave
+    /// up (a marker or the end of the data before the last block, a code no table has): decode it
+    /// with libjpeg alone, which reproduces whatever libjpeg does with such data.
+    static func decodeJPEGScaledSplit(_ bytes: [UInt8], scaleEighths: Int, channels: Int, parts: Int,
+                                      budget: ImageWorkBudget) throws(ImageError) -> Bitmap? {
+        guard [1, 2, 4].contains(scaleEighths), channels == 3 || channels == 4, (1...8).contains(parts) else { return nil }
+        var status: Int32 = 1
+        var bitmap: Bitmap?
+        bytes.withUnsafeBufferPointer { data in
+            var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
+            var handle: OpaquePointer?
+            guard oss_jpeg_split_open(data.baseAddress, data.count, Int32(scaleEighths), Int32(channels), Int32(parts), budget.stop,
+                                      &handle, &error) == 0, let handle else { return }
+            defer { oss_jpeg_split_close(handle) }
+            nonisolated(unsafe) let split = handle
+            let used = Int(oss_jpeg_split_parts(split))
+            DispatchQueue.concurrentPerform(iterations: used) { part in oss_jpeg_split_decode_part(split, Int32(part)) }
+            status = oss_jpeg_split_join(split)
+            guard status == 0 else { return }
+            var width: Int32 = 0, height: Int32 = 0
+            oss_jpeg_split_size(split, &width, &height)
+            let rows = oss_jpeg_split_mcu_rows(split)
+            let (pixels, finished) = decoderOutput(count: Int(width) * Int(height) * channels) { buffer -> Int32 in
+                nonisolated(unsafe) let base = buffer.baseAddress!
+                let statuses = UnsafeMutableBufferPointer<Int32>.allocate(capacity: used)
+                defer { statuses.deallocate() }
+                nonisolated(unsafe) let results = statuses // each part writes its own element
+                DispatchQueue.concurrentPerform(iterations: used) { part in
+                    results[part] = oss_jpeg_split_finish_rows(split, rows * part / used, rows * (part + 1) / used, base)
+                }
+                return statuses.allSatisfy { $0 == 0 } ? 0 : -1
+            }
+            status = finished
+            guard finished == 0 else { return }
+            bitmap = Bitmap(trustedWidth: Int(width), height: Int(height), channels: channels, pixels: pixels)
+        }
+        if status == OSS_CODEC_STOPPED { throw budget.stopError }
+        // Out of memory (-1) here is worth one more try with libjpeg's smaller footprint: nil.
+        return bitmap
     }
 
     /// Where each of `bands` band decoders starts, and (last) `height`: bands that end at the same

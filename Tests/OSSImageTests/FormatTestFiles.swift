@@ -70,6 +70,22 @@ enum FormatTestFiles {
         return Array(UnsafeBufferPointer(start: out, count: size))
     }
 
+    /// A photo-like JPEG with the layout asked for (``oss_jpeg_encode_layout``): grey, the luma's
+    /// sampling factors, restart markers every `restartRows` MCU rows, optimised Huffman tables,
+    /// progressive.
+    static func layoutJPEG(width: Int, height: Int, seed: UInt64, quality: Int = 90, grey: Bool = false, sampling: (Int, Int) = (2, 2),
+                           restartRows: Int = 0, optimize: Bool = false, progressive: Bool = false) throws -> [UInt8] {
+        let photo = try SyntheticPhoto.bitmap(width: width, height: height, seed: seed)
+        var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        let status = oss_jpeg_encode_layout(photo.pixels, Int32(width), Int32(height), grey ? 1 : 0, Int32(quality), Int32(sampling.0), Int32(sampling.1),
+                                            Int32(restartRows), optimize ? 1 : 0, progressive ? 1 : 0, &out, &size, &error)
+        defer { oss_free(out) }
+        try #require(status == 0 && out != nil, "\(ImageCodecs.text(error))")
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
     // MARK: TIFF
 
     static func tiff(_ samples: [UInt8], width: Int, height: Int, spp: Int, bits: Int = 8, photometric: Int32 = TIFFCodec.photometricRGB,

@@ -59,6 +59,31 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
 int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_eighths, int x, int y, int w, int h, int channels,
                                   uint8_t *out, size_t out_size, const oss_stop *stop, char *error);
 
+/// A scaled decode of a baseline JPEG whose Huffman decoding runs in `parts` on as many cores
+/// (JPEGSplitDecode.c says how), with pixels equal to oss_jpeg_decode_scaled_region's of the
+/// whole image. Use: open; oss_jpeg_split_decode_part for every part in 0..<parts, at once;
+/// oss_jpeg_split_join; oss_jpeg_split_finish_rows over all MCU rows, disjoint ranges at once;
+/// close. `scale_eighths` is 1, 2 or 4.
+typedef struct oss_jpeg_split oss_jpeg_split;
+
+/// 0 and `*out` set; 1: this file is not one the split decode takes (decode it with libjpeg);
+/// -1: an error in `message`. `stop` must outlive the decoder.
+int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int channels, int parts, const oss_stop *stop,
+                        oss_jpeg_split **out, char *message);
+/// The parts the decoder uses: fewer than asked for when the data is small.
+int oss_jpeg_split_parts(const oss_jpeg_split *split);
+void oss_jpeg_split_decode_part(oss_jpeg_split *split, int part);
+/// 0 when every MCU is decoded; 1 if the decode gave up (decode with libjpeg instead); -1 out of
+/// memory; OSS_CODEC_STOPPED if the stop asked.
+int oss_jpeg_split_join(oss_jpeg_split *split);
+size_t oss_jpeg_split_mcu_rows(const oss_jpeg_split *split);
+/// The decoded image's size: `out` of oss_jpeg_split_finish_rows holds width × height × channels.
+void oss_jpeg_split_size(const oss_jpeg_split *split, int *width, int *height);
+/// The pixels of MCU rows [first_row, end_row) into `out`, after a join that returned 0. 0, or
+/// -1 out of memory.
+int oss_jpeg_split_finish_rows(oss_jpeg_split *split, size_t first_row, size_t end_row, uint8_t *out);
+void oss_jpeg_split_close(oss_jpeg_split *split);
+
 /// Encodes RGB or RGBA (alpha ignored) pixels (`width * height * channels` bytes). `*out` is
 /// malloc'd; free it with oss_free().
 int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality, int progressive,
@@ -271,6 +296,12 @@ const char *oss_avif_encoder_name(void);
 /// Photoshop does. For tests and tools that need CMYK sources.
 int oss_jpeg_encode_cmyk(const uint8_t *cmyk, int width, int height, int quality, int ycck, int adobe,
                          uint8_t **out, size_t *out_size, char *error);
+
+/// Encodes RGB pixels with a chosen layout: grey (one component), the luma's sampling factors
+/// (chroma is 1×1), restart markers every `restart_rows` MCU rows (0: none), optimised Huffman
+/// tables, progressive. For tests of decoders that take some layouts and not others.
+int oss_jpeg_encode_layout(const uint8_t *pixels, int width, int height, int grey, int quality, int h_sampling, int v_sampling,
+                           int restart_rows, int optimize, int progressive, uint8_t **out, size_t *out_size, char *error);
 
 // MARK: Text (FreeType, HarfBuzz): watermark text
 //

@@ -1,0 +1,248 @@
+import CImageCodecs
+import Testing
+
+@testable import OSSImage
+
+/// The split entropy decode (JPEGSplitDecode.c): later parts start at guessed MCU boundaries in
+/// the middle of the data and are joined where the decode before them falls into step. Whatever
+/// the file, its pixels are libjpeg's alone, or the decoder declines and libjpeg decodes.
+@Suite("JPEG split entropy decoding")
+struct JPEGSplitDecodeTests {
+    /// libjpeg alone, one band: the reference.
+    static func reference(_ jpeg: [UInt8], eighths: Int, channels: Int = 3) throws -> Bitmap {
+        let info = try ImageCodecs.dimensions(jpeg)
+        return try ImageCodecs.decodeJPEGRegion(jpeg, x: 0, y: 0, width: ImageCodecs.jpegScaledSide(info.width, eighths: eighths),
+                                                height: ImageCodecs.jpegScaledSide(info.height, eighths: eighths), channels: channels,
+                                                bands: 1, scaleEighths: eighths, entropySplit: false, budget: .unbounded)
+    }
+
+    static func split(_ jpeg: [UInt8], eighths: Int, parts: Int, channels: Int = 3) throws -> Bitmap? {
+        try ImageCodecs.decodeJPEGScaledSplit(jpeg, scaleEighths: eighths, channels: channels, parts: parts, budget: .unbounded)
+    }
+
+    struct Layout: CustomStringConvertible, Sendable {
+        var width: Int, height: Int, grey = false, sampling = (2, 2), optimize = false, quality = 90
+        var description: String { "\(width)x\(height)\(grey ? " grey" : "") \(sampling.0)x\(sampling.1)\(optimize ? " optimised" : "") q\(quality)" }
+    }
+
+    static let layouts: [Layout] = [
+        Layout(width: 1600, height: 1200),
+        Layout(width: 1601, height: 1199, quality: 97),
+        Layout(width: 1203, height: 917, sampling: (1, 1)),
+        Layout(width: 1500, height: 1001, grey: true),
+        Layout(width: 1333, height: 999, optimize: true, quality: 75),
+        Layout(width: 999, height: 1501, sampling: (1, 1), optimize: true),
+        Layout(width: 37, height: 23),
+    ]
+
+    @Test("every layout it takes, at every scale and part count: libjpeg's pixels", arguments: layouts)
+    func samePixels(_ layout: Layout) throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: layout.width, height: layout.height, seed: UInt64(layout.width), quality: layout.quality,
+                                                  grey: layout.grey, sampling: layout.sampling, optimize: layout.optimize)
+        for eighths in [1, 2, 4] {
+            let expected = try Self.reference(jpeg, eighths: eighths)
+            for parts in 1...4 {
+                let decoded = try #require(try Self.split(jpeg, eighths: eighths, parts: parts), "\(layout) declined at \(eighths)/8")
+                #expect(decoded.width == expected.width && decoded.height == expected.height)
+                let same = decoded.pixels == expected.pixels
+                #expect(same, "\(layout) at \(eighths)/8 in \(parts) parts")
+            }
+        }
+        // RGBA too: the same colours, opaque.
+        let rgba = try #require(try Self.split(jpeg, eighths: 2, parts: 2, channels: 4))
+        let same = rgba.pixels == (try Self.reference(jpeg, eighths: 2, channels: 4)).pixels
+        #expect(same, "\(layout) as RGBA")
+    }
+
+    @Test("the official SDKs' sequential fixtures: libjpeg's pixels", .enabled(if: Fixtures.present, "needs /work/shared/fixtures/oss-image"),
+          arguments: ["oss2-example.jpg", "ossios-hasky.jpeg"])
+    func fixtures(_ name: String) throws {
+        let jpeg = try Fixtures.read(name)
+        for eighths in [1, 2, 4] {
+            let expected = try Self.reference(jpeg, eighths: eighths)
+            for parts in [2, 3] {
+                let decoded = try #require(try Self.split(jpeg, eighths: eighths, parts: parts))
+                let same = decoded.pixels == expected.pixels
+                #expect(same, "\(name) at \(eighths)/8 in \(parts) parts")
+            }
+        }
+    }
+
+    @Test("declines what it does not reproduce: progressive scans, restart markers, other scales")
+    func declines() throws {
+        let progressive = try FormatTestFiles.layoutJPEG(width: 640, height: 480, seed: 3, progressive: true)
+        let restarts = try FormatTestFiles.layoutJPEG(width: 640, height: 480, seed: 3, restartRows: 2)
+        #expect(try Self.split(progressive, eighths: 1, parts: 2) == nil)
+        #expect(try Self.split(restarts, eighths: 1, parts: 2) == nil)
+        // 4:2:2 chroma needs libjpeg's upsampling at every scale.
+        let horizontal = try FormatTestFiles.layoutJPEG(width: 640, height: 480, seed: 3, sampling: (2, 1))
+        for eighths in [1, 2, 4] { #expect(try Self.split(horizontal, eighths: eighths, parts: 2) == nil) }
+        let plain = try FormatTestFiles.layoutJPEG(width: 640, height: 480, seed: 3)
+        #expect(try Self.split(plain, eighths: 3, parts: 2) == nil)
+        #expect(try Self.split(plain, eighths: 8, parts: 2) == nil)
+        // The whole-image scaled decode still gives libjpeg's pixels for each of them.
+        for jpeg in [progressive, restarts, horizontal] {
+            let expected = try Self.reference(jpeg, eighths: 1)
+            let decoded = try ImageCodecs.decodeJPEGRegion(jpeg, x: 0, y: 0, width: 80, height: 60, channels: 3, bands: nil, scaleEighths: 1,
+                                                           budget: .unbounded)
+            let same = decoded.pixels == expected.pixels
+            #expect(same)
+        }
+    }
+
+    /// Damaged data: bytes changed or cut anywhere in the entropy-coded data. The decoder must
+    /// never crash and never differ from libjpeg: it gives libjpeg's pixels or declines.
+    @Test("damaged data: libjpeg's pixels or a decline, never different pixels")
+    func damaged() throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: 480, height: 360, seed: 9, quality: 85)
+        var random = HostileFuzzTests.Generator(state: 77)
+        var declined = 0, decoded = 0
+        for round in 0..<300 {
+            var bytes = jpeg
+            let from = 700 // past the headers
+            switch round % 5 {
+            case 0: // one bit
+                let at = from + Int(random.next() % UInt64(bytes.count - from - 2))
+                bytes[at] ^= UInt8(1 << (random.next() % 8))
+            case 1: // a few bytes
+                for _ in 0..<3 { bytes[from + Int(random.next() % UInt64(bytes.count - from - 2))] = UInt8(truncatingIfNeeded: random.next()) }
+            case 2: // cut short
+                bytes = Array(bytes.prefix(from + Int(random.next() % UInt64(bytes.count - from))))
+            case 3: // a marker or fill bytes inside the data
+                let at = from + Int(random.next() % UInt64(bytes.count - from - 4))
+                bytes[at] = 0xFF
+                bytes[at + 1] = [0xD0, 0xD9, 0xFF, 0xC4][Int(random.next() % 4)]
+            default: // another symbol for a code: runs without sizes, sizes past 10, whatever libjpeg takes
+                let values = Self.huffmanValueOffsets(bytes)
+                try #require(!values.isEmpty)
+                bytes[values[Int(random.next() % UInt64(values.count))]] = UInt8(truncatingIfNeeded: random.next())
+            }
+            for eighths in [1, 4] {
+                guard let expected = try? Self.reference(bytes, eighths: eighths) else { continue }
+                guard let split = try Self.split(bytes, eighths: eighths, parts: 1 + round % 3) else {
+                    declined += 1
+                    continue
+                }
+                decoded += 1
+                let same = split.pixels == expected.pixels
+                #expect(same, "round \(round) at \(eighths)/8")
+            }
+        }
+        // Both outcomes happen: most flips still decode, cuts and markers decline.
+        #expect(declined > 0 && decoded > 0, "declined \(declined), decoded \(decoded)")
+    }
+
+    /// A grey baseline JPEG written symbol by symbol: Huffman tables holding AC symbols no encoder
+    /// writes but libjpeg parses (runs without a size, which end the block; sizes past 10; runs
+    /// carrying k past 63), and blocks of random symbols parsed the way libjpeg parses them.
+    static func handWrittenJPEG(width: Int, height: Int, seed: UInt64) -> [UInt8] {
+        var random = HostileFuzzTests.Generator(state: seed)
+        let dcSymbols: [UInt8] = Array(0...11)
+        let dcLengths = [2, 3, 3, 3, 3, 3, 4, 5, 6, 7, 8, 9]
+        let acSymbols: [UInt8] = [0x01, 0x00, 0x02, 0x11, 0x03, 0x21, 0xF0, 0x10, 0x04, 0x31, 0x0B, 0x50, 0x12, 0xE1, 0x1F, 0x0A, 0x22,
+                                  0x7F, 0x05, 0x41]
+        let acLengths = [2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+        func codes(_ lengths: [Int]) -> [UInt32] {
+            var code: UInt32 = 0, result: [UInt32] = [], length = lengths[0]
+            for l in lengths {
+                code <<= UInt32(l - length)
+                length = l
+                result.append(code)
+                code += 1
+            }
+            return result
+        }
+        let dcCodes = codes(dcLengths), acCodes = codes(acLengths)
+        var bytes: [UInt8] = [], accumulator: UInt32 = 0, filled = 0
+        func put(_ value: UInt32, _ count: Int) {
+            for i in stride(from: count - 1, through: 0, by: -1) {
+                accumulator = accumulator << 1 | (value >> UInt32(i) & 1)
+                filled += 1
+                if filled == 8 {
+                    bytes.append(UInt8(accumulator & 0xFF))
+                    if accumulator & 0xFF == 0xFF { bytes.append(0) }
+                    accumulator = 0
+                    filled = 0
+                }
+            }
+        }
+        for _ in 0..<(((width + 7) / 8) * ((height + 7) / 8)) {
+            let dc = random.below(dcSymbols.count)
+            put(dcCodes[dc], dcLengths[dc])
+            put(UInt32(truncatingIfNeeded: random.next()) & ((1 << dcSymbols[dc]) - 1), Int(dcSymbols[dc]))
+            var k = 1
+            while k < 64 {
+                // Mostly short codes, as real data has; now and then any symbol at all.
+                let index = random.below(8) == 0 ? random.below(acSymbols.count) : random.below(6)
+                let symbol = acSymbols[index], run = Int(symbol >> 4), size = Int(symbol & 15)
+                put(acCodes[index], acLengths[index])
+                if size > 0 {
+                    put(UInt32(truncatingIfNeeded: random.next()) & ((1 << size) - 1), size)
+                    k += run + 1
+                } else if run == 15 {
+                    k += 16
+                } else {
+                    break
+                }
+            }
+        }
+        while filled != 0 { put(1, 1) }
+        func segment(_ marker: UInt8, _ body: [UInt8]) -> [UInt8] {
+            [0xFF, marker, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body
+        }
+        func table(_ id: UInt8, _ lengths: [Int], _ symbols: [UInt8]) -> [UInt8] {
+            [id] + (1...16).map { l in UInt8(lengths.filter { $0 == l }.count) } + symbols
+        }
+        let quantisation: [UInt8] = [0] + (0..<64).map { UInt8(2 + $0 % 23) }
+        let frame: [UInt8] = [8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 1, 1, 0x11, 0]
+        return [0xFF, 0xD8] + segment(0xDB, quantisation) + segment(0xC0, frame) + segment(0xC4, table(0x00, dcLengths, dcSymbols))
+            + segment(0xC4, table(0x10, acLengths, acSymbols)) + segment(0xDA, [1, 1, 0x00, 0, 63, 0]) + bytes + [0xFF, 0xD9]
+    }
+
+    @Test("hand-written Huffman data with every AC symbol libjpeg takes: libjpeg's pixels", arguments: [1, 2, 3] as [UInt64])
+    func handWritten(_ seed: UInt64) throws {
+        let jpeg = Self.handWrittenJPEG(width: 520, height: 392, seed: seed)
+        for eighths in [1, 2, 4] {
+            let expected = try Self.reference(jpeg, eighths: eighths)
+            for parts in [1, 2, 3] {
+                let decoded = try #require(try Self.split(jpeg, eighths: eighths, parts: parts), "declined at \(eighths)/8")
+                let same = decoded.pixels == expected.pixels
+                #expect(same, "seed \(seed) at \(eighths)/8 in \(parts) parts")
+            }
+        }
+    }
+
+    /// Where the symbol bytes of every Huffman table (DHT) are, or of the one whose class and id
+    /// byte is `table`.
+    static func huffmanValueOffsets(_ jpeg: [UInt8], table selected: Int? = nil) -> [Int] {
+        var offsets: [Int] = []
+        var at = 2
+        while at + 4 <= jpeg.count, jpeg[at] == 0xFF, jpeg[at + 1] != 0xDA {
+            let length = Int(jpeg[at + 2]) << 8 | Int(jpeg[at + 3])
+            if jpeg[at + 1] == 0xC4 {
+                var table = at + 4
+                while table + 17 <= at + 2 + length {
+                    let count = jpeg[(table + 1)...(table + 16)].reduce(0) { $0 + Int($1) }
+                    if selected.map({ $0 == Int(jpeg[table]) }) ?? true { offsets += (table + 17)..<min(table + 17 + count, at + 2 + length) }
+                    table += 17 + count
+                }
+            }
+            at += 2 + length
+        }
+        return offsets
+    }
+
+    @Test("a stop ends the split decode with the stop's error")
+    func stops() throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: 1600, height: 1200, seed: 5)
+        let cancellation = ImageCancellation()
+        cancellation.cancel()
+        let budget = ImageWorkBudget(limits: .oss, cancellation: cancellation)
+        do {
+            _ = try ImageCodecs.decodeJPEGScaledSplit(jpeg, scaleEighths: 1, channels: 3, parts: 2, budget: budget)
+            Issue.record("the split decode ran to its end after the cancellation")
+        } catch {
+            #expect(error.code == ImageError.processingCancelledCode, "\(error)")
+        }
+    }
+}
