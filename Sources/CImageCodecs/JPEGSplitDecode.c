@@ -753,14 +753,6 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
         mcu++;
     }
     s->joined = 1;
-#ifdef OSS_SPLIT_STATS
-    for (int i = 1; i < s->parts; i++)
-        fprintf(stderr, "part %d: %s at MCU %zu of its %zu (image MCU %zu)\n", i, s->part[i].adopted ? "adopted" : "unused", s->part[i].first,
-                s->part[i].count, s->part[i].image_first);
-    for (int i = 0; i < s->parts; i++)
-        fprintf(stderr, "part %d: %zu coefficient bytes for %zu MCUs, capacity %zu; data %zu bytes\n", i, s->part[i].boundaries[s->part[i].count].offset,
-                s->part[i].count, s->part[i].coefficient_capacity, (size_t)(s->end - s->entropy) / s->parts);
-#endif
     return 0;
 }
 
