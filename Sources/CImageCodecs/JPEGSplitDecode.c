@@ -392,6 +392,7 @@ typedef struct {
     size_t boundary_capacity;
     uint8_t *coefficients;       // its MCUs' blocks, one after another (oss_decode_block's form)
     size_t coefficient_capacity;
+    size_t coefficient_limit;    // past this the decode declines (see oss_jpeg_split_open)
     size_t count;                // complete MCUs decoded
     oss_bits last;               // the reader at boundaries[count]
     int stopped, out_of_memory;
@@ -449,7 +450,8 @@ static void oss_kept_coefficients(int size, uint8_t *kept) {
     }
 }
 
-/// Room for `records` more boundaries and `bytes` more coefficient bytes; 0, or -1 out of memory.
+/// Room for `records` more boundaries and `bytes` more coefficient bytes; 0, or -1 out of memory
+/// or past the part's limit.
 static int oss_part_reserve(oss_split_part *p, size_t records, size_t bytes) {
     size_t offset = p->boundaries ? p->boundaries[p->count].offset : 0;
     if (p->count + records + 1 > p->boundary_capacity) {
@@ -460,7 +462,9 @@ static int oss_part_reserve(oss_split_part *p, size_t records, size_t bytes) {
         p->boundary_capacity = capacity;
     }
     if (offset + bytes > p->coefficient_capacity) {
+        if (offset + bytes > p->coefficient_limit) return -1;
         size_t capacity = (offset + bytes) * 2;
+        if (capacity > p->coefficient_limit) capacity = p->coefficient_limit;
         uint8_t *grown = (uint8_t *)realloc(p->coefficients, capacity);
         if (!grown) return -1;
         p->coefficients = grown;
@@ -617,6 +621,11 @@ int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int
         p->boundaries = (oss_boundary *)oss_scratch_take((mcus + 1) * sizeof(oss_boundary), &boundary_bytes);
         p->boundary_capacity = boundary_bytes / sizeof(oss_boundary);
         p->coefficients = (uint8_t *)oss_scratch_take(bytes, &p->coefficient_capacity);
+        // A kept coefficient takes 3 bytes and at least 2 bits of data, so hostile data could ask
+        // for 12 bytes a byte; photos take under 4 at 1/2 scale and about 5 at quality 100.
+        // Past 8 (a pathological file, or a join that decodes far on one part) libjpeg decodes.
+        p->coefficient_limit = data_bytes / (size_t)parts * 8 + mcus * (size_t)s->blocks_per_mcu * 4 + ((size_t)1 << 20);
+        if (p->coefficient_limit < p->coefficient_capacity) p->coefficient_limit = p->coefficient_capacity;
         if (!p->boundaries || !p->coefficients) {
             OSS_FAIL(message, "out of memory");
             oss_split_free(s);
