@@ -39,7 +39,8 @@ public enum ImageProcessor {
     /// limit: 503 `ProcessingTimeout`; cancelled: 503 `ProcessingCancelled` (see ``ImageError``).
     public static func process(_ process: ImageProcess, source: [UInt8], limits: ImageWorkLimits = .oss,
                                cancellation: ImageCancellation? = nil) throws(ImageError) -> ProcessedImage {
-        try run(process, source: source, budget: ImageWorkBudget(limits: limits, cancellation: cancellation))
+        PixelMemory.kept
+        return try run(process, source: source, budget: ImageWorkBudget(limits: limits, cancellation: cancellation))
     }
 
     /// The most bytes `process` will hold at once on `source`, from the headers alone: the

@@ -59,6 +59,10 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
 int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_eighths, int x, int y, int w, int h, int channels,
                                   uint8_t *out, size_t out_size, const oss_stop *stop, char *error);
 
+/// glibc's mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD (see PixelMemory.swift); 1 if both
+/// took, 0 if not or not glibc.
+int oss_keep_freed_memory(int mmap_threshold, int trim_threshold);
+
 /// A scaled decode of a baseline JPEG whose Huffman decoding runs in `parts` on as many cores
 /// (JPEGSplitDecode.c says how), with pixels equal to oss_jpeg_decode_scaled_region's of the
 /// whole image. Use: open; oss_jpeg_split_decode_part for every part in 0..<parts, at once;
