@@ -229,6 +229,16 @@ static inline int32_t oss_extend(uint32_t bits, int size) {
     return bits < (1u << (size - 1)) ? (int32_t)bits - (1 << size) + 1 : (int32_t)bits;
 }
 
+/// Appends (natural index, value) at `*out`, or writes it and stays put for a dropped index (0xFF):
+/// a branch here would be mispredicted. 1 if kept.
+__attribute__((always_inline)) static inline int oss_append_entry(uint8_t **out, uint8_t natural, int16_t value) {
+    (*out)[0] = natural;
+    memcpy(*out + 1, &value, 2);
+    int keep = natural != 0xFF;
+    *out += 3 * keep;
+    return keep;
+}
+
 /// One block, as libjpeg's decode_mcu parses it, appended to `*cursor` as a count byte and that
 /// many (natural index, int16 value) entries: first the DC (its difference added to `*prediction`
 /// with 32-bit wrapping, as libjpeg-turbo does), then each AC coefficient the inverse DCT reads
@@ -287,15 +297,7 @@ __attribute__((always_inline)) static inline int oss_decode_block(oss_bits *rest
             b->n -= length;
             if (f & 0x8000) break;
             k += (f >> 8) & 0xFF;
-            if (kept) {
-                // Written either way, kept by moving on (a branch here would be mispredicted).
-                value = (int16_t)(f >> 16);
-                out[0] = kept[k];
-                memcpy(out + 1, &value, 2);
-                int keep = kept[k] != 0xFF;
-                out += 3 * keep;
-                count += keep;
-            }
+            if (kept) count += oss_append_entry(&out, kept[k], (int16_t)(f >> 16));
             continue;
         }
         int symbol = oss_huffman_decode(b, ac);
@@ -305,14 +307,7 @@ __attribute__((always_inline)) static inline int oss_decode_block(oss_bits *rest
         if (s) {
             k += r;
             uint32_t bits = oss_bits_take(b, s);
-            if (kept) {
-                value = (int16_t)oss_extend(bits, s);
-                out[0] = kept[k];
-                memcpy(out + 1, &value, 2);
-                int keep = kept[k] != 0xFF;
-                out += 3 * keep;
-                count += keep;
-            }
+            if (kept) count += oss_append_entry(&out, kept[k], (int16_t)oss_extend(bits, s));
         } else {
             if (r != 15) break;
             k += 15;
