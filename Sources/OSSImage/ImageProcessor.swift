@@ -39,7 +39,7 @@ public enum ImageProcessor {
     /// limit: 503 `ProcessingTimeout`; cancelled: 503 `ProcessingCancelled` (see ``ImageError``).
     public static func process(_ process: ImageProcess, source: [UInt8], limits: ImageWorkLimits = .oss,
                                cancellation: ImageCancellation? = nil) throws(ImageError) -> ProcessedImage {
-        PixelMemory.kept
+        _ = PixelMemory.kept
         return try run(process, source: source, budget: ImageWorkBudget(limits: limits, cancellation: cancellation))
     }
 

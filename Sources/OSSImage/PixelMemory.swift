@@ -15,10 +15,13 @@ import Darwin
 /// So the first image job asks glibc to serve blocks up to 32 MiB (its ceiling for this setting)
 /// from the heap, and to keep up to 64 MiB of freed heap for the next image. A process that tunes
 /// malloc itself (GLIBC_TUNABLES, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) keeps its own;
-/// other C libraries are left as they are.
+/// other C libraries are left as they are. Under a sanitizer, whose allocator replaces glibc's and
+/// ignores mallopt, nothing changes either.
 enum PixelMemory {
-    static let kept: Void = {
+    /// Whether glibc took the setting (made once, on first use).
+    static let kept: Bool = {
         let names: [String] = ["GLIBC_TUNABLES", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"]
-        if !names.contains(where: { getenv($0) != nil }) { _ = oss_keep_freed_memory(32 << 20, 64 << 20) }
+        if names.contains(where: { getenv($0) != nil }) { return false }
+        return oss_keep_freed_memory(32 << 20, 64 << 20) == 1
     }()
 }
