@@ -20,8 +20,13 @@ import Darwin
 enum PixelMemory {
     /// Whether glibc took the setting (made once, on first use).
     static let kept: Bool = {
-        let names: [String] = ["GLIBC_TUNABLES", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"]
-        if names.contains(where: { getenv($0) != nil }) { return false }
+        if tunedByEnvironment { return false }
         return oss_keep_freed_memory(32 << 20, 64 << 20) == 1
     }()
+
+    /// Whether the environment sets glibc's malloc tunables, which the process then keeps.
+    static var tunedByEnvironment: Bool {
+        let names: [String] = ["GLIBC_TUNABLES", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"]
+        return names.contains { getenv($0) != nil }
+    }
 }
