@@ -36,3 +36,34 @@ struct JPEGBandDecodeTests {
         }
     }
 }
+
+/// Whole rows of a decode go straight into the output (JPEG.c); a region's rows are copied from
+/// libjpeg's. The two must give the same pixels: a whole image against itself stitched from two
+/// regions, one cut at an odd column (cropped to iMCUs and shifted) and one starting there.
+@Suite("Direct row decoding")
+struct DirectRowDecodeTests {
+    @Test("a whole-width decode equals the same image decoded as two regions", arguments: [
+        (3, (2, 2), 8), (4, (2, 2), 8), (3, (2, 1), 8), (3, (1, 1), 8), (3, (2, 2), 4), (4, (1, 1), 2),
+    ])
+    func stitched(channels: Int, sampling: (Int, Int), eighths: Int) throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: 517, height: 301, seed: 9, sampling: sampling)
+        let width = ImageCodecs.jpegScaledSide(517, eighths: eighths), height = ImageCodecs.jpegScaledSide(301, eighths: eighths)
+        let whole = try ImageCodecs.decodeJPEGRegion(jpeg, x: 0, y: 0, width: width, height: height, channels: channels, bands: 1,
+                                                     scaleEighths: eighths, entropySplit: false, budget: .unbounded)
+        let cut = width / 3 | 1
+        let left = try ImageCodecs.decodeJPEGRegion(jpeg, x: 0, y: 0, width: cut, height: height, channels: channels, bands: 1,
+                                                    scaleEighths: eighths, entropySplit: false, budget: .unbounded)
+        let right = try ImageCodecs.decodeJPEGRegion(jpeg, x: cut, y: 0, width: width - cut, height: height, channels: channels, bands: 1,
+                                                     scaleEighths: eighths, entropySplit: false, budget: .unbounded)
+        var stitched: [UInt8] = []
+        for row in 0..<height {
+            stitched += left.pixels[(row * cut * channels)..<((row + 1) * cut * channels)]
+            stitched += right.pixels[(row * (width - cut) * channels)..<((row + 1) * (width - cut) * channels)]
+        }
+        #expect(whole.pixels == stitched, "\(channels) channels, sampling \(sampling), \(eighths)/8")
+        // And a band of whole rows from the middle, its first rows skipped, the rest direct.
+        let band = try ImageCodecs.decodeJPEGRegion(jpeg, x: 0, y: 37, width: width, height: height - 37 - 5, channels: channels, bands: 1,
+                                                    scaleEighths: eighths, entropySplit: false, budget: .unbounded)
+        #expect(band.pixels[...] == whole.pixels[(37 * width * channels)..<((height - 5) * width * channels)])
+    }
+}
