@@ -380,6 +380,8 @@ int oss_jpeg_join_bands(const uint8_t *const *parts, const size_t *sizes, int co
 /// `pixels` pixels of `channels` samples from src to dst, each colour sample through `table` (256
 /// entries); a fourth channel (alpha) is copied.
 void oss_apply_table(const uint8_t *src, uint8_t *dst, size_t pixels, int channels, const uint8_t *table);
+/// 1 when oss_apply_table maps 64 samples at once on this processor (AVX-512 VBMI), else 0.
+int oss_apply_table_vectorised(void);
 
 /// Canvas rows [first_row, first_row + rows) of ImageKernels.rotateAnyAngle: bilinear, premultiplied,
 /// the uncovered canvas white (or left as it is when `transparent`, the output then RGBA).
