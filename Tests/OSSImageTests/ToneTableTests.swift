@@ -1,9 +1,11 @@
 import CImageCodecs
 import Testing
+
+@testable import OSSImage
+
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import OSSImage
 
 /// ImageKernels.applyTable: on processors with AVX-512 VBMI, 64 samples at a time through byte
 /// permutes (Tone.c), else one look-up a sample. Either way every colour sample is table[sample]
