@@ -9,8 +9,8 @@ import Glibc
 
 /// ImageKernels.applyTable: on processors with AVX-512 VBMI, 64 samples at a time through byte
 /// permutes (Tone.c), else one look-up a sample. Either way every colour sample is table[sample]
-/// and alpha is kept; checked here against that definition, on every table entry, every tail
-/// length past the 64-sample blocks, and both layouts.
+/// and alpha is kept; checked here against that definition, on shuffled tables, tails of every
+/// kind past the 64-sample blocks, and both layouts.
 @Suite("Tone tables")
 struct ToneTableTests {
     struct Generator {
@@ -31,7 +31,7 @@ struct ToneTableTests {
             for width in [1, 5, 16, 21, 22, 43, 64, 65, 127, 300 + round] {
                 let height = 3
                 var pixels = (0..<(width * height * channels)).map { _ in random.next() }
-                // Every value appears, in every position of a 64-byte block.
+                // Every value appears (once each in the first 256 samples, where there are as many).
                 for i in 0..<min(256, pixels.count) { pixels[i] = UInt8(i) }
                 let bitmap = try Bitmap(width: width, height: height, channels: channels, pixels: pixels)
                 let mapped = try ImageKernels.applyTable(bitmap, table, budget: .unbounded)
