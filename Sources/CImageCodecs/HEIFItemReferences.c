@@ -80,21 +80,32 @@ static long oss_heif_read_edges(oss_span meta, oss_heif_edge **edges, uint32_t *
         if (type != OSS_FOURCC('i', 'r', 'e', 'f') || box.size < 4) continue;
         int wide = box.data[0] != 0;
         size_t id_bytes = wide ? 4 : 2;
-        oss_span references = { box.data + 4, box.size - 4 };
-        size_t at = 0;
-        uint32_t kind;
-        oss_span reference;
-        while (oss_next_box(references, &at, &kind, &reference)) {
+        // Read as libheif 1.15 reads them (Box_iref::parse): each reference's box header, then its
+        // fields one after another to the end of the 'iref', whatever size the header claims. A
+        // size past the 'iref' made this reader (which honoured it) see no reference at all,
+        // while libheif still followed the grid to itself (the fuzzer found it, one byte moved).
+        const uint8_t *at = box.data + 4, *end = box.data + box.size;
+        while (end - at >= 8) {
+            uint32_t claimed = oss_be32(at), kind = oss_be32(at + 4);
+            at += 8;
+            if (claimed == 1) {
+                if (end - at < 8) break;
+                at += 8; // a 64-bit size, as ignored as the 32-bit one
+            }
+            if (kind == OSS_FOURCC('u', 'u', 'i', 'd')) {
+                if (end - at < 16) break;
+                at += 16;
+            }
+            if ((size_t)(end - at) < id_bytes + 2) break;
+            uint32_t from = wide ? oss_be32(at) : oss_be16(at);
+            size_t targets = oss_be16(at + id_bytes);
+            at += id_bytes + 2;
             int is_dimg = kind == OSS_FOURCC('d', 'i', 'm', 'g'), is_auxl = kind == OSS_FOURCC('a', 'u', 'x', 'l');
-            if (!is_dimg && !is_auxl) continue;
-            if (reference.size < id_bytes + 2) continue;
-            uint32_t from = wide ? oss_be32(reference.data) : oss_be16(reference.data);
-            size_t targets = oss_be16(reference.data + id_bytes);
-            if (targets > (reference.size - id_bytes - 2) / id_bytes) targets = (reference.size - id_bytes - 2) / id_bytes;
-            for (size_t i = 0; i < targets && (size_t)count < capacity; i++) {
-                const uint8_t *p = reference.data + id_bytes + 2 + i * id_bytes;
-                uint32_t to = wide ? oss_be32(p) : oss_be16(p);
-                list[count++] = is_dimg ? (oss_heif_edge){ from, to, 0 } : (oss_heif_edge){ to, from, 1 };
+            for (size_t i = 0; i < targets && (size_t)(end - at) >= id_bytes; i++) {
+                uint32_t to = wide ? oss_be32(at) : oss_be16(at);
+                at += id_bytes;
+                if ((is_dimg || is_auxl) && (size_t)count < capacity)
+                    list[count++] = is_dimg ? (oss_heif_edge){ from, to, 0 } : (oss_heif_edge){ to, from, 1 };
             }
         }
     }

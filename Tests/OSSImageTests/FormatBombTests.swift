@@ -118,6 +118,13 @@ struct FormatBombTests {
         #expect(Self.heifDecodeMessage(found)?.contains("item 2 refers back to itself") == true, "\(Self.heifDecodeMessage(found) ?? "decoded")")
         Self.expectRefused(found, "the fuzzer's self-tiled grid", codes: ["BadRequest"])
         #expect(throws: ImageError.self) { _ = try ImageProcessor.process("image/info", source: found) }
+        // The same file with its reference's box claiming 3584 bytes, past the 'iref': libheif
+        // ignores a reference's size and still followed the grid to itself (a later fuzz run).
+        let longReference = try [UInt8](Data(contentsOf: repository.appendingPathComponent(
+            "Fuzz/Corpus/heic/grid-own-tile-long-reference-oom-bdb5d6b8d5270ebcf4a58f7040d813e2290b9819")))
+        #expect(Self.heifDecodeMessage(longReference)?.contains("item 2 refers back to itself") == true,
+                "\(Self.heifDecodeMessage(longReference) ?? "decoded")")
+        Self.expectRefused(longReference, "the self-tiled grid whose reference claims too many bytes", codes: ["BadRequest"])
         // Item 1's tile is item 2, whose alpha ('auxl' from the alpha to its master) is item 1.
         let throughAlpha = Self.heifReferences([("dimg", 1, [2]), ("auxl", 1, [2])])
         #expect(Self.heifDecodeMessage(throughAlpha)?.contains("refers back to itself") == true, "\(Self.heifDecodeMessage(throughAlpha) ?? "decoded")")
