@@ -429,7 +429,12 @@ struct WatermarkHostileTests {
         let watermark = try #require(ImageProcess(parsing: "image/watermark,text_Lg,size_1,fill_1").actions.first.flatMap { action -> Watermark? in
             if case let .watermark(watermark) = action { watermark } else { nil }
         })
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { cancellation.cancel() }
+        // A thread of its own, not a Dispatch timer: with the other tests' jobs holding the global
+        // queue's threads, a timer there fired only after the fill had ended (a full-suite run).
+        Thread.detachNewThread {
+            usleep(50_000)
+            cancellation.cancel()
+        }
         do {
             _ = try ImageKernels.watermark(bitmap, watermark, images: [:], budget: budget)
             Issue.record("the fill ran to its end after the cancellation")
