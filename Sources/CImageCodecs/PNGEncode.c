@@ -166,7 +166,7 @@ static void *oss_idat_band_run(void *argument) {
     return NULL;
 }
 
-int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp, int parts, int level,
+int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp, int parts, int threads, int level,
                           const oss_stop *stop, uint8_t **out, size_t *out_size) {
     size_t image_bytes = 0;
     if (width <= 0 || height <= 0 || (bpp != 3 && bpp != 4) || !oss_size_product((size_t)width, (size_t)height, (size_t)bpp, &image_bytes)) {
@@ -181,7 +181,7 @@ int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp,
     uint8_t *zero = (uint8_t *)calloc(row_bytes, 1);
     if (!zero) return -1;
     struct oss_idat_band bands[16];
-    pthread_t threads[16];
+    pthread_t workers[16];
     int started[16] = { 0 };
     memset(bands, 0, sizeof bands);
     for (int i = 0; i < parts; i++) {
@@ -196,16 +196,17 @@ int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp,
         bands[i].stop = stop;
         bands[i].deflate.status = -1;
     }
-    for (int i = 1; i < parts; i++) {
-        started[i] = pthread_create(&threads[i], NULL, oss_idat_band_run, &bands[i]) == 0;
+    for (int i = 1; i < parts && threads > 1; i++) {
+        started[i] = pthread_create(&workers[i], NULL, oss_idat_band_run, &bands[i]) == 0;
         if (!started[i]) oss_idat_band_run(&bands[i]);
     }
     oss_idat_band_run(&bands[0]);
+    for (int i = 1; i < parts && threads <= 1; i++) oss_idat_band_run(&bands[i]);
     int status = 0;
     size_t total = 2 + 4;
     uLong adler = 1;
     for (int i = 0; i < parts; i++) {
-        if (i > 0 && started[i]) pthread_join(threads[i], NULL);
+        if (i > 0 && started[i]) pthread_join(workers[i], NULL);
         if (bands[i].deflate.status != 0 && status != OSS_CODEC_STOPPED) status = bands[i].deflate.status;
         total += bands[i].deflate.output_size;
         adler = adler32_combine(adler, bands[i].adler, (z_off_t)bands[i].filtered_size);

@@ -157,15 +157,17 @@ enum ImageBenchmark {
             let format = item.python["format"] as? String ?? "jpg"
             var ours: [Double] = [], whole: [Double] = [], pillow: [Double] = [], vips: [Double] = []
             var wholeRSS: Double, pillowRSS = 0.0, vipsRSS = 0.0
+            var sizes = (ours: 0, pillow: 0, vips: 0)
             for _ in 0..<runs {
                 let start = ContinuousClock.now
-                _ = try ImageProcessor.process(item.process, source: source)
+                let result = try ImageProcessor.process(item.process, source: source)
                 ours.append(TransferBenchmark.seconds(since: start))
                 let p = try worker.ask(["lib": "pillow", "path": path, "op": item.python])
                 pillow.append(p["seconds"] as! Double)
                 pillowRSS = max(pillowRSS, p["rss_mib"] as! Double)
                 let v = try worker.ask(["lib": "pyvips", "path": path, "op": item.python])
                 vips.append(v["seconds"] as! Double)
+                sizes = (result.bytes.count, p["bytes"] as! Int, v["bytes"] as! Int)
                 vipsRSS = max(vipsRSS, v["rss_mib"] as! Double)
                 let cli = try spawn(oss, ["image", path, "\(work)/out.\(format)", "--process", item.process])
                 whole.append(cli.seconds)
@@ -179,6 +181,12 @@ enum ImageBenchmark {
             print(String(format: "%-22@ %7.1f ms %7.1f ms %7.1f ms %7.1f ms %6.2fx %6.2fx  %@ %@ | %8.1f %8.1f %7.1f", item.name as NSString, o * 1000, w * 1000,
                          median(pillow) * 1000, median(vips) * 1000, ratio, processRatio, goal as NSString, (holds ? "ok  " : "MISS") as NSString,
                          wholeRSS, pillowRSS, vipsRSS))
+            if format == "webp" {
+                // Ours encodes WebP at libwebp effort 2, theirs at libwebp's default 4: the sizes
+                // show what that trades (WebPEffortTests checks size and PSNR against effort 4).
+                print(String(format: "  WebP sizes: ours %.1f KiB (effort 2), Pillow %.1f KiB, pyvips %.1f KiB (effort 4)",
+                             Double(sizes.ours) / 1024, Double(sizes.pillow) / 1024, Double(sizes.vips) / 1024))
+            }
         }
 
         if only == nil {

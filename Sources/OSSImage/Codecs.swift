@@ -116,8 +116,9 @@ public enum ImageCodecs {
     /// many eighths of each side (``jpegScaledSide(_:eighths:)``), the rectangle in its pixels.
     ///
     /// `entropySplit`: a whole image at 1, 2 or 4 eighths goes to
-    /// ``decodeJPEGScaledSplit(_:scaleEighths:channels:parts:budget:)`` on a machine with more
-    /// than one core, whatever `bands` says; false keeps to libjpeg alone (the tests' reference).
+    /// ``decodeJPEGScaledSplit(_:scaleEighths:channels:parts:budget:)``, whatever `bands` says,
+    /// its parts side by side when the job has more than one core; false keeps to libjpeg alone
+    /// (the tests' reference).
     static func decodeJPEGRegion(_ bytes: [UInt8], x: Int, y: Int, width: Int, height: Int, channels: Int,
                                  bands chosen: Int?, scaleEighths: Int = 8, entropySplit: Bool = true,
                                  budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
@@ -134,9 +135,11 @@ public enum ImageCodecs {
         }
         try budget.admitDecode(width: width, height: height)
         let multiScan = info.multi_scan != 0
-        let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let cores = ImageParallelism.cores
         try budget.checkpoint()
-        if entropySplit, !multiScan, cores > 1, x == 0, y == 0, width == imageWidth, height == imageHeight,
+        // The split decoder even on one core: its own Huffman decoding, which only parses the ACs a
+        // scaled IDCT drops, is faster than libjpeg's there too.
+        if entropySplit, !multiScan, x == 0, y == 0, width == imageWidth, height == imageHeight,
            let bitmap = try decodeJPEGScaledSplit(bytes, scaleEighths: scaleEighths, channels: channels, parts: min(cores, 4), budget: budget) {
             return bitmap
         }
@@ -187,7 +190,7 @@ public enum ImageCodecs {
             defer { oss_jpeg_split_close(handle) }
             nonisolated(unsafe) let split = handle
             let used = Int(oss_jpeg_split_parts(split))
-            DispatchQueue.concurrentPerform(iterations: used) { part in oss_jpeg_split_decode_part(split, Int32(part)) }
+            ImageParallelism.forEach(used) { part in oss_jpeg_split_decode_part(split, Int32(part)) }
             status = oss_jpeg_split_join(split)
             guard status == 0 else { return }
             var width: Int32 = 0, height: Int32 = 0
@@ -198,7 +201,7 @@ public enum ImageCodecs {
                 let statuses = UnsafeMutableBufferPointer<Int32>.allocate(capacity: used)
                 defer { statuses.deallocate() }
                 nonisolated(unsafe) let results = statuses // each part writes its own element
-                DispatchQueue.concurrentPerform(iterations: used) { part in
+                ImageParallelism.forEach(used) { part in
                     results[part] = oss_jpeg_split_finish_rows(split, rows * part / used, rows * (part + 1) / used, base)
                 }
                 return statuses.allSatisfy { $0 == 0 } ? 0 : -1
@@ -329,7 +332,8 @@ public enum ImageCodecs {
             var out: UnsafeMutablePointer<UInt8>?
             var size = 0
             let status = bitmap.pixels.withUnsafeBufferPointer {
-                oss_webp_encode($0.baseAddress, Int32(bitmap.width), Int32(bitmap.height), Int32(bitmap.channels), quality, budget.stop, &out, &size, &error)
+                oss_webp_encode($0.baseAddress, Int32(bitmap.width), Int32(bitmap.height), Int32(bitmap.channels), quality, OSS_WEBP_EFFORT,
+                                Int32(ImageParallelism.cores), budget.stop, &out, &size, &error)
             }
             defer { oss_webp_free(out) }
             guard status == 0, let out else {

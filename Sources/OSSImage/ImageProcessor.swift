@@ -68,6 +68,11 @@ public enum ImageProcessor {
     /// Runs a process under a budget shared with the caller (the verifier runs two).
     static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget,
                     watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> ProcessedImage {
+        try ImageParallelism.job { () throws(ImageError) in try runJob(process, source: source, budget: budget, watermarkImages: watermarkImages) }
+    }
+
+    private static func runJob(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget,
+                               watermarkImages: [String: [UInt8]]) throws(ImageError) -> ProcessedImage {
         try budget.checkpoint()
         let plan = try ProcessPlan(process, source: source, limits: budget.limits, watermarkImages: watermarkImages)
         guard let output = plan.output else {

@@ -29,7 +29,7 @@ enum JPEGBandEncoder {
     /// The JPEG of an RGB bitmap in bands, or nil when it is better made in one pass (small, one
     /// core, or no restart interval fits its width).
     static func encode(_ rgb: Bitmap, quality: Int32, budget: ImageWorkBudget) throws(ImageError) -> [UInt8]? {
-        guard rgb.channels == 3, let bandRows = bandRows(width: rgb.width, height: rgb.height, cores: ImageKernels.cores) else { return nil }
+        guard rgb.channels == 3, let bandRows = bandRows(width: rgb.width, height: rgb.height, cores: ImageParallelism.online) else { return nil }
         let width = rgb.width, height = rgb.height, count = (height + bandRows - 1) / bandRows
         guard count > 1 else { return nil }
         let rowBytes = width * 3
@@ -49,7 +49,9 @@ enum JPEGBandEncoder {
         try budget.checkpoint()
         rgb.pixels.withUnsafeBufferPointer { pixels in
             nonisolated(unsafe) let (base, p, s, f) = (pixels.baseAddress!, parts, sizes, failures)
-            DispatchQueue.concurrentPerform(iterations: count) { band in
+            // The bands are the machine's (so the bytes do not change with the load); they run side by
+            // side only when this job has more than one core to itself now.
+            ImageParallelism.forEach(count) { band in
                 let first = band * bandRows, rows = min(bandRows, height - first)
                 var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
                 var out: UnsafeMutablePointer<UInt8>?

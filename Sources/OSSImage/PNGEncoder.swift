@@ -12,15 +12,18 @@ enum PNGEncoder {
     static func encode(_ bitmap: Bitmap, level: Int, budget: ImageWorkBudget) throws(ImageError) -> [UInt8] {
         let channels = bitmap.channels
         // Bands are filtered and compressed in parallel when the image is large enough to pay.
+        // How many is the machine's (so the bytes do not change with the load); whether they run
+        // side by side is the job's share of it now.
         let bytes = bitmap.width * bitmap.height * channels
-        let parts = bytes >= 4 << 20 ? min(8, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) : 1
+        let parts = bytes >= 4 << 20 ? min(8, ImageParallelism.online) : 1
         guard bitmap.width <= Int(Int32.max), bitmap.height <= Int(Int32.max) else {
             throw .invalidArgument("A \(bitmap.width)x\(bitmap.height) image is too large for PNG.")
         }
         var zlibPointer: UnsafeMutablePointer<UInt8>?
         var zlibSize = 0
         let status = bitmap.pixels.withUnsafeBufferPointer {
-            oss_png_idat_parallel($0.baseAddress, Int32(bitmap.width), Int32(bitmap.height), Int32(channels), Int32(parts), Int32(level),
+            oss_png_idat_parallel($0.baseAddress, Int32(bitmap.width), Int32(bitmap.height), Int32(channels), Int32(parts),
+                                  Int32(ImageParallelism.cores), Int32(level),
                                   budget.stop, &zlibPointer, &zlibSize)
         }
         defer { oss_free(zlibPointer) }

@@ -23,7 +23,7 @@ extension ProcessPlan {
     static func planGaussian(radius: Int, input: Shape) -> (Shape, peak: Int, produced: Int) {
         // The two float rows for each core's band.
         let samples = Checked.sum(Checked.sum(input.width, 2 * radius), input.width)
-        let row = Checked.saturating(samples, Checked.saturating(input.channels, 4 * ImageKernels.cores))
+        let row = Checked.saturating(samples, Checked.saturating(input.channels, 4 * ImageParallelism.online))
         return (input, Checked.sum(Checked.saturating(input.bytes, 2), row), input.pixels)
     }
 

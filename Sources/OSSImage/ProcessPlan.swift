@@ -347,7 +347,7 @@ struct ProcessPlan {
         // Weight tables and the vertical pass's accumulator row, one for each core's band.
         let tables = Checked.sum(weightTableBytes(outputs: window.width, source: input.width, target: geometry.scaledWidth),
                                  weightTableBytes(outputs: window.height, source: input.height, target: geometry.scaledHeight))
-            + Checked.saturating(window.width, 4 * input.channels * ImageKernels.cores)
+            + Checked.saturating(window.width, 4 * input.channels * ImageParallelism.online)
         let resampling = Checked.sum(horizontalBytes, Checked.sum(window.bytes, tables))
         let padding = Checked.sum(window.bytes, canvas)
         return (final, Checked.sum(input.bytes, max(resampling, padding)),

@@ -254,14 +254,15 @@ extension ImageKernels {
         return Weights(start: starts, counts: counts, weights: flat, taps: taps, sourceRange: sourceRange(from: source, to: target, range: range))
     }
 
-    /// Cores the banded kernels spread over.
-    static let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    /// Cores the banded kernels spread over now (``ImageParallelism``).
+    static var cores: Int { ImageParallelism.cores }
 
     /// Runs `work` on `count` items cut into bands of consecutive items, on all cores when there
     /// are enough of them to be worth a thread, checking the budget before each band. A band
     /// that finds the work stopped does nothing, and the stop's error is thrown at the end.
     static func banded(_ count: Int, minimumPerBand: Int = 16, budget: ImageWorkBudget, _ work: @Sendable (Range<Int>) -> Void) throws(ImageError) {
         guard count > 0 else { return }
+        let cores = self.cores
         // Bands of at most 64 items, so a stop is seen within a few milliseconds.
         let bands = max(1, min(count / max(1, minimumPerBand), max(cores, (count + 63) / 64)))
         try budget.checkpoint()

@@ -29,7 +29,7 @@ struct JPEGBandEncoderTests {
         let photo = try SyntheticPhoto.bitmap(width: width, height: height, seed: 11)
         let (onePass, banded) = try Self.oneAndBanded(photo)
         #expect(Self.markers(onePass).intervals == 0)
-        if ImageKernels.cores > 1 {
+        if ImageParallelism.online > 1 {
             #expect(Self.markers(banded).intervals == 1)
             #expect(Self.markers(banded).restarts >= 1)
         }

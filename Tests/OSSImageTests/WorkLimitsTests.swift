@@ -150,8 +150,8 @@ struct WorkLimitsTests {
         bitmap.pixels.withUnsafeBufferPointer { pixels in
             run("jpeg encode") { oss_jpeg_encode(pixels.baseAddress, 640, 480, 3, 85, 0, $0, &encoded, &size, &error) }
             run("progressive jpeg encode") { oss_jpeg_encode(pixels.baseAddress, 640, 480, 3, 85, 1, $0, &encoded, &size, &error) }
-            run("png encode") { oss_png_idat_parallel(pixels.baseAddress, 640, 480, 3, 1, 1, $0, &encoded, &size) }
-            run("webp encode") { oss_webp_encode(pixels.baseAddress, 640, 480, 3, 85, $0, &encoded, &size, &error) }
+            run("png encode") { oss_png_idat_parallel(pixels.baseAddress, 640, 480, 3, 1, 1, 1, $0, &encoded, &size) }
+            run("webp encode") { oss_webp_encode(pixels.baseAddress, 640, 480, 3, 85, OSS_WEBP_EFFORT, 2, $0, &encoded, &size, &error) }
         }
         let side: Int32 = 201
         let left = [Int32](repeating: 0, count: Int(side)), right = [Int32](repeating: side, count: Int(side))

@@ -117,9 +117,13 @@ int oss_webp_inspect(const uint8_t *data, size_t size, oss_webp_info *info, char
 int oss_webp_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
                     const oss_stop *stop, char *error);
 
-/// Encodes lossy WebP at `quality` as WebPEncodeRGB(A) does, with `stop` asked from libwebp's
-/// progress hook. `*out` is freed with oss_webp_free().
-int oss_webp_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
+/// The effort ("method", 0 to 6) WebP images are encoded at: see WebP.c for why not libwebp's 4.
+#define OSS_WEBP_EFFORT 2
+
+/// Encodes lossy WebP at `quality` with libwebp's default preset at `effort` (libwebp's
+/// `method`, 0 to 6), on libwebp's second thread when `threads` > 1, with `stop` asked from
+/// libwebp's progress hook. `*out` is freed with oss_webp_free().
+int oss_webp_encode(const uint8_t *pixels, int width, int height, int channels, int quality, int effort, int threads,
                     const oss_stop *stop, uint8_t **out, size_t *out_size, char *error);
 
 void oss_webp_free(void *pointer);
@@ -137,9 +141,10 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
 
 /// The zlib stream of a PNG's IDAT: rows filtered (adaptive, libpng's heuristic scored on every
 /// fourth pixel) and compressed by ISA-L, in `parts` horizontal bands, each filtered and compressed by
-/// its own thread while its rows are in cache; bands are joined with full flushes and the Adler-32s
-/// combined. `*out` is malloc'd. Returns 0 on success, OSS_CODEC_STOPPED when `stop` asked.
-int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp, int parts, int level,
+/// its own thread while its rows are in cache (one after another on this thread when `threads` is
+/// 1: the same bytes); bands are joined with full flushes and the Adler-32s combined. `*out` is
+/// malloc'd. Returns 0 on success, OSS_CODEC_STOPPED when `stop` asked.
+int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp, int parts, int threads, int level,
                           const oss_stop *stop, uint8_t **out, size_t *out_size);
 
 // MARK: Filters (quality estimation)

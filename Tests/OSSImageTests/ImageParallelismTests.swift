@@ -1,0 +1,77 @@
+import CImageCodecs
+import Testing
+
+@testable import OSSImage
+
+/// Image jobs share the cores (ImageParallelism): a job alone spreads its bands over all of them,
+/// jobs side by side take their share, and the bytes made do not depend on which it was. Other
+/// tests run jobs at the same time, so every expectation here holds however many of those run.
+@Suite("Image jobs share the cores")
+struct ImageParallelismTests {
+    /// `body` run inside `depth` nested jobs: at least that many are running while it runs.
+    static func inside<Result>(_ depth: Int, _ body: () throws(ImageError) -> Result) throws(ImageError) -> Result {
+        depth == 0 ? try body() : try ImageParallelism.job { () throws(ImageError) in try inside(depth - 1, body) }
+    }
+
+    @Test("jobs side by side get a share of the cores, at least one, and give it back")
+    func shares() throws {
+        let online = ImageParallelism.online
+        try Self.inside(1) { () throws(ImageError) in
+            #expect(ImageParallelism.jobs >= 1)
+            #expect(ImageParallelism.cores <= online)
+        }
+        try Self.inside(2) { () throws(ImageError) in
+            #expect(ImageParallelism.jobs >= 2)
+            #expect(ImageParallelism.cores <= max(1, online / 2))
+        }
+        try Self.inside(online + 3) { () throws(ImageError) in #expect(ImageParallelism.cores == 1) }
+        // A job that throws is no longer counted: a job inside online ones would have one core.
+        #expect(throws: ImageError.self) { try Self.inside(online) { () throws(ImageError) in throw ImageError.cancelled } }
+        try Self.inside(1) { () throws(ImageError) in #expect(ImageParallelism.jobs >= 1) }
+    }
+
+    @Test("forEach visits every index once, side by side or in turn")
+    func forEachVisitsAll() throws {
+        for depth in [0, ImageParallelism.online] {
+            let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: 37)
+            seen.initialize(repeating: 0)
+            defer { seen.deallocate() }
+            nonisolated(unsafe) let counts = seen // each index writes its own element
+            try Self.inside(depth) { () throws(ImageError) in ImageParallelism.forEach(37) { counts[$0] += 1 } }
+            #expect(seen.allSatisfy { $0 == 1 }, "inside \(depth) jobs")
+        }
+    }
+
+    @Test("a JPEG, PNG and WebP made on one core are the bytes made on all of them", arguments: ["jpg", "png", "webp"])
+    func sameBytes(format: String) throws {
+        // 1200x1200 RGB is 4.3 MB: past the size where PNG's bands run on threads of their own.
+        let source = try SyntheticPhoto.jpeg(width: 1200, height: 1200, seed: 9)
+        let process = "image/resize,p_100/format,\(format)"
+        let alone = try ImageProcessor.process(process, source: source)
+        let crowded = try Self.inside(ImageParallelism.online) { () throws(ImageError) in try ImageProcessor.process(process, source: source) }
+        #expect(alone.bytes == crowded.bytes)
+    }
+
+    @Test("PNG bands compressed on one thread are the bytes of bands on their own threads")
+    func pngThreads() throws {
+        let photo = try SyntheticPhoto.bitmap(width: 500, height: 300, seed: 4)
+        func idat(threads: Int32) throws -> [UInt8] {
+            var out: UnsafeMutablePointer<UInt8>?
+            var size = 0
+            let status = photo.pixels.withUnsafeBufferPointer {
+                oss_png_idat_parallel($0.baseAddress, 500, 300, 3, 3, threads, 1, nil, &out, &size)
+            }
+            defer { oss_free(out) }
+            try #require(status == 0 && out != nil)
+            return Array(UnsafeBufferPointer(start: out, count: size))
+        }
+        let banded = try idat(threads: 3)
+        #expect(try idat(threads: 1) == banded)
+        // Three bands are not one: the test would notice the parts being ignored.
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        _ = photo.pixels.withUnsafeBufferPointer { oss_png_idat_parallel($0.baseAddress, 500, 300, 3, 1, 1, 1, nil, &out, &size) }
+        defer { oss_free(out) }
+        #expect(Array(UnsafeBufferPointer(start: out, count: size)) != banded)
+    }
+}
