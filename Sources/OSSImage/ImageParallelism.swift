@@ -9,7 +9,7 @@ import Musl
 #endif
 
 /// How many cores one image job spreads its bands over: all of them when it is the only job of
-/// this process, its share when others run beside it.
+/// this process, one when as many jobs run as there are cores.
 ///
 /// A job alone finishes soonest on every core. With as many jobs as cores (a server under load,
 /// an app making a batch of thumbnails) every core is busy anyway, and bands only add work: each
@@ -23,7 +23,7 @@ import Musl
 /// every core (within this machine's noise): there the work is the Huffman decoding, which the
 /// split decoder does at about the same cost in one part as in two.
 enum ImageParallelism {
-    /// The cores online when the process started.
+    /// The cores online, read once, when a job first asks.
     static let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     private static let running = LockedValue<Int>(0)
@@ -31,8 +31,12 @@ enum ImageParallelism {
     /// Cores for the stage about to start: the online cores shared among the running jobs,
     /// at least one.
     static var cores: Int {
-        max(1, online / max(1, running.load()))
+        forcedCores.map { max(1, $0) } ?? max(1, online / max(1, running.load()))
     }
+
+    /// Overrides ``cores`` for the task it is bound in, so that a test can compare the bytes
+    /// made on one core with those made on all of them whatever else the process runs.
+    @TaskLocal static var forcedCores: Int?
 
     /// Image jobs of this process running now.
     static var jobs: Int { running.load() }
@@ -49,7 +53,8 @@ extension ImageParallelism {
     /// `body` for each of `0..<count`: side by side when the job has more than one core now, else
     /// one after another on this thread (no wake-up of threads that are busy with other jobs).
     static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        if cores > 1 {
+        guard count > 0 else { return }
+        if cores > 1, count > 1 {
             DispatchQueue.concurrentPerform(iterations: count, execute: body)
         } else {
             for index in 0..<count { body(index) }

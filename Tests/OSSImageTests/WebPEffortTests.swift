@@ -17,12 +17,12 @@ struct WebPEffortTests {
     }
 
     /// `bitmap` encoded at `effort` and decoded again, with its PSNR against `bitmap`.
-    static func encode(_ bitmap: Bitmap, quality: Int32, effort: Int32) throws -> Encoded {
+    static func encode(_ bitmap: Bitmap, quality: Int32, effort: Int32, threads: Int32 = 1) throws -> Encoded {
         var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
         var out: UnsafeMutablePointer<UInt8>?
         var size = 0
         let status = bitmap.pixels.withUnsafeBufferPointer {
-            oss_webp_encode($0.baseAddress, Int32(bitmap.width), Int32(bitmap.height), Int32(bitmap.channels), quality, effort, 1, nil,
+            oss_webp_encode($0.baseAddress, Int32(bitmap.width), Int32(bitmap.height), Int32(bitmap.channels), quality, effort, threads, nil,
                             &out, &size, &error)
         }
         defer { oss_webp_free(out) }
@@ -67,7 +67,10 @@ struct WebPEffortTests {
         let source = try SyntheticPhoto.jpeg(width: 640, height: 480, seed: 3)
         let processed = try ImageProcessor.process("image/format,webp/quality,Q_80", source: source)
         let (bitmap, _) = try ImageCodecs.decode(source, channels: 3)
-        #expect(processed.bytes == (try Self.encode(bitmap, quality: 80, effort: OSS_WEBP_EFFORT)).bytes)
+        let oneThread = try Self.encode(bitmap, quality: 80, effort: OSS_WEBP_EFFORT, threads: 1)
+        #expect(processed.bytes == oneThread.bytes)
+        // libwebp's second thread (its analysis pass) must not change the bytes either.
+        #expect(oneThread.bytes == (try Self.encode(bitmap, quality: 80, effort: OSS_WEBP_EFFORT, threads: 2)).bytes)
         #expect(processed.bytes != (try Self.encode(bitmap, quality: 80, effort: 4)).bytes)
     }
 }

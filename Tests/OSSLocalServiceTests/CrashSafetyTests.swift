@@ -165,7 +165,11 @@ struct CrashSafetyTests {
         let ledger = Ledger()
         var acknowledgedBefore = 0
         for round in 1...Self.kills {
-            let server = try OSSServeProcess(root: root)
+            // The half-sent PUT must last until the kill, whatever pause a loaded machine gives
+            // this test's tasks. A CI run once found no temporary file for it, in round 2, within
+            // 30 s; one way that happens is the default 60 s stall timeout freeing the upload
+            // while this test's polling task waited for a thread, so the stall timeout is an hour.
+            let server = try OSSServeProcess(root: root, extra: ["--idle-timeout", "3600"])
             let url = try #require(server.url, "oss serve did not start: \(server.errorOutput)")
             if round == 1 {
                 try await Self.client(url).bucket("examplebucket").putObject("partial.bin", data: Array("acknowledged before the kill".utf8))
