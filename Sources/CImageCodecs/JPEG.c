@@ -185,13 +185,15 @@ int oss_jpeg_inspect(const uint8_t *data, size_t size, oss_jpeg_info *info, char
 
 int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w, int h, int channels,
                            uint8_t *out, size_t out_size, const oss_stop *stop, char *message) {
-    return oss_jpeg_decode_scaled_region(data, size, 8, x, y, w, h, channels, out, out_size, stop, message);
+    return oss_jpeg_decode_scaled_region(data, size, 8, x, y, w, h, channels, NULL, NULL, out, out_size, stop, message);
 }
 
 int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_eighths, int x, int y, int w, int h, int channels,
-                                  uint8_t *out, size_t out_size, const oss_stop *stop, char *message) {
+                                  const uint8_t *tone, const oss_jpeg_split *coefficients, uint8_t *out, size_t out_size,
+                                  const oss_stop *stop, char *message) {
     struct jpeg_decompress_struct cinfo;
     struct oss_jpeg_guard guard;
+    oss_jpeg_split_cursor cursor;
     // Assigned after setjmp and read after the longjmp: volatile, so the jump sees its value.
     JSAMPLE *volatile row = NULL;
     size_t needed = 0;
@@ -224,6 +226,11 @@ int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_ei
         return -1;
     }
     jpeg_start_decompress(&cinfo);
+    if (coefficients && oss_jpeg_split_attach(coefficients, &cinfo, &cursor) != 0) {
+        OSS_FAIL(message, "the split decode does not belong to this JPEG");
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
     size_t skip = 0;
     int top = oss_jpeg_seek_region(&cinfo, x, y, w, decoded, &skip);
     row = (JSAMPLE *)malloc((size_t)cinfo.output_width * (size_t)decoded);
@@ -249,6 +256,8 @@ int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_ei
                 jpeg_destroy_decompress(&cinfo);
                 return -1;
             }
+            // Mapped while the rows are still in the cache they were written through.
+            if (tone) oss_apply_table_in_place(rows[0], (size_t)w * read, channels, tone);
             r += (int)read - 1;
             continue;
         }
@@ -262,6 +271,7 @@ int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_ei
         if (r < y) continue;
         if (decoded == 4 && cinfo.out_color_space == JCS_CMYK) oss_jpeg_cmyk_to_rgb(&cinfo, row + skip, out + (size_t)(r - y) * bytes, (size_t)w, channels);
         else memcpy(out + (size_t)(r - y) * bytes, row + skip, bytes);
+        if (tone) oss_apply_table_in_place(out + (size_t)(r - y) * bytes, (size_t)w, channels, tone);
     }
     free(row);
     row = NULL;

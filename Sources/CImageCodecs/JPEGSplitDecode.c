@@ -19,6 +19,13 @@
 // in jpeg_start_decompress, run on coefficients that equal those its Huffman decoder would make.
 // Anything unusual (restart markers, a marker or the end of the data before the last MCU, a code
 // no table has, fill bytes) makes the decode give up, and the caller decodes with libjpeg alone.
+//
+// At full size (scale 8) the coefficients go to libjpeg instead: band decoders of the image each
+// run libjpeg's own pipeline (its upsampling needs rows of context that our rows would have to
+// reproduce), with their entropy decoder's decode_mcu serving the MCUs decoded here. Their
+// jpeg_skip_scanlines discards whole iMCU rows through decode_mcu(NULL), which then costs a
+// counter, where libjpeg's Huffman decoding cost most of a row's decode: every band decoder
+// used to repeat it for the rows above its band.
 #include "codecs_internal.h"
 #include "jpeg_guard.h"
 #include <pthread.h>
@@ -41,6 +48,11 @@ struct oss_jpeg_idct_methods {
 struct oss_jpeg_color_methods {
     void (*start_pass)(j_decompress_ptr);
     void (*color_convert)(j_decompress_ptr, JSAMPIMAGE, JDIMENSION, JSAMPARRAY, int);
+};
+struct oss_jpeg_entropy_methods {
+    void (*start_pass)(j_decompress_ptr);
+    boolean (*decode_mcu)(j_decompress_ptr, JBLOCKROW *);
+    boolean insufficient_data;
 };
 
 /// Zigzag index to natural index, with 16 extra entries as libjpeg has them: a corrupt run can
@@ -417,6 +429,7 @@ struct oss_jpeg_split {
     int segment_count;
     const oss_stop *stop;
     int channels;
+    int full_size;                                      // coefficients for band decoders (scale 8)
 };
 
 static void oss_split_free(oss_jpeg_split *s) {
@@ -471,7 +484,7 @@ static int oss_part_reserve(oss_split_part *p, size_t records, size_t bytes) {
 int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int channels, int parts, const oss_stop *stop,
                         oss_jpeg_split **out, char *message) {
     *out = NULL;
-    if (size == 0 || (channels != 3 && channels != 4) || (scale_eighths != 1 && scale_eighths != 2 && scale_eighths != 4)
+    if (size == 0 || (channels != 3 && channels != 4) || (scale_eighths != 1 && scale_eighths != 2 && scale_eighths != 4 && scale_eighths != 8)
         || parts < 1 || parts > OSS_SPLIT_MAX_PARTS) {
         OSS_FAIL(message, "invalid split JPEG decode");
         return -1;
@@ -526,8 +539,10 @@ int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int
     jpeg_start_decompress(cinfo);
     s->started = 1;
     s->channels = channels;
-    // The components' samples must need no upsampling: each at the output's size.
-    for (int c = 0; c < cinfo->num_components; c++) {
+    s->full_size = scale_eighths == 8;
+    // The components' samples must need no upsampling: each at the output's size (our rows are
+    // made without libjpeg's upsampler; at full size libjpeg's band decoders make them).
+    for (int c = 0; c < cinfo->num_components && !s->full_size; c++) {
         jpeg_component_info *component = &cinfo->comp_info[c];
         if (component->downsampled_width != cinfo->output_width || component->downsampled_height != cinfo->output_height
             || cinfo->MCU_rows_in_scan == 0 || cinfo->MCUs_per_row == 0) {
@@ -571,7 +586,7 @@ int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int
         size_t h = (size_t)(s->components == 1 ? 1 : component->h_samp_factor), v = (size_t)(s->components == 1 ? 1 : component->v_samp_factor);
         s->plane_stride[c] = (s->mcus_per_row * h * dct + 63) & ~(size_t)63;
         s->plane_rows[c] = v * dct;
-        if (s->plane_rows[c] != s->row_height || s->row_height > 64) {
+        if (!s->full_size && (s->plane_rows[c] != s->row_height || s->row_height > 64)) {
             oss_split_free(s);
             return 1;
         }
@@ -765,7 +780,7 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
 /// channels bytes a row). Disjoint ranges may run at once. 0, or -1 out of memory.
 int oss_jpeg_split_finish_rows(oss_jpeg_split *s, size_t first_row, size_t end_row, uint8_t *out) {
     j_decompress_ptr cinfo = &s->cinfo;
-    if (!s->joined) return -1;
+    if (!s->joined || s->full_size) return -1;
     struct oss_jpeg_idct_methods *idct = (struct oss_jpeg_idct_methods *)cinfo->idct;
     struct oss_jpeg_color_methods *color = (struct oss_jpeg_color_methods *)cinfo->cconvert;
     if (end_row > s->mcu_rows) end_row = s->mcu_rows;
@@ -820,6 +835,53 @@ int oss_jpeg_split_finish_rows(oss_jpeg_split *s, size_t first_row, size_t end_r
         color->color_convert(cinfo, planes, 0, output, (int)count);
     }
     free(samples);
+    return 0;
+}
+
+/// libjpeg's decode_mcu for a decompressor attached to a full-size split decode: the next MCU's
+/// blocks as libjpeg's Huffman decoder would have written them; with no blocks (a skipped row),
+/// only the count.
+static boolean oss_split_serve_mcu(j_decompress_ptr cinfo, JBLOCKROW *blocks) {
+    oss_jpeg_split_cursor *cursor = (oss_jpeg_split_cursor *)cinfo->client_data;
+    const oss_jpeg_split *s = cursor->split;
+    size_t mcu = cursor->mcu++;
+    if (!blocks) return TRUE;
+    if (mcu >= s->total) {
+        // Past the last MCU (libjpeg never asks): blocks of zeros, as its decoder gives for
+        // missing data.
+        for (int b = 0; b < s->blocks_per_mcu; b++) memset(blocks[b], 0, sizeof(JBLOCK));
+        return TRUE;
+    }
+    while (cursor->segment + 1 < s->segment_count && mcu >= s->part[s->segments[cursor->segment + 1]].image_first) cursor->segment++;
+    const oss_split_part *p = &s->part[s->segments[cursor->segment]];
+    const uint8_t *in = p->coefficients + p->boundaries[mcu - p->image_first + p->first].offset;
+    for (int b = 0; b < s->blocks_per_mcu; b++) {
+        JCOEF *block = blocks[b][0];
+        memset(block, 0, sizeof(JBLOCK));
+        int entries = *in++;
+        for (int e = 0; e < entries; e++, in += 3) {
+            int16_t value;
+            memcpy(&value, in + 1, 2);
+            block[in[0]] = value;
+        }
+        block[0] = (JCOEF)(int16_t)(uint16_t)((uint32_t)(uint16_t)block[0] + p->correction[s->block_component[b]]);
+    }
+    return TRUE;
+}
+
+int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, oss_jpeg_split_cursor *cursor) {
+    const oss_jpeg_split *s = split;
+    if (!s || !s->joined || !s->full_size || !cinfo->entropy || cinfo->progressive_mode || cinfo->buffered_image
+        || cinfo->comps_in_scan != s->components || cinfo->blocks_in_MCU != s->blocks_per_mcu
+        || cinfo->MCUs_per_row != s->mcus_per_row || cinfo->MCU_rows_in_scan != s->mcu_rows || cinfo->output_scanline != 0)
+        return -1;
+    for (int c = 0; c < cinfo->num_components; c++)
+        if (OSS_DCT_SIZE(&cinfo->comp_info[c]) != DCTSIZE) return -1;
+    cursor->split = s;
+    cursor->mcu = 0;
+    cursor->segment = 0;
+    cinfo->client_data = cursor;
+    ((struct oss_jpeg_entropy_methods *)cinfo->entropy)->decode_mcu = oss_split_serve_mcu;
     return 0;
 }
 

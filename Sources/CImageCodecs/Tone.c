@@ -53,6 +53,24 @@ void oss_apply_table(const uint8_t *restrict src, uint8_t *restrict dst, size_t 
     }
 }
 
+void oss_apply_table_in_place(uint8_t *samples, size_t pixels, int channels, const uint8_t *table) {
+    size_t count = pixels * (size_t)channels, done = 0;
+#ifdef OSS_TONE_VBMI
+    // Each 64 samples are loaded before they are stored: reading and writing one buffer is safe.
+    if ((channels == 3 || channels == 4) && oss_has_vbmi()) done = oss_apply_table_vbmi(samples, samples, count, channels, table);
+#endif
+    if (channels == 4) {
+        for (size_t i = done / 4; i < pixels; i++) {
+            uint8_t *p = samples + i * 4;
+            p[0] = table[p[0]];
+            p[1] = table[p[1]];
+            p[2] = table[p[2]];
+        }
+    } else {
+        for (size_t i = done; i < count; i++) samples[i] = table[samples[i]];
+    }
+}
+
 int oss_apply_table_vectorised(void) {
 #ifdef OSS_TONE_VBMI
     return oss_has_vbmi();

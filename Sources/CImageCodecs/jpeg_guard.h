@@ -58,4 +58,18 @@ void oss_jpeg_cmyk_to_rgb(j_decompress_ptr cinfo, const JSAMPLE *cmyk, uint8_t *
 /// The region must have passed oss_jpeg_check_region.
 int oss_jpeg_seek_region(j_decompress_ptr cinfo, int x, int y, int w, int channels, size_t *skip);
 
+/// Where a decompressor fed by a split decode's coefficients is (JPEGSplitDecode.c): the next MCU
+/// libjpeg asks for, and the part that holds it.
+typedef struct {
+    const oss_jpeg_split *split;
+    size_t mcu;
+    int segment;
+} oss_jpeg_split_cursor;
+
+/// After jpeg_start_decompress: `cinfo`'s entropy decoder serves the MCUs of `split` (a joined
+/// full-size split decode of the same data), from the first, through `cursor` (which must
+/// outlive the decode, and `cinfo->client_data` is then its). 0; -1 if they do not belong
+/// together.
+int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, oss_jpeg_split_cursor *cursor);
+
 #endif

@@ -26,7 +26,7 @@ do {
         try ImageBenchmark.run(python: stringOption("--python") ?? "/usr/bin/python3", runs: option("--runs", default: 5), only: stringOption("--only"))
     case "image-profile":
         try ImageProfile.run(process: stringOption("--process") ?? "image/resize,w_200/quality,Q_90", source: stringOption("--source") ?? "4000x3000",
-                             runs: option("--runs", default: 20), output: stringOption("--out"))
+                             runs: option("--runs", default: 20), pauseMilliseconds: option("--pause-ms", default: 0), output: stringOption("--out"))
     case "circle-rss":
         try CircleBenchmark.measurePeak(path: arguments[1])
     case "crc64":
@@ -44,7 +44,7 @@ do {
     case "get", "put", "presign":
         try await TransferClient.run(arguments[0])
     default:
-        print("usage: OSSBenchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME] | image-profile [--process P] [--source WxH] [--runs N] [--out FILE] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B] | presign-rate --python PATH [--count N] [--rounds R] | get|put|presign --endpoint URL --bucket B --key K ...")
+        print("usage: OSSBenchmarks transfer [--size-mib N] [--rounds R] | crc64 [--size-mib N] [--rounds R] | circle --python PATH [--runs N] | watermark [--runs N] | image --python PATH [--runs N] [--only NAME] | image-profile [--process P] [--source WxH] [--runs N] [--pause-ms M] [--out FILE] | multipart-memory [--size-mib N] [--parts P] [--clients C] [--budget-mib B] | presign-rate --python PATH [--count N] [--rounds R] | get|put|presign --endpoint URL --bucket B --key K ...")
         exit(2)
     }
 } catch {

@@ -53,7 +53,19 @@ public enum ImageCodecs {
         try decode(bytes, channels: wanted, budget: .unbounded)
     }
 
-    static func decode(_ bytes: [UInt8], channels wanted: Int?, budget: ImageWorkBudget) throws(ImageError) -> (Bitmap, ImageFormat) {
+    /// `tone`: every colour sample through this 256-entry table as well, the bitmap
+    /// ``ImageKernels/applyTable(_:_:budget:)`` would make of the decoded one. A JPEG's band
+    /// decoders map their rows as they write them (no pass of its own); other formats are mapped
+    /// after decoding.
+    static func decode(_ bytes: [UInt8], channels wanted: Int?, tone: [UInt8]? = nil, budget: ImageWorkBudget) throws(ImageError) -> (Bitmap, ImageFormat) {
+        let (bitmap, format) = try decodeMappingJPEG(bytes, channels: wanted, tone: tone, budget: budget)
+        guard let tone, format != .jpg else { return (bitmap, format) }
+        return (try ImageKernels.applyTable(bitmap, tone, budget: budget), format)
+    }
+
+    /// ``decode(_:channels:tone:budget:)``, with `tone` applied to a JPEG only.
+    private static func decodeMappingJPEG(_ bytes: [UInt8], channels wanted: Int?, tone: [UInt8]?,
+                                          budget: ImageWorkBudget) throws(ImageError) -> (Bitmap, ImageFormat) {
         guard bytes.count <= ImageLimits.maximumSourceBytes else {
             throw ImageError.tooLarge("The source is \(bytes.count) bytes; image processing reads at most 20 MB.")
         }
@@ -67,7 +79,7 @@ public enum ImageCodecs {
         switch header.format {
         case .jpg:
             let bitmap = try decodeJPEGRegion(bytes, x: 0, y: 0, width: width, height: height, channels: channels,
-                                              bands: profile.multiScanJPEG ? 1 : nil, budget: budget)
+                                              bands: profile.multiScanJPEG ? 1 : nil, tone: tone, budget: budget)
             return (bitmap, .jpg)
         case .png:
             var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
@@ -119,9 +131,14 @@ public enum ImageCodecs {
     /// ``decodeJPEGScaledSplit(_:scaleEighths:channels:parts:budget:)``, whatever `bands` says,
     /// its parts side by side when the job has more than one core; false keeps to libjpeg alone
     /// (the tests' reference).
+    ///
+    /// `tone`: a 256-entry table (``ImageKernels/toneTable(for:)``) every colour sample goes
+    /// through, the bitmap ``ImageKernels/applyTable(_:_:budget:)`` would make of the decoded one;
+    /// the band decoders map their rows as they write them.
     static func decodeJPEGRegion(_ bytes: [UInt8], x: Int, y: Int, width: Int, height: Int, channels: Int,
-                                 bands chosen: Int?, scaleEighths: Int = 8, entropySplit: Bool = true,
+                                 bands chosen: Int?, scaleEighths: Int = 8, entropySplit: Bool = true, tone: [UInt8]? = nil,
                                  budget: ImageWorkBudget) throws(ImageError) -> Bitmap {
+        precondition(tone.map { $0.count == 256 } ?? true, "a tone table has 256 entries")
         guard bytes.count <= ImageLimits.maximumSourceBytes else {
             throw ImageError.tooLarge("The source is \(bytes.count) bytes; image processing reads at most 20 MB.")
         }
@@ -141,11 +158,26 @@ public enum ImageCodecs {
         // scaled IDCT drops, is faster than libjpeg's there too.
         if entropySplit, !multiScan, x == 0, y == 0, width == imageWidth, height == imageHeight,
            let bitmap = try decodeJPEGScaledSplit(bytes, scaleEighths: scaleEighths, channels: channels, parts: min(cores, 4), budget: budget) {
-            return bitmap
+            guard let tone else { return bitmap }
+            return try ImageKernels.applyTable(bitmap, tone, budget: budget)
         }
         let bands = chosen ?? (multiScan ? 1 : (height >= 512 ? min(cores, 4) : 1))
+        // Bands of a whole-width full-size decode share one Huffman decode made on all cores, so
+        // that none of them entropy-decodes the rows above its own.
+        let coefficients = entropySplit && bands > 1 && !multiScan && scaleEighths == 8 && x == 0 && width == imageWidth
+            ? try fullSizeCoefficients(bytes, channels: channels, parts: bands, budget: budget) : nil
+        defer { if let coefficients { oss_jpeg_split_close(coefficients) } }
+        nonisolated(unsafe) let shared = coefficients
         let rowBytes = width * channels
         var failures: [(Int32, String)] = []
+        // A copy the band threads read for as long as they run.
+        let toneCopy = tone.map { table -> UnsafeMutablePointer<UInt8> in
+            let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+            copy.initialize(from: table, count: 256)
+            return copy
+        }
+        defer { toneCopy?.deallocate() }
+        nonisolated(unsafe) let toneTable = toneCopy.map { UnsafePointer($0) }
         let (pixels, _) = decoderOutput(count: width * height * channels) { buffer -> Int32 in
             nonisolated(unsafe) let base = buffer.baseAddress!
             let messages = UnsafeMutableBufferPointer<(Int32, String)?>.allocate(capacity: bands)
@@ -154,13 +186,17 @@ public enum ImageCodecs {
             // (the fuzzer's JPEG target found it leaking when a corrupt file failed in a band).
             defer { _ = messages.deinitialize(); messages.deallocate() }
             nonisolated(unsafe) let results = messages
-            let starts = jpegBandStarts(height: height, bands: bands, skipShare: scaleEighths == 8 ? 0.25 : 0.4)
+            // With shared coefficients a skipped row costs next to nothing: equal bands.
+            let share = coefficients != nil ? 0
+                : scaleEighths == 8 ? jpegSkipShare(bytes: bytes.count, imageWidth: imageWidth, imageHeight: imageHeight, regionWidth: width) : 0.4
+            let starts = jpegBandStarts(height: height, bands: bands, skipShare: share)
             DispatchQueue.concurrentPerform(iterations: bands) { band in
                 let first = starts[band], end = starts[band + 1]
                 guard end > first else { return }
                 var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
                 let status = oss_jpeg_decode_scaled_region(bytes, bytes.count, Int32(scaleEighths), Int32(x), Int32(y + first), Int32(width), Int32(end - first),
-                                                           Int32(channels), base + first * rowBytes, (end - first) * rowBytes, budget.stop, &error)
+                                                           Int32(channels), toneTable, shared, base + first * rowBytes,
+                                                           (end - first) * rowBytes, budget.stop, &error)
                 if status != 0 { results[band] = (status, text(error)) }
             }
             failures = messages.compactMap { $0 }
@@ -168,6 +204,27 @@ public enum ImageCodecs {
         }
         if let (status, message) = failures.first { throw budget.codecFailure(status, ImageError.decode(message)) }
         return Bitmap(trustedWidth: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// A full-size baseline JPEG's coefficients, Huffman-decoded in `parts` side by side
+    /// (JPEGSplitDecode.c), for band decoders to share; close it with `oss_jpeg_split_close`. nil
+    /// when the split decoder does not take the file or gave up: the bands then decode with
+    /// libjpeg alone, which reproduces whatever libjpeg does with such data.
+    static func fullSizeCoefficients(_ bytes: [UInt8], channels: Int, parts: Int, budget: ImageWorkBudget) throws(ImageError) -> OpaquePointer? {
+        var status: Int32 = 1
+        var joined: OpaquePointer?
+        bytes.withUnsafeBufferPointer { data in
+            var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
+            var handle: OpaquePointer?
+            guard oss_jpeg_split_open(data.baseAddress, data.count, 8, Int32(channels), Int32(min(max(parts, 1), 8)), budget.stop,
+                                      &handle, &error) == 0, let handle else { return }
+            nonisolated(unsafe) let split = handle
+            ImageParallelism.forEach(Int(oss_jpeg_split_parts(split))) { part in oss_jpeg_split_decode_part(split, Int32(part)) }
+            status = oss_jpeg_split_join(split)
+            if status == 0 { joined = handle } else { oss_jpeg_split_close(handle) }
+        }
+        if status == OSS_CODEC_STOPPED { throw budget.stopError }
+        return joined
     }
 
     /// A whole JPEG shrunk on load to 1, 2 or 4 eighths, its Huffman decoding split into `parts`
@@ -220,8 +277,8 @@ public enum ImageCodecs {
     /// to reach them) before it decodes its own, so equal bands leave the last one the slowest;
     /// with `skipShare` the part of a row's decoding that is entropy decoding, band k costs
     /// `skipShare × start + rows`, and the bands are made of equal cost: later bands shorter.
-    /// Entropy decoding was 0.28 of a full-size decode and more of a scaled one (libjpeg-turbo
-    /// 2.1, a q90 photo-like 4000×3000); the rows decoded are the same whatever the split.
+    /// ``jpegSkipShare(bytes:imageWidth:imageHeight:regionWidth:)`` models it at full size; the rows
+    /// decoded are the same whatever the split.
     static func jpegBandStarts(height: Int, bands: Int, skipShare: Double) -> [Int] {
         guard bands > 1, height > 0, skipShare > 0, skipShare < 1 else { return (0...max(1, bands)).map { height * $0 / max(1, bands) } }
         let keep = 1 - skipShare
@@ -234,6 +291,21 @@ public enum ImageCodecs {
         }
         starts.append(height)
         return starts
+    }
+
+    /// The part of a full-size region row's decoding that skipping the row costs too (its entropy
+    /// decoding), for ``jpegBandStarts(height:bands:skipShare:)``.
+    ///
+    /// Entropy decoding costs by the bits, the rest of a decode by the pixels decoded: a skipped
+    /// row costs k × bpp × imageWidth, a decoded one that plus regionWidth. Measured with
+    /// libjpeg-turbo 2.1.5 on one core, skipping the top half of a baseline 4:2:0 JPEG, k is near
+    /// 0.68 a bit: shares of 0.59-0.63 at 2.24-2.29 bits a pixel (photo-like 1200×800 to
+    /// 4000×3000 at q90), 0.46 at 1.27 (the iOS SDK's 720×720 photo). A fixed 0.25, the guess
+    /// this replaced, put too many rows in the last band.
+    static func jpegSkipShare(bytes: Int, imageWidth: Int, imageHeight: Int, regionWidth: Int) -> Double {
+        let pixels = Double(max(1, imageWidth)) * Double(max(1, imageHeight))
+        let skipped = 0.68 * Double(bytes) * 8 / pixels * Double(imageWidth)
+        return min(0.9, max(0.1, skipped / (skipped + Double(max(1, regionWidth)))))
     }
 
     /// A side of a JPEG decoded at `eighths`/8 of its size: libjpeg's jdiv_round_up(side × n, 8).

@@ -82,6 +82,7 @@ public enum ImageProcessor {
         try budget.checkpoint()
 
         var bitmap: Bitmap
+        var index = plan.steps.startIndex
         switch plan.start {
         case .info:
             return info(source: source, header: plan.header)
@@ -100,25 +101,25 @@ public enum ImageProcessor {
         case let .jpegCrop(x, y, width, height):
             bitmap = try ImageCodecs.decodeJPEGRegion(source, x: x, y: y, width: width, height: height, channels: 3, bands: nil, budget: budget)
         case let .full(orientation):
-            bitmap = try ImageCodecs.decode(source, channels: nil, budget: budget).0
+            // Leading bright/contrast actions go into the decode: a JPEG maps its rows as they
+            // are decoded. (A sample's tone does not depend on where orientation puts it.)
+            let (tone, afterTone) = leadingToneTable(plan.steps)
+            bitmap = try ImageCodecs.decode(source, channels: nil, tone: tone, budget: budget).0
+            index = afterTone
             if orientation != 1 { bitmap = try ImageKernels.orient(bitmap, exifOrientation: orientation, budget: budget) }
         case let .jpegScaled(eighths, orientation, bands):
             // Shrink-on-load: the first resize starts from the scaled DCT's image.
             bitmap = try decodeScaled(source, header: plan.header, eighths: eighths, orientation: orientation, bands: bands, budget: budget)
         }
 
-        var index = plan.steps.startIndex
         while index < plan.steps.endIndex {
             let step = plan.steps[index]
             try budget.checkpoint()
-            if var table = ImageKernels.toneTable(for: step.action) {
-                // A run of bright/contrast actions is one pass through their composed table.
-                index += 1
-                while index < plan.steps.endIndex, let next = ImageKernels.toneTable(for: plan.steps[index].action) {
-                    table = ImageKernels.composed(table, then: next)
-                    index += 1
-                }
-                bitmap = try ImageKernels.applyTable(bitmap, table, budget: budget)
+            // A run of bright/contrast actions is one pass through their composed table.
+            let (tone, afterTone) = leadingToneTable(plan.steps[index...])
+            if let tone {
+                bitmap = try ImageKernels.applyTable(bitmap, tone, budget: budget)
+                index = afterTone
                 continue
             }
             bitmap = try apply(step, to: bitmap, transparent: plan.transparent, budget: budget, watermarkImages: plan.watermarkImages)
@@ -128,6 +129,21 @@ public enum ImageProcessor {
         if plan.answersAverageHue { return try averageHueResult(bitmap, budget: budget) }
         let bytes = try ImageCodecs.encode(bitmap, as: output, options: plan.options, budget: budget)
         return ProcessedImage(bytes: bytes, contentType: output.contentType, format: output, width: bitmap.width, height: bitmap.height)
+    }
+
+    /// The composed table of the bright/contrast actions `steps` starts with (nil when it starts
+    /// with another action), and the index of the first step after them.
+    static func leadingToneTable(_ steps: ArraySlice<ProcessPlan.Step>) -> (table: [UInt8]?, next: Int) {
+        var index = steps.startIndex, table: [UInt8]?
+        while index < steps.endIndex, let next = ImageKernels.toneTable(for: steps[index].action) {
+            table = table.map { ImageKernels.composed($0, then: next) } ?? next
+            index += 1
+        }
+        return (table, index)
+    }
+
+    static func leadingToneTable(_ steps: [ProcessPlan.Step]) -> (table: [UInt8]?, next: Int) {
+        leadingToneTable(steps[...])
     }
 
     /// One planned step: its action, or the resize a shrunk decode was planned with.

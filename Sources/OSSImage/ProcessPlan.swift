@@ -191,7 +191,7 @@ struct ProcessPlan {
         }
         try Self.admitDecode(decoded, limits: limits)
         let bands = header.format == .jpg && decoded.height >= 512 ? decodeBands : 1
-        phases.phase(decoded.bytes, Checked.saturating(profile.decoderBytes, bands))
+        phases.phase(decoded.bytes, Checked.saturating(profile.decoderBytes, bands), Self.splitDecodeBytes(start, source: source, header: header, profile: profile))
         if case let .full(orientation) = start, orientation != 1 {
             // The decoded image, the turned one and (for mirrored orientations) its flipped copy.
             phases.phase(decoded.bytes, decoded.bytes, decoded.bytes)
@@ -223,6 +223,17 @@ struct ProcessPlan {
             phases.phase(current.bytes, Self.encodeBytes(current, format: output, interlace: options.interlace))
         }
         peakBytes = Checked.sum(source.count, phases.peak)
+    }
+
+    /// What the split Huffman decoder (JPEGSplitDecode.c) holds while the band decoders of a whole
+    /// full-size JPEG read its coefficients: about 5 bytes a byte of data for photos (it stops at 8
+    /// and lets libjpeg decode alone), and its records, about 16 bytes an 8×8 block of pixels at
+    /// 4:2:0 (up to 44 at 4:4:4). 0 where it does not run. (Its scaled decodes, which keep far
+    /// fewer coefficients, are not counted.)
+    static func splitDecodeBytes(_ start: Start, source: [UInt8], header: SourceHeader, profile: DecodeProfile) -> Int {
+        guard header.format == .jpg, !profile.multiScanJPEG, case .full = start else { return 0 }
+        let blocks = Checked.saturating((header.width + 7) / 8, (header.height + 7) / 8)
+        return Checked.sum(Checked.saturating(source.count, 5), Checked.saturating(blocks, 16))
     }
 
     /// The format written: the last `format`, else the source's. OSS: "gif" takes effect only

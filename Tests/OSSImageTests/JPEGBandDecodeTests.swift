@@ -23,6 +23,20 @@ struct JPEGBandDecodeTests {
         #expect(ImageCodecs.jpegBandStarts(height: 100, bands: 2, skipShare: 0) == [0, 50, 100])
     }
 
+    @Test("the skip share grows with the bits a pixel and with how much of each row is skipped")
+    func skipShare() {
+        // 2.29 bits a pixel (the photo-like 1200x800 at q90): measured 0.61.
+        let photo = ImageCodecs.jpegSkipShare(bytes: 274_654, imageWidth: 1200, imageHeight: 800, regionWidth: 1200)
+        #expect(abs(photo - 0.61) < 0.02, "\(photo)")
+        let lighter = ImageCodecs.jpegSkipShare(bytes: 137_327, imageWidth: 1200, imageHeight: 800, regionWidth: 1200)
+        let narrower = ImageCodecs.jpegSkipShare(bytes: 274_654, imageWidth: 1200, imageHeight: 800, regionWidth: 300)
+        #expect(lighter < photo && photo < narrower)
+        // Bounded, so that every band keeps rows: no data at all, and a file all entropy.
+        #expect(ImageCodecs.jpegSkipShare(bytes: 0, imageWidth: 1200, imageHeight: 800, regionWidth: 1200) == 0.1)
+        #expect(ImageCodecs.jpegSkipShare(bytes: 20 << 20, imageWidth: 64, imageHeight: 64, regionWidth: 1) == 0.9)
+        #expect(ImageCodecs.jpegSkipShare(bytes: 10, imageWidth: 0, imageHeight: 0, regionWidth: 0) >= 0.1)
+    }
+
     @Test("banded decodes give the one-pass decode's pixels, at full size and scaled", arguments: [8, 4])
     func samePixels(_ eighths: Int) throws {
         let jpeg = try SyntheticPhoto.jpeg(width: 1000, height: 1337, seed: 21, quality: 85)

@@ -246,3 +246,123 @@ struct JPEGSplitDecodeTests {
         }
     }
 }
+
+/// Full-size band decoders fed by one split Huffman decode (`oss_jpeg_split_attach`): libjpeg's
+/// own upsampling and colour conversion on coefficients served from the split decode, each band
+/// skipping the rows above it through them. Whatever the layout and the cut, the pixels are the
+/// one-pass libjpeg decode's.
+@Suite("JPEG full-size bands on shared coefficients")
+struct JPEGSharedCoefficientBandTests {
+    static let layouts: [JPEGSplitDecodeTests.Layout] = JPEGSplitDecodeTests.layouts + [
+        .init(width: 1201, height: 803, sampling: (2, 1)),
+        .init(width: 803, height: 1201, sampling: (1, 2)),
+        .init(width: 640, height: 515, quality: 100),
+    ]
+
+    static func banded(_ jpeg: [UInt8], bands: Int, channels: Int = 3, y: Int = 0, height: Int? = nil, tone: [UInt8]? = nil) throws -> Bitmap {
+        let info = try ImageCodecs.dimensions(jpeg)
+        return try ImageCodecs.decodeJPEGRegion(jpeg, x: 0, y: y, width: info.width, height: height ?? info.height - y, channels: channels,
+                                                bands: bands, tone: tone, budget: .unbounded)
+    }
+
+    @Test("every layout, 2 to 4 bands, RGB and RGBA: libjpeg's pixels, from coefficients the split decode made", arguments: layouts)
+    func samePixels(_ layout: JPEGSplitDecodeTests.Layout) throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: layout.width, height: layout.height, seed: UInt64(layout.height), quality: layout.quality,
+                                                  grey: layout.grey, sampling: layout.sampling, optimize: layout.optimize)
+        // The shared decode is really there (a decline would make this test pass on libjpeg alone).
+        for parts in [2, 3] {
+            let coefficients = try ImageCodecs.fullSizeCoefficients(jpeg, channels: 3, parts: parts, budget: .unbounded)
+            #expect(coefficients != nil || layout.width * layout.height < 4096 * 4, "\(layout) declined in \(parts) parts")
+            if let coefficients { oss_jpeg_split_close(coefficients) }
+        }
+        for channels in [3, 4] {
+            let expected = try JPEGSplitDecodeTests.reference(jpeg, eighths: 8, channels: channels)
+            for bands in 2...4 {
+                let decoded = try Self.banded(jpeg, bands: bands, channels: channels)
+                let same = decoded.pixels == expected.pixels
+                #expect(same, "\(layout) in \(bands) bands, \(channels) channels")
+            }
+        }
+        // Whole-width rectangles lower down: the cursor skips every MCU above them.
+        let expected = try JPEGSplitDecodeTests.reference(jpeg, eighths: 8)
+        let y = layout.height / 3 | 1, height = max(1, layout.height / 2)
+        if y + height <= layout.height, height >= 2 {
+            let decoded = try Self.banded(jpeg, bands: 2, y: y, height: height)
+            let rowBytes = layout.width * 3
+            let same = decoded.pixels[...] == expected.pixels[(y * rowBytes)..<((y + height) * rowBytes)]
+            #expect(same, "\(layout) rows \(y)..<\(y + height)")
+        }
+    }
+
+    @Test("the official SDKs' sequential fixtures: libjpeg's pixels", .enabled(if: Fixtures.present, "needs /work/shared/fixtures/oss-image"),
+          arguments: ["oss2-example.jpg", "ossios-hasky.jpeg"])
+    func fixtures(_ name: String) throws {
+        let jpeg = try Fixtures.read(name)
+        let coefficients = try #require(try ImageCodecs.fullSizeCoefficients(jpeg, channels: 3, parts: 2, budget: .unbounded))
+        oss_jpeg_split_close(coefficients)
+        let expected = try JPEGSplitDecodeTests.reference(jpeg, eighths: 8)
+        for bands in [2, 3] {
+            let same = try Self.banded(jpeg, bands: bands).pixels == expected.pixels
+            #expect(same, "\(name) in \(bands) bands")
+        }
+    }
+
+    @Test("damaged data: libjpeg's pixels, or its error")
+    func damaged() throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: 640, height: 520, seed: 4, quality: 85)
+        var random = HostileFuzzTests.Generator(state: 91)
+        var shared = 0
+        for round in 0..<200 {
+            var bytes = jpeg
+            let from = 700
+            switch round % 3 {
+            case 0: bytes[from + Int(random.next() % UInt64(bytes.count - from - 2))] ^= UInt8(1 << (random.next() % 8))
+            case 1: bytes = Array(bytes.prefix(from + Int(random.next() % UInt64(bytes.count - from))))
+            default:
+                let values = JPEGSplitDecodeTests.huffmanValueOffsets(bytes)
+                bytes[values[Int(random.next() % UInt64(values.count))]] = UInt8(truncatingIfNeeded: random.next())
+            }
+            if let coefficients = try ImageCodecs.fullSizeCoefficients(bytes, channels: 3, parts: 2, budget: .unbounded) {
+                shared += 1
+                oss_jpeg_split_close(coefficients)
+            }
+            let expected = Result { try JPEGSplitDecodeTests.reference(bytes, eighths: 8) }
+            let decoded = Result { try Self.banded(bytes, bands: 2) }
+            switch (expected, decoded) {
+            case let (.success(a), .success(b)):
+                let same = a.pixels == b.pixels
+                #expect(same, "round \(round)")
+            case (.failure, .failure):
+                break
+            default:
+                Issue.record("round \(round): libjpeg alone \(expected), banded \(decoded)")
+            }
+        }
+        #expect(shared > 0, "no damaged file went through the shared decode")
+    }
+
+    @Test("a tone table in the decode: the pixels applyTable makes of the plain decode", arguments: [1, 2, 3])
+    func tone(_ bands: Int) throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: 700, height: 611, seed: 12)
+        let table = ImageKernels.composed(ImageKernels.toneTable(for: .bright(20))!, then: ImageKernels.toneTable(for: .contrast(-35))!)
+        for channels in [3, 4] {
+            let plain = try JPEGSplitDecodeTests.reference(jpeg, eighths: 8, channels: channels)
+            let expected = try ImageKernels.applyTable(plain, table, budget: .unbounded)
+            let mapped = try Self.banded(jpeg, bands: bands, channels: channels, tone: table)
+            let same = mapped.pixels == expected.pixels
+            #expect(same, "\(bands) bands, \(channels) channels")
+            #expect(mapped.pixels != plain.pixels)
+        }
+        // A region (columns cut, rows copied from libjpeg's) and a format that is mapped after decoding.
+        let region = try ImageCodecs.decodeJPEGRegion(jpeg, x: 33, y: 17, width: 401, height: 300, channels: 3, bands: bands, tone: table, budget: .unbounded)
+        let plainRegion = try ImageCodecs.decodeJPEGRegion(jpeg, x: 33, y: 17, width: 401, height: 300, channels: 3, bands: 1, entropySplit: false,
+                                                           budget: .unbounded)
+        let sameRegion = region.pixels == (try ImageKernels.applyTable(plainRegion, table, budget: .unbounded)).pixels
+        #expect(sameRegion)
+        let png = try ImageCodecs.encode(try JPEGSplitDecodeTests.reference(jpeg, eighths: 8), as: .png, options: ImageCodecs.EncodeOptions())
+        let (decodedPNG, _) = try ImageCodecs.decode(png, channels: nil, budget: .unbounded)
+        let (mappedPNG, _) = try ImageCodecs.decode(png, channels: nil, tone: table, budget: .unbounded)
+        let samePNG = mappedPNG.pixels == (try ImageKernels.applyTable(decodedPNG, table, budget: .unbounded)).pixels
+        #expect(samePNG)
+    }
+}

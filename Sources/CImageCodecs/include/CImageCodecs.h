@@ -55,9 +55,18 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
 
 /// oss_jpeg_decode_region on the image libjpeg-turbo's scaled inverse DCT makes at
 /// `scale_eighths`/8 (1...8): ceil(width * n / 8) by ceil(height * n / 8), the rectangle given in
-/// that image's pixels. The full-size image is never made.
+/// that image's pixels. The full-size image is never made. `tone` (NULL for none): a 256-entry
+/// table each colour sample goes through as its rows arrive (oss_apply_table_in_place), so that a
+/// bright/contrast first action costs no pass of its own over the image.
+///
+/// `coefficients` (NULL for none): a joined full-size split decode of the same data
+/// (oss_jpeg_split_open with scale 8). libjpeg then takes each MCU's coefficients from it instead
+/// of Huffman-decoding them, so that rows above the rectangle are skipped at almost no cost: band
+/// decoders of one image share a single Huffman decode made on all cores. The pixels are the same.
+typedef struct oss_jpeg_split oss_jpeg_split;
 int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_eighths, int x, int y, int w, int h, int channels,
-                                  uint8_t *out, size_t out_size, const oss_stop *stop, char *error);
+                                  const uint8_t *tone, const oss_jpeg_split *coefficients, uint8_t *out, size_t out_size,
+                                  const oss_stop *stop, char *error);
 
 /// glibc's mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD (see PixelMemory.swift); 1 if both
 /// took, 0 if not or not glibc.
@@ -67,8 +76,8 @@ int oss_keep_freed_memory(int mmap_threshold, int trim_threshold);
 /// (JPEGSplitDecode.c says how), with pixels equal to oss_jpeg_decode_scaled_region's of the
 /// whole image. Use: open; oss_jpeg_split_decode_part for every part in 0..<parts, at once;
 /// oss_jpeg_split_join; oss_jpeg_split_finish_rows over all MCU rows, disjoint ranges at once;
-/// close. `scale_eighths` is 1, 2 or 4.
-typedef struct oss_jpeg_split oss_jpeg_split;
+/// close. `scale_eighths` is 1, 2 or 4; or 8 for a full-size decode's coefficients, which
+/// oss_jpeg_decode_scaled_region's band decoders turn into pixels (no oss_jpeg_split_finish_rows).
 
 /// 0 and `*out` set; 1: this file is not one the split decode takes (decode it with libjpeg);
 /// -1: an error in `message`. `stop` must outlive the decoder.
@@ -385,6 +394,8 @@ int oss_jpeg_join_bands(const uint8_t *const *parts, const size_t *sizes, int co
 /// `pixels` pixels of `channels` samples from src to dst, each colour sample through `table` (256
 /// entries); a fourth channel (alpha) is copied.
 void oss_apply_table(const uint8_t *src, uint8_t *dst, size_t pixels, int channels, const uint8_t *table);
+/// oss_apply_table with the samples mapped where they are.
+void oss_apply_table_in_place(uint8_t *samples, size_t pixels, int channels, const uint8_t *table);
 /// 1 when oss_apply_table maps 64 samples at once on this processor (AVX-512 VBMI), else 0.
 int oss_apply_table_vectorised(void);
 
