@@ -190,7 +190,7 @@ public enum ImageCodecs {
             let share = coefficients != nil ? 0
                 : scaleEighths == 8 ? jpegSkipShare(bytes: bytes.count, imageWidth: imageWidth, imageHeight: imageHeight, regionWidth: width) : 0.4
             let starts = jpegBandStarts(height: height, bands: bands, skipShare: share)
-            DispatchQueue.concurrentPerform(iterations: bands) { band in
+            ImageParallelism.forEach(bands) { band in
                 let first = starts[band], end = starts[band + 1]
                 guard end > first else { return }
                 var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))

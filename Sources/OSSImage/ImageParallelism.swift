@@ -1,3 +1,4 @@
+import CImageCodecs
 import Dispatch
 import OSSLocking
 #if canImport(Glibc)
@@ -52,12 +53,26 @@ enum ImageParallelism {
 extension ImageParallelism {
     /// `body` for each of `0..<count`: side by side when the job has more than one core now, else
     /// one after another on this thread (no wake-up of threads that are busy with other jobs).
+    ///
+    /// Side by side on the library's band threads where it has them (Linux): Dispatch's would be
+    /// woken on this thread's own CPU when the machine is a VM that has been idle a moment, and the
+    /// bands would take turns on one core (`BandThreads.c`). Elsewhere, or when those threads
+    /// serve another job's stage, on Dispatch's.
     static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
         guard count > 0 else { return }
-        if cores > 1, count > 1 {
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
-        } else {
+        let cores = self.cores
+        guard cores > 1, count > 1 else {
             for index in 0..<count { body(index) }
+            return
         }
+        let ran = withoutActuallyEscaping(body) { body -> Bool in
+            var stage = body
+            return withUnsafeMutablePointer(to: &stage) { pointer in
+                oss_band_threads_run(count, Int32(min(cores, count)), { context, index in
+                    context!.assumingMemoryBound(to: (@Sendable (Int) -> Void).self).pointee(Int(index))
+                }, pointer) == 0
+            }
+        }
+        if !ran { DispatchQueue.concurrentPerform(iterations: count, execute: body) }
     }
 }

@@ -273,7 +273,7 @@ extension ImageKernels {
             }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: bands) { band in
+        ImageParallelism.forEach(bands) { band in
             if budget.shouldStop { return }
             work((count * band / bands)..<(count * (band + 1) / bands))
         }

@@ -1,5 +1,8 @@
 import CImageCodecs
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @testable import OSSImage
 
@@ -40,6 +43,47 @@ struct ImageParallelismTests {
             try Self.inside(depth) { () throws(ImageError) in ImageParallelism.forEach(37) { counts[$0] += 1 } }
             #expect(seen.allSatisfy { $0 == 1 }, "inside \(depth) jobs")
         }
+    }
+
+    @Test("the band threads: every index once, with a helper thread taking part, and stages from several threads at once")
+    func bandThreads() async throws {
+        final class Seen: @unchecked Sendable {
+            let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64)
+            let threads = UnsafeMutableBufferPointer<pthread_t>.allocate(capacity: 64)
+            init() { counts.initialize(repeating: 0); threads.initialize(repeating: pthread_self()) }
+            deinit { counts.deallocate(); threads.deallocate() }
+        }
+        if ImageParallelism.online > 1 {
+            // Bands long enough (2 ms each) that the helper wakes before the caller has taken them all.
+            let seen = Seen()
+            let caller = pthread_self()
+            ImageParallelism.$forcedCores.withValue(2) {
+                ImageParallelism.forEach(8) { index in
+                    seen.counts[index] += 1
+                    seen.threads[index] = pthread_self()
+                    let start = ContinuousClock.now
+                    while ContinuousClock.now - start < .milliseconds(2) {}
+                }
+            }
+            #expect(seen.counts.prefix(8).allSatisfy { $0 == 1 } && seen.counts.dropFirst(8).allSatisfy { $0 == 0 })
+            #expect(seen.threads.prefix(8).contains { pthread_equal($0, caller) == 0 }, "no band ran on another thread")
+        }
+        // Stages from four threads at once: one gets the helpers, the others run on Dispatch's.
+        let totals = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var covered = 0
+                    for round in 0..<40 {
+                        let seen = Seen()
+                        ImageParallelism.$forcedCores.withValue(2) { ImageParallelism.forEach(5 + round % 7) { seen.counts[$0] += 1 } }
+                        if seen.counts.prefix(5 + round % 7).allSatisfy({ $0 == 1 }) && seen.counts.dropFirst(5 + round % 7).allSatisfy({ $0 == 0 }) { covered += 1 }
+                    }
+                    return covered
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(totals == [40, 40, 40, 40])
     }
 
     @Test("a JPEG, PNG and WebP made on one core are the bytes made on all of them", arguments: ["jpg", "png", "webp"])

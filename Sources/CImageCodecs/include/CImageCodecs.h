@@ -394,6 +394,12 @@ int oss_jpeg_join_bands(const uint8_t *const *parts, const size_t *sizes, int co
 /// `pixels` pixels of `channels` samples from src to dst, each colour sample through `table` (256
 /// entries); a fourth channel (alpha) is copied.
 void oss_apply_table(const uint8_t *src, uint8_t *dst, size_t pixels, int channels, const uint8_t *table);
+/// body(context, i) for every i in [0, count), on the calling thread and up to `threads` - 1
+/// helper threads of this library's, each woken on a CPU other than the caller's (BandThreads.c
+/// says why); returns when all are done. 0; 1 (nothing run) when the helpers are serving another
+/// stage, cannot be started, or the platform is not Linux: run the bands another way.
+int oss_band_threads_run(size_t count, int threads, void (*body)(void *context, size_t index), void *context);
+
 /// oss_apply_table with the samples mapped where they are.
 void oss_apply_table_in_place(uint8_t *samples, size_t pixels, int channels, const uint8_t *table);
 /// 1 when oss_apply_table maps 64 samples at once on this processor (AVX-512 VBMI), else 0.
