@@ -1,10 +1,13 @@
 import CImageCodecs
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @testable import OSSImage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Image jobs share the cores (ImageParallelism): a job alone spreads its bands over all of them,
 /// jobs side by side take their share, and the bytes made do not depend on which it was. Other
