@@ -23,21 +23,27 @@ bin=$(swift build -c release --show-bin-path)
 
 # oss serve under load: 16 distinct 4000x3000 sources, resize,w_200 each, with 1, 2 and 16
 # clients each keeping one request in flight. Goal: 2 clients >= 1.7x the requests/s of 1.
-root=$(mktemp -d) work=$(mktemp -d) out=$(mktemp)
-export OSS_ACCESS_KEY_ID=bench-ak OSS_ACCESS_KEY_SECRET=bench-secret
-"$bin/oss" serve --root "$root" --bucket bench --public-read bench >"$out" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$root" "$work" "$out"' EXIT
-for _ in $(seq 100); do [[ -s $out ]] && break; sleep 0.1; done
-url=$(head -1 "$out")
-[[ $url == http://* ]] || { echo "oss serve did not start: $(cat "$out")" >&2; exit 1; }
+# Twice: as `oss serve` starts (a request alone spreads over every core), and with
+# --image-cores 1 (one core a request), which shows what the ratio owes to a lone request's own
+# use of both cores.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 for i in $(seq 0 15); do
   "$bin/oss" sample "$work/src-$i.jpg" --width 4000 --height 3000 --seed $((100 + i)) >/dev/null
-  "$bin/oss" put "$work/src-$i.jpg" "oss://bench/src-$i.jpg" --endpoint "$url" --path-style >/dev/null
 done
-python3 - "$url" "$server" <<'PY'
+export OSS_ACCESS_KEY_ID=bench-ak OSS_ACCESS_KEY_SECRET=bench-secret
+serve_load() {
+  local root out server url
+  root=$(mktemp -d) out=$(mktemp)
+  "$bin/oss" serve --root "$root" --bucket bench --public-read bench "$@" >"$out" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do [[ -s $out ]] && break; sleep 0.1; done
+  url=$(head -1 "$out")
+  if [[ $url != http://* ]]; then echo "oss serve did not start: $(cat "$out")" >&2; kill $server; return 1; fi
+  for i in $(seq 0 15); do "$bin/oss" put "$work/src-$i.jpg" "oss://bench/src-$i.jpg" --endpoint "$url" --path-style >/dev/null; done
+  python3 - "$url" "$server" "${*:-(as it starts)}" <<'PY'
 import http.client, sys, threading, time, urllib.parse
-url, pid = sys.argv[1], int(sys.argv[2])
+url, pid, flags = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
 
 def peak_rss():
@@ -71,7 +77,12 @@ rates = {}
 for clients, total in ((1, 48), (2, 64), (16, 96)):
     rate, failed = load(clients, total)
     rates[clients] = rate
-    print(f"oss serve: {clients:2d} clients, {total} x resize,w_200 of distinct 4000x3000 sources: {rate:6.1f} requests/s, {failed} failed")
+    print(f"oss serve {flags}: {clients:2d} clients, {total} x resize,w_200 of distinct 4000x3000 sources: {rate:6.1f} requests/s, {failed} failed")
 scaling = rates[2] / rates[1]
-print(f"oss serve: 2 clients / 1 client = {scaling:.2f}x (goal >= 1.7x) {'ok' if scaling >= 1.7 else 'MISS'}; server peak RSS {peak_rss():.1f} MiB")
+print(f"oss serve {flags}: 2 clients / 1 client = {scaling:.2f}x (goal >= 1.7x) {'ok' if scaling >= 1.7 else 'MISS'}; server peak RSS {peak_rss():.1f} MiB")
 PY
+  kill $server; wait $server 2>/dev/null || true
+  rm -rf "$root" "$out"
+}
+serve_load
+serve_load --image-cores 1

@@ -35,9 +35,17 @@ enum ImageParallelism {
         forcedCores.map { max(1, $0) } ?? max(1, online / max(1, running.load()))
     }
 
-    /// Overrides ``cores`` for the task it is bound in, so that a test can compare the bytes
-    /// made on one core with those made on all of them whatever else the process runs.
+    /// Overrides ``cores`` for the task (or thread) it is bound in: a job held to
+    /// ``ImageWorkLimits/coresPerJob``, and a test comparing the bytes made on one core with those
+    /// made on all of them whatever else the process runs.
     @TaskLocal static var forcedCores: Int?
+
+    /// `body` with ``cores`` held to `limit` (``ImageWorkLimits/coresPerJob``; nil holds
+    /// nothing), unless a hold is bound already: a test's stands over a server's.
+    static func held<Result>(to limit: Int?, _ body: () throws(ImageError) -> Result) throws(ImageError) -> Result {
+        guard let limit, forcedCores == nil else { return try body() }
+        return try $forcedCores.withValue(max(1, limit)) { Swift.Result(catching: body) }.get()
+    }
 
     /// Image jobs of this process running now.
     static var jobs: Int { running.load() }

@@ -68,7 +68,9 @@ public enum ImageProcessor {
     /// Runs a process under a budget shared with the caller (the verifier runs two).
     static func run(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget,
                     watermarkImages: [String: [UInt8]] = [:]) throws(ImageError) -> ProcessedImage {
-        try ImageParallelism.job { () throws(ImageError) in try runJob(process, source: source, budget: budget, watermarkImages: watermarkImages) }
+        try ImageParallelism.held(to: budget.limits.coresPerJob) { () throws(ImageError) in
+            try ImageParallelism.job { () throws(ImageError) in try runJob(process, source: source, budget: budget, watermarkImages: watermarkImages) }
+        }
     }
 
     private static func runJob(_ process: ImageProcess, source: [UInt8], budget: ImageWorkBudget,

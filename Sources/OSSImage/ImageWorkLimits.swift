@@ -44,15 +44,25 @@ public struct ImageWorkLimits: Sendable, Hashable {
     public var maximumFrames: Int
     /// Wall-clock time for the whole process, decode and encode included.
     public var timeLimit: Duration
+    /// Cores one process may spread its bands over; nil: the machine's cores shared among the
+    /// jobs running at that moment (a job alone takes them all, and gives them up stage by stage
+    /// as others arrive).
+    ///
+    /// nil gives a request that runs alone its shortest time, and under load the same throughput
+    /// as 1 (measured with `oss serve`: then every job has one core either way). A limit suits a
+    /// server that shares its machine: no single request takes more cores than it is given. What a
+    /// process makes does not depend on it.
+    public var coresPerJob: Int?
 
     /// Limits; the defaults are ``oss``'s.
     public init(maximumDecodedPixels: Int = 250_000_000, maximumProducedPixels: Int = 1_000_000_000,
-                maximumActions: Int = 64, timeLimit: Duration = .seconds(30), maximumFrames: Int = 1000) {
+                maximumActions: Int = 64, timeLimit: Duration = .seconds(30), maximumFrames: Int = 1000, coresPerJob: Int? = nil) {
         self.maximumDecodedPixels = maximumDecodedPixels
         self.maximumProducedPixels = maximumProducedPixels
         self.maximumActions = maximumActions
         self.timeLimit = timeLimit
         self.maximumFrames = maximumFrames
+        self.coresPerJob = coresPerJob
     }
 
     /// OSS's documented limits.

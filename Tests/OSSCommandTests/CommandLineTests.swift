@@ -197,4 +197,26 @@ struct CommandLineTests {
         #expect(head.status == 1)
         #expect(head.stderr.contains("ServiceUnavailable"))
     }
+
+    @Test("oss serve --image-cores: 1 and 2 serve a processed image, a count out of range is refused before the server starts")
+    func imageCores() throws {
+        for cores in ["1", "2"] {
+            let server = try Server(extra: ["--image-cores", cores])
+            defer { _ = server.stop() }
+            let folder = try Self.makeFolder()
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let endpoint = ["--endpoint", server.url]
+            #expect(try Self.run(["sample", folder + "/photo.jpg", "--width", "300", "--height", "200"]).status == 0)
+            #expect(try Self.run(["put", folder + "/photo.jpg", "oss://examplebucket/photo.jpg"] + endpoint).status == 0)
+            let get = try Self.run(["get", "oss://examplebucket/photo.jpg", folder + "/small.jpg", "--process", "image/resize,w_100"] + endpoint)
+            #expect(get.status == 0, "--image-cores \(cores): \(get.stderr)")
+            let check = try Self.run(["image", folder + "/small.jpg", folder + "/check.png", "--process", "image/format,png"])
+            #expect(check.stderr.contains("100x67 image/png"), "\(check.stderr)")
+        }
+        for cores in ["-1", "1025"] {
+            let refused = try Self.run(["serve", "--root", "/nonexistent", "--bucket", "examplebucket", "--image-cores=\(cores)"])
+            #expect(refused.status == 64, "--image-cores \(cores)")
+            #expect(refused.stderr.contains("--image-cores must be between 0 and 1024"))
+        }
+    }
 }

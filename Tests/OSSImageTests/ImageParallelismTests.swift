@@ -89,6 +89,27 @@ struct ImageParallelismTests {
         #expect(totals == [40, 40, 40, 40])
     }
 
+    @Test("a job held to coresPerJob gets no more cores than that, a test's hold stands over it, and nil holds nothing")
+    func heldCores() throws {
+        let online = ImageParallelism.online
+        try ImageParallelism.held(to: 1) { () throws(ImageError) in
+            try ImageParallelism.job { () throws(ImageError) in #expect(ImageParallelism.cores == 1) }
+        }
+        try ImageParallelism.held(to: 0) { () throws(ImageError) in #expect(ImageParallelism.cores == 1) }
+        try ImageParallelism.$forcedCores.withValue(3) {
+            try ImageParallelism.held(to: 1) { () throws(ImageError) in #expect(ImageParallelism.cores == 3) }
+        }
+        try ImageParallelism.held(to: nil) { () throws(ImageError) in #expect(ImageParallelism.forcedCores == nil && ImageParallelism.cores <= online) }
+        #expect(throws: ImageError.self) { try ImageParallelism.held(to: 1) { () throws(ImageError) in throw ImageError.cancelled } }
+        // And through a whole process: the same bytes as with no hold.
+        let source = try SyntheticPhoto.jpeg(width: 1200, height: 900, seed: 12)
+        var limits = ImageWorkLimits.oss
+        limits.coresPerJob = 1
+        let held = try ImageProcessor.process("image/resize,w_300/format,png", source: source, limits: limits)
+        let free = try ImageParallelism.$forcedCores.withValue(max(2, online)) { try ImageProcessor.process("image/resize,w_300/format,png", source: source) }
+        #expect(held.bytes == free.bytes)
+    }
+
     @Test("a JPEG, PNG and WebP made on one core are the bytes made on all of them", arguments: ["jpg", "png", "webp"])
     func sameBytes(format: String) throws {
         // 1200x1200 RGB is 4.3 MB: past the size where PNG's bands run on threads of their own.
