@@ -275,9 +275,14 @@ int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_ei
     }
     free(row);
     row = NULL;
+    int short_split = coefficients && cursor.missed;
     // Stop here: the rows below the region are never decoded.
     jpeg_abort_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
+    if (short_split) {
+        OSS_FAIL(message, "the split decode ended above the rows decoded");
+        return OSS_JPEG_SPLIT_SHORT;
+    }
     return 0;
 }
 

@@ -399,11 +399,14 @@ typedef struct {
     size_t boundary_capacity;
     uint8_t *coefficients;       // its MCUs' blocks, one after another (oss_decode_block's form)
     size_t coefficient_capacity;
+    oss_bits *snapshots;         // parsing only: the reader before its MCU 16 i, at i
+    size_t snapshot_capacity;
     size_t coefficient_limit;    // past this the decode declines (see oss_jpeg_split_open)
     size_t count;                // complete MCUs decoded
     oss_bits last;               // the reader at boundaries[count]
     int stopped, out_of_memory;
     int adopted;
+    int complete;                // a region piece: every MCU of its range decoded
     size_t first, image_first, used;
     uint32_t correction[MAX_COMPS_IN_SCAN];
 } oss_split_part;
@@ -423,6 +426,14 @@ struct oss_jpeg_split {
     int keep_ac[MAX_COMPS_IN_SCAN];
     uint8_t kept[MAX_COMPS_IN_SCAN][80];                // zigzag position → natural index, 0xFF: dropped
     size_t mcus_per_row, mcu_rows, total;
+    size_t limit;                                       // MCUs decoded: total, or those down to a region's end
+    // oss_jpeg_split_open_rows: the parts and the join only parse (a DC a block), and the
+    // region's MCUs [region_first, limit) are decoded whole afterwards in pieces, each from the
+    // reader a part kept at an MCU before it (oss_jpeg_split_decode_region).
+    int parse_only;
+    size_t region_first;
+    int region_pieces;
+    oss_split_part region[OSS_SPLIT_MAX_PARTS];
     size_t plane_stride[MAX_COMPONENTS], plane_rows[MAX_COMPONENTS], row_height;
     int joined;
     int segments[OSS_SPLIT_MAX_PARTS];                  // the adopted parts, in the image's order
@@ -437,6 +448,9 @@ static void oss_split_free(oss_jpeg_split *s) {
     for (int k = 0; k < OSS_SPLIT_MAX_PARTS; k++) {
         oss_scratch_give(s->part[k].boundaries, s->part[k].boundary_capacity * sizeof(oss_boundary));
         oss_scratch_give(s->part[k].coefficients, s->part[k].coefficient_capacity);
+        free(s->part[k].snapshots);
+        free(s->region[k].boundaries);
+        free(s->region[k].coefficients);
     }
     if (s->started) jpeg_abort_decompress(&s->cinfo);
     jpeg_destroy_decompress(&s->cinfo);
@@ -481,8 +495,10 @@ static int oss_part_reserve(oss_split_part *p, size_t records, size_t bytes) {
     return 0;
 }
 
-int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int channels, int parts, const oss_stop *stop,
-                        oss_jpeg_split **out, char *message) {
+/// oss_jpeg_split_open; with end_row > 0 (full size only), oss_jpeg_split_open_rows's decode of
+/// the region of pixel rows [first_row, end_row).
+static int oss_split_open(const uint8_t *data, size_t size, int scale_eighths, int channels, int parts, int first_row, int end_row,
+                          const oss_stop *stop, oss_jpeg_split **out, char *message) {
     *out = NULL;
     if (size == 0 || (channels != 3 && channels != 4) || (scale_eighths != 1 && scale_eighths != 2 && scale_eighths != 4 && scale_eighths != 8)
         || parts < 1 || parts > OSS_SPLIT_MAX_PARTS) {
@@ -555,6 +571,21 @@ int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int
     s->mcus_per_row = cinfo->MCUs_per_row;
     s->mcu_rows = cinfo->MCU_rows_in_scan;
     s->total = s->mcus_per_row * s->mcu_rows;
+    s->limit = s->total;
+    if (end_row > 0) {
+        // The MCU rows holding pixel rows [0, end_row), and the one below: libjpeg's upsampler
+        // reads the next row of samples for context before it gives the last rows of a row.
+        size_t mcu_height = (size_t)(s->components == 1 ? 1 : cinfo->max_v_samp_factor) * DCTSIZE;
+        size_t rows = ((size_t)end_row + mcu_height - 1) / mcu_height + 1;
+        if (rows < s->mcu_rows) s->limit = rows * s->mcus_per_row;
+        // The first MCU row libjpeg decodes whole: the one holding the 16 rows above the region
+        // that oss_jpeg_seek_region decodes, less one for the upsampler's context and one spare.
+        size_t top = first_row > 16 ? (size_t)first_row - 16 : 0, first = top / mcu_height;
+        first = first > 2 ? first - 2 : 0;
+        s->region_first = first * s->mcus_per_row;
+        if (s->region_first > s->limit) s->region_first = s->limit;
+        s->parse_only = 1;
+    }
     int b = 0;
     for (int ci = 0; ci < s->components; ci++) {
         jpeg_component_info *component = cinfo->cur_comp_info[ci];
@@ -591,19 +622,19 @@ int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int
             return 1;
         }
     }
-    // Equal shares of the data, each part starting after a byte that is not an FF.
+    // Equal shares of the data (of its share above the limit, taken as even, when there is one),
+    // each part starting after a byte that is not an FF. A short guess costs only time: the join
+    // decodes on from the last part to the limit.
     size_t data_bytes = (size_t)(s->end - s->entropy);
-    if (data_bytes < 4096 * (size_t)parts) parts = 1;
+    size_t share_bytes = s->limit == s->total ? data_bytes : (size_t)((uint64_t)data_bytes * s->limit / s->total);
+    if (share_bytes < 4096 * (size_t)parts) parts = 1;
     s->parts = parts;
     const uint8_t *counted = s->entropy;
     uint64_t stuffed = 0;
     for (int k = 1; k <= parts; k++) {
-        const uint8_t *start = s->end;
-        if (k < parts) {
-            start = s->entropy + data_bytes / (size_t)parts * (size_t)k;
-            if (start < counted) start = counted;
-            while (start < s->end && start[-1] == 0xFF) start++;
-        }
+        const uint8_t *start = s->entropy + (k < parts ? share_bytes / (size_t)parts * (size_t)k : share_bytes);
+        if (start < counted) start = counted;
+        while (start < s->end && start[-1] == 0xFF) start++;
         // Data bits before `start`: its bytes less the zero stuffed after each FF.
         while (counted < start) {
             const uint8_t *ff = (const uint8_t *)memchr(counted, 0xFF, (size_t)(start - counted));
@@ -625,8 +656,9 @@ int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int
         // Room for the part's share of MCUs, and for their coefficients: about four bytes for each
         // byte of data when the inverse DCT reads them all (grown if not; untouched pages of a
         // large allocation cost nothing).
-        size_t mcus = s->total / (size_t)parts + 16;
-        size_t bytes = data_bytes / (size_t)parts * 5 + mcus * (size_t)s->blocks_per_mcu * 4 + 4096;
+        size_t mcus = s->limit / (size_t)parts + 16;
+        // Parsing only keeps a DC a block: 4 bytes.
+        size_t bytes = (s->parse_only ? 0 : share_bytes / (size_t)parts * 5) + mcus * (size_t)s->blocks_per_mcu * 4 + 4096;
         size_t boundary_bytes = 0;
         p->boundaries = (oss_boundary *)oss_scratch_take((mcus + 1) * sizeof(oss_boundary), &boundary_bytes);
         p->boundary_capacity = boundary_bytes / sizeof(oss_boundary);
@@ -634,7 +666,8 @@ int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int
         // A kept coefficient takes 3 bytes and at least 2 bits of data, so hostile data could ask
         // for 12 bytes a byte; photos take under 4 at 1/2 scale and about 5 at quality 100.
         // Past 8 (a pathological file, or a join that decodes far on one part) libjpeg decodes.
-        p->coefficient_limit = data_bytes / (size_t)parts * 8 + mcus * (size_t)s->blocks_per_mcu * 4 + ((size_t)1 << 20);
+        // (The rest of the data counts too: the join may decode on past a short guess of the share.)
+        p->coefficient_limit = (share_bytes / (size_t)parts + (data_bytes - share_bytes)) * 8 + mcus * (size_t)s->blocks_per_mcu * 4 + ((size_t)1 << 20);
         if (p->coefficient_limit < p->coefficient_capacity) p->coefficient_limit = p->coefficient_capacity;
         if (!p->boundaries || !p->coefficients) {
             OSS_FAIL(message, "out of memory");
@@ -647,21 +680,48 @@ int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int
     return 0;
 }
 
+int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int channels, int parts, const oss_stop *stop,
+                        oss_jpeg_split **out, char *message) {
+    return oss_split_open(data, size, scale_eighths, channels, parts, 0, 0, stop, out, message);
+}
+
+int oss_jpeg_split_open_rows(const uint8_t *data, size_t size, int channels, int parts, int first_row, int end_row, const oss_stop *stop,
+                             oss_jpeg_split **out, char *message) {
+    if (first_row < 0 || end_row <= first_row) {
+        *out = NULL;
+        OSS_FAIL(message, "invalid split JPEG decode");
+        return -1;
+    }
+    return oss_split_open(data, size, 8, channels, parts, first_row, end_row, stop, out, message);
+}
+
 int oss_jpeg_split_parts(const oss_jpeg_split *split) { return split->parts; }
 
 /// Decodes one MCU from `reader` onto part `p`'s coefficients, with `prediction` in that part's
-/// terms, and records the boundary after it. 0; -1 if the data is not what libjpeg would decode
-/// the same way (or a guessed start is not yet in step); -2 out of memory.
-static int oss_decode_mcu(oss_jpeg_split *s, oss_split_part *p, oss_bits *reader, uint32_t *prediction) {
+/// terms, and records the boundary after it; `parse`: only the DCs (and, every 16 MCUs, the reader
+/// before the MCU). 0; -1 if the data is not what libjpeg would decode the same way (or a guessed
+/// start is not yet in step); -2 out of memory.
+static int oss_decode_mcu(oss_jpeg_split *s, oss_split_part *p, oss_bits *reader, uint32_t *prediction, int parse) {
     if (oss_part_reserve(p, 1, (size_t)s->blocks_per_mcu * OSS_BLOCK_BYTES) != 0) return -2;
+    if (parse && (p->count & 15) == 0) {
+        size_t slot = p->count >> 4;
+        if (slot >= p->snapshot_capacity) {
+            size_t capacity = (slot + 1) * 2;
+            oss_bits *grown = (oss_bits *)realloc(p->snapshots, capacity * sizeof(oss_bits));
+            if (!grown) return -2;
+            p->snapshots = grown;
+            p->snapshot_capacity = capacity;
+        }
+        p->snapshots[slot] = *reader;
+    }
     uint8_t *cursor = p->coefficients + p->boundaries[p->count].offset;
     j_decompress_ptr cinfo = &s->cinfo;
     for (int b = 0; b < s->blocks_per_mcu; b++) {
         int ci = s->block_component[b];
         jpeg_component_info *component = cinfo->cur_comp_info[ci];
         const oss_huffman *dc = &s->dc[component->dc_tbl_no], *ac = &s->ac[component->ac_tbl_no];
-        int failed = s->keep_ac[ci] ? oss_decode_block(reader, dc, ac, &prediction[ci], s->kept[ci], &cursor)
-                                    : oss_decode_block(reader, dc, ac, &prediction[ci], NULL, &cursor);
+        int failed = s->keep_ac[ci] && !parse ? oss_decode_block(reader, dc, ac, &prediction[ci], s->kept[ci], &cursor)
+                                              : oss_decode_block(reader, dc, ac, &prediction[ci], NULL, &cursor);
         if (failed) return -1;
     }
     if (reader->fill || (reader->marker && oss_bits_position(reader) > reader->real)) return -1;
@@ -675,28 +735,40 @@ static int oss_decode_mcu(oss_jpeg_split *s, oss_split_part *p, oss_bits *reader
 
 /// Part k: from a guessed MCU boundary at its first byte (part 0: the true first one), until the
 /// first boundary at or past the next part's first byte, the end of the data, or a code no table
-/// has (as a guess that is not yet in step may meet).
+/// has (as a guess that is not yet in step may meet). A guess that meets one within its first
+/// MCUs starts again a byte later, up to OSS_SPLIT_RETRIES times: given up, its whole share
+/// would fall to the join, on one core.
+#define OSS_SPLIT_RETRIES 64
 static void oss_split_decode(oss_jpeg_split *s, int k) {
     oss_split_part *p = &s->part[k];
-    oss_bits reader = { .p = p->start, .end = s->end };
-    uint32_t prediction[MAX_COMPS_IN_SCAN] = { 0 };
-    p->count = 0;
-    p->boundaries[0].position = 0;
-    p->boundaries[0].offset = 0;
-    memset(p->boundaries[0].prediction, 0, sizeof p->boundaries[0].prediction);
-    p->last = reader;
-    uint64_t stop_at = p->limit_bits - p->base;
-    // Part 0 decodes no more than the image has; a later part cannot know where it is.
-    size_t most = k == 0 ? s->total : s->total + 1;
-    while (p->count < most && oss_bits_position(&reader) < stop_at) {
-        if ((p->count & 255) == 0 && oss_should_stop(s->stop)) {
-            p->stopped = 1;
-            return;
-        }
-        int status = oss_decode_mcu(s, p, &reader, prediction);
-        if (status == -2) p->out_of_memory = 1;
-        if (status != 0) return;
+    for (int attempt = 0;; attempt++) {
+        oss_bits reader = { .p = p->start, .end = s->end };
+        uint32_t prediction[MAX_COMPS_IN_SCAN] = { 0 };
+        p->count = 0;
+        p->boundaries[0].position = 0;
+        p->boundaries[0].offset = 0;
+        memset(p->boundaries[0].prediction, 0, sizeof p->boundaries[0].prediction);
         p->last = reader;
+        uint64_t stop_at = p->limit_bits - p->base;
+        // Part 0 decodes no more than the limit; a later part cannot know where it is.
+        size_t most = k == 0 ? s->limit : s->total + 1;
+        int status = 0;
+        while (p->count < most && oss_bits_position(&reader) < stop_at) {
+            if ((p->count & 255) == 0 && oss_should_stop(s->stop)) {
+                p->stopped = 1;
+                return;
+            }
+            status = oss_decode_mcu(s, p, &reader, prediction, s->parse_only);
+            if (status == -2) p->out_of_memory = 1;
+            if (status != 0) break;
+            p->last = reader;
+        }
+        if (status != -1 || k == 0 || p->count >= 16 || attempt >= OSS_SPLIT_RETRIES) return;
+        // One data byte on (an FF and its stuffed zero are one), never to an FF's zero.
+        const uint8_t *next = p->start + (p->start[0] == 0xFF ? 2 : 1);
+        if (next >= s->end || p->base + 8 >= p->limit_bits) return;
+        p->start = next;
+        p->base += 8;
     }
 }
 
@@ -718,7 +790,7 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
     if (out_of_memory) return -1;
     oss_split_part *owner = &s->part[0];
     // Part 0 stopped early only at a failure: the true decode fails there too.
-    if (owner->count < s->total && oss_bits_position(&owner->last) < owner->limit_bits) return 1;
+    if (owner->count < s->limit && oss_bits_position(&owner->last) < owner->limit_bits) return 1;
     owner->adopted = 1;
     owner->first = 0;
     owner->image_first = 0;
@@ -731,7 +803,7 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
     size_t mcu = owner->count;
     int k = 1;
     size_t j = 0;
-    while (mcu < s->total) {
+    while (mcu < s->limit) {
         if (k < s->parts) {
             oss_split_part *p = &s->part[k];
             uint64_t here = oss_bits_position(&reader);
@@ -746,7 +818,7 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
                 p->first = j;
                 p->image_first = mcu;
                 p->used = p->count - j;
-                if (p->used > s->total - mcu) p->used = s->total - mcu;
+                if (p->used > s->limit - mcu) p->used = s->limit - mcu;
                 // The true predictions here less the part's: its DC values' correction.
                 uint32_t truth[MAX_COMPS_IN_SCAN];
                 for (int c = 0; c < s->components; c++) truth[c] = prediction[c] + owner->correction[c];
@@ -765,7 +837,7 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
             }
         }
         // Where the owner's MCUs [first, count) stand for the image's: the next one goes on its end.
-        int status = oss_decode_mcu(s, owner, &reader, prediction);
+        int status = oss_decode_mcu(s, owner, &reader, prediction, s->parse_only);
         if (status == -2) return -1;
         if (status != 0) return 1;
         owner->used++;
@@ -773,6 +845,69 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
     }
     s->joined = 1;
     return 0;
+}
+
+int oss_jpeg_split_region_pieces(oss_jpeg_split *s, int pieces) {
+    if (!s->parse_only || !s->joined) return 0;
+    if (pieces < 1) pieces = 1;
+    if (pieces > OSS_SPLIT_MAX_PARTS) pieces = OSS_SPLIT_MAX_PARTS;
+    size_t mcus = s->limit - s->region_first;
+    if ((size_t)pieces > mcus) pieces = mcus > 0 ? (int)mcus : 1;
+    s->region_pieces = pieces;
+    return pieces;
+}
+
+/// Region piece `piece` of oss_jpeg_split_region_pieces: its MCUs decoded whole, from the reader
+/// the part holding its first MCU kept at most 15 MCUs before it (parsed on to it), with the true
+/// DC predictions there (the part's plus its correction).
+void oss_jpeg_split_decode_region(oss_jpeg_split *s, int piece) {
+    if (!s->parse_only || !s->joined || piece < 0 || piece >= s->region_pieces) return;
+    oss_split_part *r = &s->region[piece];
+    size_t mcus = s->limit - s->region_first;
+    size_t first = s->region_first + mcus * (size_t)piece / (size_t)s->region_pieces;
+    size_t end = s->region_first + mcus * (size_t)(piece + 1) / (size_t)s->region_pieces;
+    r->image_first = first;
+    r->first = 0;
+    r->count = 0;
+    r->complete = 0;
+    if (first >= end) {
+        r->complete = 1;
+        return;
+    }
+    int segment = 0;
+    while (segment + 1 < s->segment_count && first >= s->part[s->segments[segment + 1]].image_first) segment++;
+    const oss_split_part *q = &s->part[s->segments[segment]];
+    size_t local = first - q->image_first + q->first, snapshot = local >> 4;
+    if (local >= q->count || snapshot >= q->snapshot_capacity) return;
+    oss_bits reader = q->snapshots[snapshot];
+    uint32_t prediction[MAX_COMPS_IN_SCAN];
+    for (int c = 0; c < MAX_COMPS_IN_SCAN; c++) prediction[c] = q->boundaries[snapshot << 4].prediction[c] + q->correction[c];
+    size_t records = end - first + 1;
+    r->boundaries = (oss_boundary *)malloc(records * sizeof(oss_boundary));
+    r->boundary_capacity = r->boundaries ? records : 0;
+    if (!r->boundaries) return;
+    r->boundaries[0].offset = 0;
+    // Room for the first MCUs, grown as the decode goes (as a part's).
+    r->coefficient_limit = (size_t)-1;
+    // The MCUs from the kept reader to the piece's first, parsed as the part parsed them, onto
+    // the piece's records and then dropped.
+    for (size_t i = snapshot << 4; i < local; i++) {
+        if (oss_decode_mcu(s, r, &reader, prediction, 0) != 0) return;
+        r->count = 0;
+    }
+    while (r->count < end - first) {
+        if ((r->count & 255) == 0 && oss_should_stop(s->stop)) return;
+        if (oss_decode_mcu(s, r, &reader, prediction, 0) != 0) return;
+    }
+    r->complete = 1;
+}
+
+int oss_jpeg_split_region_complete(const oss_jpeg_split *s) {
+    if (!s->parse_only) return 1;
+    if (s->region_pieces < 1) return 0;
+    for (int i = 0; i < s->region_pieces; i++)
+        if (!s->region[i].complete) return 0;
+    return 1;
 }
 
 /// After a join that returned 0: the blocks of MCU rows [first_row, end_row) through libjpeg's
@@ -846,14 +981,27 @@ static boolean oss_split_serve_mcu(j_decompress_ptr cinfo, JBLOCKROW *blocks) {
     const oss_jpeg_split *s = cursor->split;
     size_t mcu = cursor->mcu++;
     if (!blocks) return TRUE;
-    if (mcu >= s->total) {
-        // Past the last MCU (libjpeg never asks): blocks of zeros, as its decoder gives for
-        // missing data.
+    if (mcu >= s->limit) {
+        // Past the last MCU decoded (a decode of the rows it was made for never asks): blocks of
+        // zeros, and the decode is marked, for its caller to make again without the split.
         for (int b = 0; b < s->blocks_per_mcu; b++) memset(blocks[b], 0, sizeof(JBLOCK));
+        cursor->missed = 1;
         return TRUE;
     }
-    while (cursor->segment + 1 < s->segment_count && mcu >= s->part[s->segments[cursor->segment + 1]].image_first) cursor->segment++;
-    const oss_split_part *p = &s->part[s->segments[cursor->segment]];
+    const oss_split_part *p;
+    if (s->parse_only) {
+        // Only the region's MCUs are whole (their DCs true: no correction).
+        if (mcu < s->region_first) {
+            for (int b = 0; b < s->blocks_per_mcu; b++) memset(blocks[b], 0, sizeof(JBLOCK));
+            cursor->missed = 1;
+            return TRUE;
+        }
+        while (cursor->segment + 1 < s->region_pieces && mcu >= s->region[cursor->segment + 1].image_first) cursor->segment++;
+        p = &s->region[cursor->segment];
+    } else {
+        while (cursor->segment + 1 < s->segment_count && mcu >= s->part[s->segments[cursor->segment + 1]].image_first) cursor->segment++;
+        p = &s->part[s->segments[cursor->segment]];
+    }
     const uint8_t *in = p->coefficients + p->boundaries[mcu - p->image_first + p->first].offset;
     for (int b = 0; b < s->blocks_per_mcu; b++) {
         JCOEF *block = blocks[b][0];
@@ -864,14 +1012,14 @@ static boolean oss_split_serve_mcu(j_decompress_ptr cinfo, JBLOCKROW *blocks) {
             memcpy(&value, in + 1, 2);
             block[in[0]] = value;
         }
-        block[0] = (JCOEF)(int16_t)(uint16_t)((uint32_t)(uint16_t)block[0] + p->correction[s->block_component[b]]);
+        if (!s->parse_only) block[0] = (JCOEF)(int16_t)(uint16_t)((uint32_t)(uint16_t)block[0] + p->correction[s->block_component[b]]);
     }
     return TRUE;
 }
 
 int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, oss_jpeg_split_cursor *cursor) {
     const oss_jpeg_split *s = split;
-    if (!s || !s->joined || !s->full_size || !cinfo->entropy || cinfo->progressive_mode || cinfo->buffered_image
+    if (!s || !s->joined || !s->full_size || !oss_jpeg_split_region_complete(s) || !cinfo->entropy || cinfo->progressive_mode || cinfo->buffered_image
         || cinfo->comps_in_scan != s->components || cinfo->blocks_in_MCU != s->blocks_per_mcu
         || cinfo->MCUs_per_row != s->mcus_per_row || cinfo->MCU_rows_in_scan != s->mcu_rows || cinfo->output_scanline != 0)
         return -1;
@@ -880,6 +1028,7 @@ int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, o
     cursor->split = s;
     cursor->mcu = 0;
     cursor->segment = 0;
+    cursor->missed = 0;
     cinfo->client_data = cursor;
     ((struct oss_jpeg_entropy_methods *)cinfo->entropy)->decode_mcu = oss_split_serve_mcu;
     return 0;

@@ -99,7 +99,8 @@ static int oss_spans_valid(const int32_t *left, const int32_t *right, int side) 
 
 int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, int side,
                               const int32_t *left, const int32_t *right, int quality, int progressive,
-                              const oss_stop *stop, uint8_t **out, size_t *out_size, char *message) {
+                              const oss_jpeg_split *coefficients, const oss_stop *stop, uint8_t **out, size_t *out_size,
+                              char *message) {
     if (size == 0 || side <= 0 || side > OSS_JPEG_MAX_SIDE || x < 0 || y < 0 || !oss_spans_valid(left, right, side)) {
         OSS_FAIL(message, "invalid circle geometry");
         return -1;
@@ -135,6 +136,7 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
     // Decoder, on this thread.
     struct jpeg_decompress_struct cinfo;
     struct oss_jpeg_guard guard;
+    oss_jpeg_split_cursor cursor;
     // Assigned after setjmp and read after the longjmp: volatile, so the jump sees its value.
     JSAMPLE *volatile wide = NULL;
     int status = 0;
@@ -154,6 +156,11 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
     int decoded = oss_jpeg_set_output(&cinfo, 3);
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
+    if (coefficients && oss_jpeg_split_attach(coefficients, &cinfo, &cursor) != 0) {
+        OSS_FAIL(message, "the split decode does not belong to this JPEG");
+        status = -1;
+        goto done;
+    }
     {
         size_t skip = 0;
         int top = oss_jpeg_seek_region(&cinfo, x, y, side, decoded, &skip);
@@ -203,6 +210,10 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
             pthread_mutex_unlock(&ring.lock);
         }
         jpeg_abort_decompress(&cinfo);
+        if (coefficients && cursor.missed) {
+            OSS_FAIL(message, "the split decode ended above the rows decoded");
+            status = OSS_JPEG_SPLIT_SHORT;
+        }
     }
 done:
     if (status != 0) oss_ring_fail(&ring);

@@ -64,6 +64,7 @@ typedef struct {
     const oss_jpeg_split *split;
     size_t mcu;
     int segment;
+    int missed; // libjpeg asked for an MCU past those decoded (oss_jpeg_split_open_rows)
 } oss_jpeg_split_cursor;
 
 /// After jpeg_start_decompress: `cinfo`'s entropy decoder serves the MCUs of `split` (a joined

@@ -163,9 +163,12 @@ public enum ImageCodecs {
         }
         let bands = chosen ?? (multiScan ? 1 : (height >= 512 ? min(cores, 4) : 1))
         // Bands of a whole-width full-size decode share one Huffman decode made on all cores, so
-        // that none of them entropy-decodes the rows above its own.
-        let coefficients = entropySplit && bands > 1 && !multiScan && scaleEighths == 8 && x == 0 && width == imageWidth
-            ? try fullSizeCoefficients(bytes, channels: channels, parts: bands, budget: budget) : nil
+        // that none of them entropy-decodes the rows above its own; a region on one decoder takes
+        // the MCUs down to it from one, for the rows above it not to be decoded on one core.
+        let split = entropySplit && !multiScan && scaleEighths == 8
+        let coefficients = split && bands > 1 && x == 0 && width == imageWidth
+            ? try fullSizeCoefficients(bytes, channels: channels, parts: bands, budget: budget)
+            : split && bands == 1 ? try regionCoefficients(bytes, imageHeight: imageHeight, rows: y..<(y + height), channels: channels, budget: budget) : nil
         defer { if let coefficients { oss_jpeg_split_close(coefficients) } }
         nonisolated(unsafe) let shared = coefficients
         let rowBytes = width * channels
@@ -202,6 +205,11 @@ public enum ImageCodecs {
             failures = messages.compactMap { $0 }
             return failures.isEmpty ? 0 : -1
         }
+        if coefficients != nil, failures.contains(where: { $0.0 == OSS_JPEG_SPLIT_SHORT }) {
+            // The split stopped above a row libjpeg asked for (it never should): libjpeg alone.
+            return try decodeJPEGRegion(bytes, x: x, y: y, width: width, height: height, channels: channels, bands: chosen,
+                                        entropySplit: false, tone: tone, budget: budget)
+        }
         if let (status, message) = failures.first { throw budget.codecFailure(status, ImageError.decode(message)) }
         return Bitmap(trustedWidth: width, height: height, channels: channels, pixels: pixels)
     }
@@ -211,13 +219,56 @@ public enum ImageCodecs {
     /// when the split decoder does not take the file or gave up: the bands then decode with
     /// libjpeg alone, which reproduces whatever libjpeg does with such data.
     static func fullSizeCoefficients(_ bytes: [UInt8], channels: Int, parts: Int, budget: ImageWorkBudget) throws(ImageError) -> OpaquePointer? {
+        try joinedSplit(bytes, budget: budget) { data, count, handle, error in
+            oss_jpeg_split_open(data, count, 8, Int32(channels), Int32(min(max(parts, 1), 8)), budget.stop, &handle, &error)
+        }
+    }
+
+    /// The coefficients of the region of rows `rows` only, for its one decoder
+    /// (`oss_jpeg_split_open_rows`): the data above the region parsed in `parts` side by side, then
+    /// the region's MCUs decoded in as many pieces. Close it with `oss_jpeg_split_close`; nil as
+    /// ``fullSizeCoefficients(_:channels:parts:budget:)``.
+    static func regionCoefficients(_ bytes: [UInt8], rows: Range<Int>, channels: Int, parts: Int,
+                                   budget: ImageWorkBudget) throws(ImageError) -> OpaquePointer? {
+        let parts = min(max(parts, 1), 8)
+        guard rows.lowerBound >= 0, rows.upperBound > rows.lowerBound,
+              let handle = try joinedSplit(bytes, budget: budget, open: { data, count, handle, error in
+                  oss_jpeg_split_open_rows(data, count, Int32(channels), Int32(parts), Int32(clamping: rows.lowerBound), Int32(clamping: rows.upperBound),
+                                           budget.stop, &handle, &error)
+              })
+        else { return nil }
+        nonisolated(unsafe) let split = handle
+        ImageParallelism.forEach(Int(oss_jpeg_split_region_pieces(split, Int32(parts)))) { piece in oss_jpeg_split_decode_region(split, Int32(piece)) }
+        guard oss_jpeg_split_region_complete(split) != 0 else {
+            oss_jpeg_split_close(handle)
+            try budget.checkpoint()
+            return nil
+        }
+        return handle
+    }
+
+    /// ``regionCoefficients(_:rows:channels:parts:budget:)`` on every core for a region decoded by
+    /// one decoder (a circle, a crop), when the job has more than one: libjpeg alone would
+    /// Huffman-decode every row above the region on one core only to skip it. nil when the data
+    /// above the region is too little to be worth it (under 128 KiB, taken as even).
+    static func regionCoefficients(_ bytes: [UInt8], imageHeight: Int, rows: Range<Int>, channels: Int,
+                                   budget: ImageWorkBudget) throws(ImageError) -> OpaquePointer? {
+        let cores = ImageParallelism.cores
+        guard cores > 1, imageHeight > 0, bytes.count / imageHeight * min(rows.upperBound, imageHeight) >= 128 << 10 else { return nil }
+        return try regionCoefficients(bytes, rows: rows, channels: channels, parts: min(cores, 4), budget: budget)
+    }
+
+    /// A split decode opened by `open` (given the data, its size, the handle to set and the error
+    /// buffer), its parts decoded side by side, then joined: the joined decode (close it with
+    /// `oss_jpeg_split_close`), or nil when the split decoder does not take the file or gave up.
+    static func joinedSplit(_ bytes: [UInt8], budget: ImageWorkBudget,
+                            open: (UnsafePointer<UInt8>?, Int, inout OpaquePointer?, inout [CChar]) -> Int32) throws(ImageError) -> OpaquePointer? {
         var status: Int32 = 1
         var joined: OpaquePointer?
         bytes.withUnsafeBufferPointer { data in
             var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
             var handle: OpaquePointer?
-            guard oss_jpeg_split_open(data.baseAddress, data.count, 8, Int32(channels), Int32(min(max(parts, 1), 8)), budget.stop,
-                                      &handle, &error) == 0, let handle else { return }
+            guard open(data.baseAddress, data.count, &handle, &error) == 0, let handle else { return }
             nonisolated(unsafe) let split = handle
             ImageParallelism.forEach(Int(oss_jpeg_split_parts(split))) { part in oss_jpeg_split_decode_part(split, Int32(part)) }
             status = oss_jpeg_split_join(split)
@@ -236,40 +287,30 @@ public enum ImageCodecs {
     /// with libjpeg alone, which reproduces whatever libjpeg does with such data.
     static func decodeJPEGScaledSplit(_ bytes: [UInt8], scaleEighths: Int, channels: Int, parts: Int,
                                       budget: ImageWorkBudget) throws(ImageError) -> Bitmap? {
-        guard [1, 2, 4].contains(scaleEighths), channels == 3 || channels == 4, (1...8).contains(parts) else { return nil }
-        var status: Int32 = 1
-        var bitmap: Bitmap?
-        bytes.withUnsafeBufferPointer { data in
-            var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
-            var handle: OpaquePointer?
-            guard oss_jpeg_split_open(data.baseAddress, data.count, Int32(scaleEighths), Int32(channels), Int32(parts), budget.stop,
-                                      &handle, &error) == 0, let handle else { return }
-            defer { oss_jpeg_split_close(handle) }
-            nonisolated(unsafe) let split = handle
-            let used = Int(oss_jpeg_split_parts(split))
-            ImageParallelism.forEach(used) { part in oss_jpeg_split_decode_part(split, Int32(part)) }
-            status = oss_jpeg_split_join(split)
-            guard status == 0 else { return }
-            var width: Int32 = 0, height: Int32 = 0
-            oss_jpeg_split_size(split, &width, &height)
-            let rows = oss_jpeg_split_mcu_rows(split)
-            let (pixels, finished) = decoderOutput(count: Int(width) * Int(height) * channels) { buffer -> Int32 in
-                nonisolated(unsafe) let base = buffer.baseAddress!
-                let statuses = UnsafeMutableBufferPointer<Int32>.allocate(capacity: used)
-                defer { statuses.deallocate() }
-                nonisolated(unsafe) let results = statuses // each part writes its own element
-                ImageParallelism.forEach(used) { part in
-                    results[part] = oss_jpeg_split_finish_rows(split, rows * part / used, rows * (part + 1) / used, base)
-                }
-                return statuses.allSatisfy { $0 == 0 } ? 0 : -1
+        guard [1, 2, 4].contains(scaleEighths), channels == 3 || channels == 4, (1...8).contains(parts),
+              let handle = try joinedSplit(bytes, budget: budget, open: { data, count, handle, error in
+                  oss_jpeg_split_open(data, count, Int32(scaleEighths), Int32(channels), Int32(parts), budget.stop, &handle, &error)
+              })
+        else { return nil }
+        defer { oss_jpeg_split_close(handle) }
+        nonisolated(unsafe) let split = handle
+        let used = Int(oss_jpeg_split_parts(split))
+        var width: Int32 = 0, height: Int32 = 0
+        oss_jpeg_split_size(split, &width, &height)
+        let rows = oss_jpeg_split_mcu_rows(split)
+        let (pixels, finished) = decoderOutput(count: Int(width) * Int(height) * channels) { buffer -> Int32 in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            let statuses = UnsafeMutableBufferPointer<Int32>.allocate(capacity: used)
+            defer { statuses.deallocate() }
+            nonisolated(unsafe) let results = statuses // each part writes its own element
+            ImageParallelism.forEach(used) { part in
+                results[part] = oss_jpeg_split_finish_rows(split, rows * part / used, rows * (part + 1) / used, base)
             }
-            status = finished
-            guard finished == 0 else { return }
-            bitmap = Bitmap(trustedWidth: Int(width), height: Int(height), channels: channels, pixels: pixels)
+            return statuses.allSatisfy { $0 == 0 } ? 0 : -1
         }
-        if status == OSS_CODEC_STOPPED { throw budget.stopError }
         // Out of memory (-1) here is worth one more try with libjpeg's smaller footprint: nil.
-        return bitmap
+        guard finished == 0 else { return nil }
+        return Bitmap(trustedWidth: Int(width), height: Int(height), channels: channels, pixels: pixels)
     }
 
     /// Where each of `bands` band decoders starts, and (last) `height`: bands that end at the same
@@ -335,13 +376,21 @@ public enum ImageCodecs {
             left[row] = Int32(half < 0 ? 0 : geometry.radius - half)
             right[row] = Int32(half < 0 ? 0 : geometry.radius + half + 1)
         }
+        try budget.checkpoint()
+        // The rows above the circle Huffman-decoded on every core (``regionCoefficients``).
+        let coefficients = try regionCoefficients(bytes, imageHeight: height, rows: geometry.originY..<(geometry.originY + geometry.side), channels: 3,
+                                                  budget: budget)
+        defer { if let coefficients { oss_jpeg_split_close(coefficients) } }
         var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
         var out: UnsafeMutablePointer<UInt8>?
         var size = 0
-        try budget.checkpoint()
-        let status = oss_jpeg_masked_transcode(bytes, bytes.count, Int32(geometry.originX), Int32(geometry.originY), Int32(geometry.side),
-                                               left, right, Int32(options.quality.clamped(to: 1...100)), options.interlace ? 1 : 0,
-                                               budget.stop, &out, &size, &error)
+        func transcode(_ shared: OpaquePointer?) -> Int32 {
+            oss_jpeg_masked_transcode(bytes, bytes.count, Int32(geometry.originX), Int32(geometry.originY), Int32(geometry.side), left, right,
+                                      Int32(options.quality.clamped(to: 1...100)), options.interlace ? 1 : 0, shared, budget.stop, &out, &size, &error)
+        }
+        var status = transcode(coefficients)
+        // The split stopped above a row libjpeg asked for (it never should): libjpeg alone.
+        if status == OSS_JPEG_SPLIT_SHORT { status = transcode(nil) }
         defer { oss_free(out) }
         guard status == 0, let out else { throw budget.codecFailure(status, ImageError.decode(text(error))) }
         return Array(UnsafeBufferPointer(start: out, count: size))

@@ -157,7 +157,8 @@ struct ProcessPlan {
             result = decoded
             // A ring of 32 rows, one decoded row, the decoder's own buffers, and the encoder's.
             phases.phase(Checked.saturating(geometry.side, 3 * 32), Checked.saturating(header.width, 3), profile.decoderBytes,
-                         Self.encodeBytes(decoded, format: .jpg, interlace: options.interlace))
+                         Self.encodeBytes(decoded, format: .jpg, interlace: options.interlace),
+                         Self.splitDecodeBytes(start, source: source, header: header, profile: profile))
             try Self.admitDecode(decoded, limits: limits)
             peakBytes = Checked.sum(source.count, phases.peak)
             return
@@ -225,15 +226,29 @@ struct ProcessPlan {
         peakBytes = Checked.sum(source.count, phases.peak)
     }
 
-    /// What the split Huffman decoder (JPEGSplitDecode.c) holds while the band decoders of a whole
-    /// full-size JPEG read its coefficients: about 5 bytes a byte of data for photos (it stops at 8
-    /// and lets libjpeg decode alone), and its records, about 16 bytes an 8×8 block of pixels at
-    /// 4:2:0 (up to 44 at 4:4:4). 0 where it does not run. (Its scaled decodes, which keep far
-    /// fewer coefficients, are not counted.)
+    /// What the split Huffman decoder (JPEGSplitDecode.c) holds while full-size decoders read its
+    /// coefficients. The bands of a whole full-size JPEG: about 5 bytes a byte of data for photos
+    /// (it stops at 8 and lets libjpeg decode alone), and its records, about 16 bytes an 8×8 block
+    /// of pixels at 4:2:0 (up to 44 at 4:4:4). The one decoder of a circle or crop (when the job
+    /// has cores to spare): a DC and a record a block down to the region, at most 40 bytes a block
+    /// (grey, one block an MCU), and the region's rows whole, 5 bytes a byte of their data. 0 where
+    /// it does not run. (Its scaled decodes, which keep far fewer coefficients, are not counted.)
     static func splitDecodeBytes(_ start: Start, source: [UInt8], header: SourceHeader, profile: DecodeProfile) -> Int {
-        guard header.format == .jpg, !profile.multiScanJPEG, case .full = start else { return 0 }
-        let blocks = Checked.saturating((header.width + 7) / 8, (header.height + 7) / 8)
-        return Checked.sum(Checked.saturating(source.count, 5), Checked.saturating(blocks, 16))
+        guard header.format == .jpg, !profile.multiScanJPEG, header.height > 0 else { return 0 }
+        let rows: Range<Int>
+        switch start {
+        case .full:
+            let blocks = Checked.saturating((header.width + 7) / 8, (header.height + 7) / 8)
+            return Checked.sum(Checked.saturating(source.count, 5), Checked.saturating(blocks, 16))
+        case let .transcodeCircle(geometry), let .jpegCircle(geometry, _): rows = geometry.originY..<Checked.sum(geometry.originY, geometry.side)
+        case let .jpegCrop(_, y, _, height): rows = y..<Checked.sum(y, height)
+        default: return 0
+        }
+        // With the MCU rows around the region it decodes whole (at most 48 pixel rows above, 32 below).
+        let end = min(header.height, Checked.sum(rows.upperBound, 32)), whole = min(end, Checked.sum(rows.count, 80))
+        let blocks = Checked.saturating((header.width + 7) / 8, (end + 7) / 8)
+        let regionData = Int(Double(source.count) * Double(whole) / Double(header.height))
+        return Checked.sum(Checked.saturating(blocks, 40), Checked.saturating(regionData, 5))
     }
 
     /// The format written: the last `format`, else the source's. OSS: "gif" takes effect only

@@ -366,3 +366,127 @@ struct JPEGSharedCoefficientBandTests {
         #expect(samePNG)
     }
 }
+
+/// A region decoded by one libjpeg decoder (a circle, a crop) on a split decode that stops a row
+/// of MCUs below it (oss_jpeg_split_open_rows): the rows above the region are Huffman-decoded on
+/// every core, and its pixels are still libjpeg's alone.
+@Suite("JPEG regions on a split decode down to them")
+struct JPEGRegionSplitTests {
+    /// Libjpeg alone, the reference: the region's pixels.
+    static func reference(_ jpeg: [UInt8], _ x: Int, _ y: Int, _ width: Int, _ height: Int, channels: Int = 3) throws -> Bitmap {
+        try ImageCodecs.decodeJPEGRegion(jpeg, x: x, y: y, width: width, height: height, channels: channels, bands: 1, entropySplit: false, budget: .unbounded)
+    }
+
+    /// The region through oss_jpeg_decode_scaled_region on `coefficients`: its status and pixels.
+    static func decode(_ jpeg: [UInt8], _ x: Int, _ y: Int, _ width: Int, _ height: Int, channels: Int = 3,
+                       coefficients: OpaquePointer) -> (Int32, [UInt8]) {
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
+        let status = oss_jpeg_decode_scaled_region(jpeg, jpeg.count, 8, Int32(x), Int32(y), Int32(width), Int32(height), Int32(channels), nil,
+                                                   coefficients, &pixels, pixels.count, nil, &error)
+        return (status, pixels)
+    }
+
+    /// Rectangles of a `width`×`height` image: a centred square (a circle's), one at the right
+    /// edge low down, the lowest rows whole, a thin one near the top, one ending on the last row.
+    static func rectangles(width: Int, height: Int) -> [(Int, Int, Int, Int)] {
+        let side = max(1, min(width, height) / 5)
+        return [
+            ((width - side) / 2, (height - side) / 2, side, side),
+            (width - side, height * 2 / 3, side, max(1, height / 4)),
+            (0, height - max(1, height / 7), width, max(1, height / 7)),
+            (width / 3, 9, max(1, width / 3), 5),
+            (1, height - 17, max(1, width - 2), 17),
+        ].filter { $0.0 >= 0 && $0.1 >= 0 && $0.0 + $0.2 <= width && $0.1 + $0.3 <= height }
+    }
+
+    @Test("every layout, 2 and 3 parts, RGB and RGBA: libjpeg's pixels, none asked for below the split",
+          arguments: JPEGSharedCoefficientBandTests.layouts)
+    func samePixels(_ layout: JPEGSplitDecodeTests.Layout) throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: layout.width, height: layout.height, seed: UInt64(layout.width + 5), quality: layout.quality,
+                                                  grey: layout.grey, sampling: layout.sampling, optimize: layout.optimize)
+        for (x, y, width, height) in Self.rectangles(width: layout.width, height: layout.height) {
+            for channels in [3, 4] {
+                let expected = try Self.reference(jpeg, x, y, width, height, channels: channels)
+                for parts in [2, 3] {
+                    // A decline would make this test pass on libjpeg alone: only the tiny layout may.
+                    guard let coefficients = try ImageCodecs.regionCoefficients(jpeg, rows: y..<(y + height), channels: channels, parts: parts, budget: .unbounded) else {
+                        #expect(layout.width * layout.height < 4096 * 4, "\(layout) declined")
+                        continue
+                    }
+                    defer { oss_jpeg_split_close(coefficients) }
+                    let (status, pixels) = Self.decode(jpeg, x, y, width, height, channels: channels, coefficients: coefficients)
+                    #expect(status == 0, "\(layout) \(width)x\(height) at (\(x), \(y)), \(parts) parts, \(channels) channels: status \(status)")
+                    let same = pixels == expected.pixels
+                    #expect(same, "\(layout) \(width)x\(height) at (\(x), \(y)), \(parts) parts, \(channels) channels")
+                }
+            }
+        }
+    }
+
+    @Test("a region outside the split's: the decode says so instead of making other pixels")
+    func short() throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: 900, height: 700, seed: 3)
+        let coefficients = try #require(try ImageCodecs.regionCoefficients(jpeg, rows: 300..<340, channels: 3, parts: 2, budget: .unbounded))
+        defer { oss_jpeg_split_close(coefficients) }
+        let expected = try Self.reference(jpeg, 100, 300, 300, 40)
+        let (status, pixels) = Self.decode(jpeg, 100, 300, 300, 40, coefficients: coefficients)
+        #expect(status == 0 && pixels == expected.pixels)
+        // Below the rows it decoded, and far above them (where it kept only DCs).
+        #expect(Self.decode(jpeg, 100, 500, 300, 40, coefficients: coefficients).0 == OSS_JPEG_SPLIT_SHORT)
+        #expect(Self.decode(jpeg, 100, 100, 300, 40, coefficients: coefficients).0 == OSS_JPEG_SPLIT_SHORT)
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        var error = [CChar](repeating: 0, count: Int(OSS_CODEC_ERROR_SIZE))
+        let left = [Int32](repeating: 0, count: 100), right = [Int32](repeating: 100, count: 100)
+        #expect(oss_jpeg_masked_transcode(jpeg, jpeg.count, 50, 500, 100, left, right, 85, 0, coefficients, nil, &out, &size, &error) == OSS_JPEG_SPLIT_SHORT)
+        oss_free(out)
+    }
+
+    @Test("the circle, streamed and decoded, on two cores: the bytes of libjpeg alone", arguments: [(2000, 1500), (1601, 1203), (1500, 2000)])
+    func circles(_ size: (Int, Int)) throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: size.0, height: size.1, seed: 21)
+        // Enough data above the circle for the split to run (regionCoefficients' 128 KiB).
+        #expect(jpeg.count / size.1 * (size.1 / 2 + 150) >= 128 << 10)
+        for process in ["image/circle,r_150", "image/circle,r_150/format,png", "image/crop,x_300,y_700,w_500,h_300/format,png"] {
+            let split = try ImageParallelism.$forcedCores.withValue(2) { try ImageProcessor.process(process, source: jpeg) }
+            let alone = try ImageParallelism.$forcedCores.withValue(1) { try ImageProcessor.process(process, source: jpeg) }
+            #expect(split.bytes == alone.bytes, "\(process) on \(size.0)x\(size.1)")
+        }
+        let coefficients = try #require(try ImageParallelism.$forcedCores.withValue(2) {
+            try ImageCodecs.regionCoefficients(jpeg, imageHeight: size.1, rows: (size.1 / 2 - 150)..<(size.1 / 2 + 150), channels: 3, budget: .unbounded)
+        })
+        oss_jpeg_split_close(coefficients)
+    }
+
+    @Test("damaged data: libjpeg's pixels, or its error")
+    func damaged() throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: 640, height: 520, seed: 8, quality: 85)
+        var random = HostileFuzzTests.Generator(state: 17)
+        var shared = 0
+        let (x, y, width, height) = (200, 300, 180, 120)
+        for round in 0..<200 {
+            var bytes = jpeg
+            let from = 700
+            switch round % 3 {
+            case 0: bytes[from + Int(random.next() % UInt64(bytes.count - from - 2))] ^= UInt8(1 << (random.next() % 8))
+            case 1: bytes = Array(bytes.prefix(from + Int(random.next() % UInt64(bytes.count - from))))
+            default:
+                let values = JPEGSplitDecodeTests.huffmanValueOffsets(bytes)
+                bytes[values[Int(random.next() % UInt64(values.count))]] = UInt8(truncatingIfNeeded: random.next())
+            }
+            let expected = Result { try Self.reference(bytes, x, y, width, height) }
+            guard let coefficients = try ImageCodecs.regionCoefficients(bytes, rows: y..<(y + height), channels: 3, parts: 2, budget: .unbounded) else { continue }
+            defer { oss_jpeg_split_close(coefficients) }
+            shared += 1
+            let (status, pixels) = Self.decode(bytes, x, y, width, height, coefficients: coefficients)
+            switch expected {
+            case let .success(bitmap):
+                #expect(status == 0 && pixels == bitmap.pixels, "round \(round): status \(status)")
+            case .failure:
+                #expect(status != 0, "round \(round): libjpeg alone failed, the split decode did not")
+            }
+        }
+        #expect(shared > 0, "no damaged file went through the split decode")
+    }
+}

@@ -155,7 +155,7 @@ struct WorkLimitsTests {
         }
         let side: Int32 = 201
         let left = [Int32](repeating: 0, count: Int(side)), right = [Int32](repeating: side, count: Int(side))
-        run("transcode", threads: 2) { oss_jpeg_masked_transcode(jpeg, jpeg.count, 10, 10, side, left, right, 85, 0, $0, &encoded, &size, &error) }
+        run("transcode", threads: 2) { oss_jpeg_masked_transcode(jpeg, jpeg.count, 10, 10, side, left, right, 85, 0, nil, $0, &encoded, &size, &error) }
         for (name, status) in results {
             #expect(status == OSS_CODEC_STOPPED, "\(name) returned \(status)")
         }
@@ -180,10 +180,10 @@ struct WorkLimitsTests {
         let side: Int32 = 801
         let left = [Int32](repeating: 0, count: Int(side)), right = [Int32](repeating: side, count: Int(side))
         let counter = CountingStop(limit: 1200)
-        let status = counter.withStop { oss_jpeg_masked_transcode(jpeg, jpeg.count, 100, 40, side, left, right, 85, 0, $0, &encoded, &size, &error) }
+        let status = counter.withStop { oss_jpeg_masked_transcode(jpeg, jpeg.count, 100, 40, side, left, right, 85, 0, nil, $0, &encoded, &size, &error) }
         #expect(status == OSS_CODEC_STOPPED)
         // And unstopped, the same calls succeed.
-        #expect(oss_jpeg_masked_transcode(jpeg, jpeg.count, 100, 40, side, left, right, 85, 0, nil, &encoded, &size, &error) == 0)
+        #expect(oss_jpeg_masked_transcode(jpeg, jpeg.count, 100, 40, side, left, right, 85, 0, nil, nil, &encoded, &size, &error) == 0)
         #expect(size > 64 << 10)
         oss_free(encoded)
     }

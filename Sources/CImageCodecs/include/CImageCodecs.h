@@ -63,6 +63,8 @@ int oss_jpeg_decode_region(const uint8_t *data, size_t size, int x, int y, int w
 /// (oss_jpeg_split_open with scale 8). libjpeg then takes each MCU's coefficients from it instead
 /// of Huffman-decoding them, so that rows above the rectangle are skipped at almost no cost: band
 /// decoders of one image share a single Huffman decode made on all cores. The pixels are the same.
+/// A split from oss_jpeg_split_open_rows serves a rectangle above its end row; past it the decode
+/// returns OSS_JPEG_SPLIT_SHORT.
 typedef struct oss_jpeg_split oss_jpeg_split;
 int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_eighths, int x, int y, int w, int h, int channels,
                                   const uint8_t *tone, const oss_jpeg_split *coefficients, uint8_t *out, size_t out_size,
@@ -83,6 +85,25 @@ int oss_keep_freed_memory(int mmap_threshold, int trim_threshold);
 /// -1: an error in `message`. `stop` must outlive the decoder.
 int oss_jpeg_split_open(const uint8_t *data, size_t size, int scale_eighths, int channels, int parts, const oss_stop *stop,
                         oss_jpeg_split **out, char *message);
+/// A full-size split decode for the region of pixel rows [first_row, end_row) (a circle, a crop),
+/// decoded by one libjpeg decoder (oss_jpeg_decode_scaled_region, oss_jpeg_masked_transcode) that
+/// would otherwise Huffman-decode every row above the region on one core only to skip it. The
+/// parts only parse the data down to the region's end (its share taken as even), keeping a DC a
+/// block and a reader every 16 MCUs; after the join, oss_jpeg_split_region_pieces and
+/// oss_jpeg_split_decode_region (the pieces at once) decode the region's own MCUs whole, each
+/// piece from a kept reader. A decode that asks for an MCU outside them returns
+/// OSS_JPEG_SPLIT_SHORT (decode again without the split). Returns as oss_jpeg_split_open.
+int oss_jpeg_split_open_rows(const uint8_t *data, size_t size, int channels, int parts, int first_row, int end_row, const oss_stop *stop,
+                             oss_jpeg_split **out, char *message);
+/// After a join that returned 0: the region's MCUs in at most `pieces` pieces; the count (0 for a
+/// split not from oss_jpeg_split_open_rows).
+int oss_jpeg_split_region_pieces(oss_jpeg_split *split, int pieces);
+void oss_jpeg_split_decode_region(oss_jpeg_split *split, int piece);
+/// 1 when every piece is decoded (or the split has no region), 0 if one gave up (out of memory,
+/// or the stop asked): then decode with libjpeg alone.
+int oss_jpeg_split_region_complete(const oss_jpeg_split *split);
+/// A decode on a split from oss_jpeg_split_open_rows that needed MCUs below its rows.
+#define OSS_JPEG_SPLIT_SHORT 3
 /// The parts the decoder uses: fewer than asked for when the data is small.
 int oss_jpeg_split_parts(const oss_jpeg_split *split);
 void oss_jpeg_split_decode_part(oss_jpeg_split *split, int part);
@@ -143,10 +164,14 @@ void oss_free(void *pointer);
 /// rows of the region (only the rows and iMCU columns it needs, stopping after the last one) while
 /// another encodes them, through a small ring of rows, so the decoded image is never held whole.
 /// Row r keeps columns [left[r], right[r]) and is white elsewhere; both arrays have `side` entries
-/// with 0 <= left <= right <= side. `*out` is malloc'd.
+/// with 0 <= left <= right <= side. `*out` is malloc'd. `coefficients` (NULL for none): a joined
+/// split decode of the same data (oss_jpeg_split_open_rows down to y + side, or the whole image)
+/// whose MCUs the decoder takes instead of Huffman-decoding them; OSS_JPEG_SPLIT_SHORT if they
+/// did not reach far enough.
 int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, int side,
                               const int32_t *left, const int32_t *right, int quality, int progressive,
-                              const oss_stop *stop, uint8_t **out, size_t *out_size, char *error);
+                              const oss_jpeg_split *coefficients, const oss_stop *stop, uint8_t **out, size_t *out_size,
+                              char *error);
 
 /// The zlib stream of a PNG's IDAT: rows filtered (adaptive, libpng's heuristic scored on every
 /// fourth pixel) and compressed by ISA-L, in `parts` horizontal bands, each filtered and compressed by
