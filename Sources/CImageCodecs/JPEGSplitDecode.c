@@ -887,8 +887,12 @@ void oss_jpeg_split_decode_region(oss_jpeg_split *s, int piece) {
     r->boundary_capacity = r->boundaries ? records : 0;
     if (!r->boundaries) return;
     r->boundaries[0].offset = 0;
-    // Room for the first MCUs, grown as the decode goes (as a part's).
-    r->coefficient_limit = (size_t)-1;
+    // Grown as the decode goes, to at most 8 bytes a byte of the piece's share of the data (taken
+    // as even, twice over) and its records, as a part's: past it, libjpeg decodes alone.
+    size_t data_bytes = (size_t)(s->end - s->entropy);
+    size_t share = (size_t)((uint64_t)data_bytes * (end - first) / s->total) * 2;
+    if (share > data_bytes) share = data_bytes;
+    r->coefficient_limit = share * 8 + (end - first) * (size_t)s->blocks_per_mcu * 4 + ((size_t)1 << 20);
     // The MCUs from the kept reader to the piece's first, parsed as the part parsed them, onto
     // the piece's records and then dropped.
     for (size_t i = snapshot << 4; i < local; i++) {
