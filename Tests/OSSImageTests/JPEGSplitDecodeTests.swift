@@ -214,6 +214,21 @@ struct JPEGSplitDecodeTests {
 
     /// Where the symbol bytes of every Huffman table (DHT) are, or of the one whose class and id
     /// byte is `table`.
+    /// `jpeg` damaged past its headers by round: one bit flipped, cut short, or another symbol for
+    /// a Huffman code (the shared-coefficient suites' damaged-data tests).
+    static func damage(_ jpeg: [UInt8], round: Int, random: inout HostileFuzzTests.Generator) -> [UInt8] {
+        var bytes = jpeg
+        let from = 700
+        switch round % 3 {
+        case 0: bytes[from + Int(random.next() % UInt64(bytes.count - from - 2))] ^= UInt8(1 << (random.next() % 8))
+        case 1: bytes = Array(bytes.prefix(from + Int(random.next() % UInt64(bytes.count - from))))
+        default:
+            let values = huffmanValueOffsets(bytes)
+            bytes[values[Int(random.next() % UInt64(values.count))]] = UInt8(truncatingIfNeeded: random.next())
+        }
+        return bytes
+    }
+
     static func huffmanValueOffsets(_ jpeg: [UInt8], table selected: Int? = nil) -> [Int] {
         var offsets: [Int] = []
         var at = 2
@@ -313,15 +328,7 @@ struct JPEGSharedCoefficientBandTests {
         var random = HostileFuzzTests.Generator(state: 91)
         var shared = 0
         for round in 0..<200 {
-            var bytes = jpeg
-            let from = 700
-            switch round % 3 {
-            case 0: bytes[from + Int(random.next() % UInt64(bytes.count - from - 2))] ^= UInt8(1 << (random.next() % 8))
-            case 1: bytes = Array(bytes.prefix(from + Int(random.next() % UInt64(bytes.count - from))))
-            default:
-                let values = JPEGSplitDecodeTests.huffmanValueOffsets(bytes)
-                bytes[values[Int(random.next() % UInt64(values.count))]] = UInt8(truncatingIfNeeded: random.next())
-            }
+            let bytes = JPEGSplitDecodeTests.damage(jpeg, round: round, random: &random)
             if let coefficients = try ImageCodecs.fullSizeCoefficients(bytes, channels: 3, parts: 2, budget: .unbounded) {
                 shared += 1
                 oss_jpeg_split_close(coefficients)
@@ -466,15 +473,7 @@ struct JPEGRegionSplitTests {
         var shared = 0
         let (x, y, width, height) = (200, 300, 180, 120)
         for round in 0..<200 {
-            var bytes = jpeg
-            let from = 700
-            switch round % 3 {
-            case 0: bytes[from + Int(random.next() % UInt64(bytes.count - from - 2))] ^= UInt8(1 << (random.next() % 8))
-            case 1: bytes = Array(bytes.prefix(from + Int(random.next() % UInt64(bytes.count - from))))
-            default:
-                let values = JPEGSplitDecodeTests.huffmanValueOffsets(bytes)
-                bytes[values[Int(random.next() % UInt64(values.count))]] = UInt8(truncatingIfNeeded: random.next())
-            }
+            let bytes = JPEGSplitDecodeTests.damage(jpeg, round: round, random: &random)
             let expected = Result { try Self.reference(bytes, x, y, width, height) }
             guard let coefficients = try ImageCodecs.regionCoefficients(bytes, rows: y..<(y + height), channels: 3, parts: 2, budget: .unbounded) else { continue }
             defer { oss_jpeg_split_close(coefficients) }
