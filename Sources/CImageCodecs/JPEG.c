@@ -121,7 +121,7 @@ void oss_jpeg_cmyk_to_rgb(j_decompress_ptr cinfo, const JSAMPLE *cmyk, uint8_t *
 }
 
 int oss_jpeg_seek_region(j_decompress_ptr cinfo, int x, int y, int w, int channels, size_t *skip) {
-    const int margin = 16;
+    const int margin = OSS_JPEG_REGION_MARGIN;
     int left = x - margin < 0 ? 0 : x - margin;
     int right = x + w + margin > (int)cinfo->output_width ? (int)cinfo->output_width : x + w + margin;
     int top = y - margin < 0 ? 0 : y - margin;

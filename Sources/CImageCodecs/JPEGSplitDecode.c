@@ -578,9 +578,9 @@ static int oss_split_open(const uint8_t *data, size_t size, int scale_eighths, i
         size_t mcu_height = (size_t)(s->components == 1 ? 1 : cinfo->max_v_samp_factor) * DCTSIZE;
         size_t rows = ((size_t)end_row + mcu_height - 1) / mcu_height + 1;
         if (rows < s->mcu_rows) s->limit = rows * s->mcus_per_row;
-        // The first MCU row libjpeg decodes whole: the one holding the 16 rows above the region
-        // that oss_jpeg_seek_region decodes, less one for the upsampler's context and one spare.
-        size_t top = first_row > 16 ? (size_t)first_row - 16 : 0, first = top / mcu_height;
+        // The first MCU row libjpeg decodes whole: the one holding the rows above the region that
+        // oss_jpeg_seek_region decodes, less one for the upsampler's context and one spare.
+        size_t top = first_row > OSS_JPEG_REGION_MARGIN ? (size_t)(first_row - OSS_JPEG_REGION_MARGIN) : 0, first = top / mcu_height;
         first = first > 2 ? first - 2 : 0;
         s->region_first = first * s->mcus_per_row;
         if (s->region_first > s->limit) s->region_first = s->limit;

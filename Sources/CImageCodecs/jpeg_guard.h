@@ -50,6 +50,9 @@ int oss_jpeg_set_output(j_decompress_ptr cinfo, int channels);
 /// has Photoshop's Adobe marker.
 void oss_jpeg_cmyk_to_rgb(j_decompress_ptr cinfo, const JSAMPLE *cmyk, uint8_t *out, size_t pixels, int channels);
 
+/// The pixels oss_jpeg_seek_region decodes on each side of a region (one iMCU).
+#define OSS_JPEG_REGION_MARGIN 16
+
 /// After jpeg_start_decompress: restricts decoding to the iMCU columns around [x, x + w) and skips
 /// the rows above y, keeping a margin of one iMCU (16 px) on each side where the image allows:
 /// chroma upsampling looks at neighbouring samples, and at a crop or skip boundary it would see
