@@ -110,13 +110,12 @@ let package = Package(
         ),
         // libjpeg-turbo, libpng, libwebp and ISA-L (igzip) behind a small C layer (libjpeg's longjmp
         // stays in C); giflib, libtiff, libheif (x265 for HEVC) and libavif (aom for AV1); FreeType
-        // and HarfBuzz render watermark text. libheif, libavif, libtiff and HarfBuzz are not linked:
-        // they and the forty-odd libraries they bring are loaded with dlopen when a HEIC, AVIF or
-        // TIFF is met or text is drawn (lazy_library.h), so that no command pays for them at
-        // start-up.
+        // and HarfBuzz render watermark text. libheif, libavif, libtiff, libwebp, ISA-L and HarfBuzz
+        // are not linked: they and the forty-odd libraries they bring are loaded with dlopen when a
+        // HEIC, AVIF, TIFF or WebP is met, a PNG is encoded or text is drawn (lazy_library.h), so
+        // that no command pays for them at start-up.
         .target(name: "CImageCodecs", dependencies: ["CFreeType"], linkerSettings: [
-            .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("isal"), .linkedLibrary("z"),
-            .linkedLibrary("gif"),
+            .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z"), .linkedLibrary("gif"),
         ]),
         // OSS image processing done locally: codecs, kernels with OSS semantics, verification.
         .target(name: "OSSImage", dependencies: ["OSSImageProcess", "CImageCodecs", "OSSLocking"]),

@@ -4,6 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
+#include "lazy_library.h"
+
+// ISA-L is loaded on first use (lazy_library.h): only a PNG encode needs it, and mapping and
+// relocating it was about a third of a millisecond of every `oss` command's start-up.
+#define OSS_ISAL_SYMBOLS(X) \
+    X(crc32_gzip_refl) \
+    X(isal_adler32) \
+    X(isal_deflate) \
+    X(isal_deflate_init)
+OSS_LAZY_LIBRARY(isal, OSS_ISAL_SYMBOLS, "libisal.so.2", "libisal.so", "libisal.2.dylib", "libisal.dylib")
+#define crc32_gzip_refl (*oss_lazy_crc32_gzip_refl)
+#define isal_adler32 (*oss_lazy_isal_adler32)
+#define isal_deflate (*oss_lazy_isal_deflate)
+#define isal_deflate_init (*oss_lazy_isal_deflate_init)
 
 static inline uint8_t oss_paeth(uint8_t a, uint8_t b, uint8_t c) {
     int p = (int)a + (int)b - (int)c;
@@ -172,6 +188,7 @@ int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp,
     if (width <= 0 || height <= 0 || (bpp != 3 && bpp != 4) || !oss_size_product((size_t)width, (size_t)height, (size_t)bpp, &image_bytes)) {
         return -1;
     }
+    if (!oss_isal_loaded()) return OSS_PNG_NO_ISAL;
     if (parts < 1) parts = 1;
     if (parts > 16) parts = 16;
     if (parts > height) parts = height;
@@ -232,4 +249,10 @@ int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp,
     for (int i = 0; i < parts; i++) free(bands[i].deflate.output);
     free(zero);
     return status;
+}
+
+uint32_t oss_png_crc32(uint32_t crc, const uint8_t *data, size_t size) {
+    // zlib's CRC-32 is the same function, for the (never seen) case of a CRC before an encode.
+    if (!oss_isal_loaded()) return (uint32_t)crc32(crc, data, (uInt)size);
+    return crc32_gzip_refl(crc, data, (uint64_t)size);
 }

@@ -4,6 +4,51 @@
 #include <string.h>
 #include <webp/decode.h>
 #include <webp/encode.h>
+#include "lazy_library.h"
+
+// libwebp is loaded on first use (lazy_library.h): only a WebP needs it, and its loading was part
+// of every `oss` command's start-up. The headers' inline set-up functions (WebPGetFeatures,
+// WebPInitDecoderConfig, WebPConfigPreset, WebPPictureInit) would call the library directly, so
+// this file calls the exported functions behind them with the headers' ABI versions, as they do.
+#define OSS_WEBP_SYMBOLS(X) \
+    X(WebPConfigInitInternal) \
+    X(WebPEncode) \
+    X(WebPFree) \
+    X(WebPFreeDecBuffer) \
+    X(WebPGetFeaturesInternal) \
+    X(WebPIDecode) \
+    X(WebPIDelete) \
+    X(WebPIUpdate) \
+    X(WebPInitDecoderConfigInternal) \
+    X(WebPMemoryWrite) \
+    X(WebPMemoryWriterClear) \
+    X(WebPMemoryWriterInit) \
+    X(WebPPictureFree) \
+    X(WebPPictureImportRGB) \
+    X(WebPPictureImportRGBA) \
+    X(WebPPictureInitInternal)
+OSS_LAZY_LIBRARY(webp, OSS_WEBP_SYMBOLS, "libwebp.so.7", "libwebp.so", "libwebp.7.dylib", "libwebp.dylib")
+#define WebPConfigInitInternal (*oss_lazy_WebPConfigInitInternal)
+#define WebPEncode (*oss_lazy_WebPEncode)
+#define WebPFree (*oss_lazy_WebPFree)
+#define WebPFreeDecBuffer (*oss_lazy_WebPFreeDecBuffer)
+#define WebPGetFeaturesInternal (*oss_lazy_WebPGetFeaturesInternal)
+#define WebPIDecode (*oss_lazy_WebPIDecode)
+#define WebPIDelete (*oss_lazy_WebPIDelete)
+#define WebPIUpdate (*oss_lazy_WebPIUpdate)
+#define WebPInitDecoderConfigInternal (*oss_lazy_WebPInitDecoderConfigInternal)
+#define WebPMemoryWriterClear (*oss_lazy_WebPMemoryWriterClear)
+#define WebPMemoryWriterInit (*oss_lazy_WebPMemoryWriterInit)
+#define WebPPictureFree (*oss_lazy_WebPPictureFree)
+#define WebPPictureImportRGB (*oss_lazy_WebPPictureImportRGB)
+#define WebPPictureImportRGBA (*oss_lazy_WebPPictureImportRGBA)
+#define WebPPictureInitInternal (*oss_lazy_WebPPictureInitInternal)
+
+#define OSS_WEBP_MISSING "libwebp is not installed (it is loaded when a WebP is read or written)"
+
+static int oss_webp_features(const uint8_t *data, size_t size, WebPBitstreamFeatures *features) {
+    return WebPGetFeaturesInternal(data, size, features, WEBP_DECODER_ABI_VERSION) == VP8_STATUS_OK;
+}
 
 /// Compressed bytes handed to the incremental decoder between two looks at the stop.
 #define OSS_WEBP_BLOCK (16 << 10)
@@ -11,7 +56,11 @@
 int oss_webp_inspect(const uint8_t *data, size_t size, oss_webp_info *info, char *message) {
     WebPBitstreamFeatures features;
     memset(info, 0, sizeof *info);
-    if (size == 0 || WebPGetFeatures(data, size, &features) != VP8_STATUS_OK) {
+    if (!oss_webp_loaded()) {
+        OSS_FAIL(message, OSS_WEBP_MISSING);
+        return -1;
+    }
+    if (size == 0 || !oss_webp_features(data, size, &features)) {
         OSS_FAIL(message, "invalid WebP header");
         return -1;
     }
@@ -25,8 +74,12 @@ int oss_webp_inspect(const uint8_t *data, size_t size, oss_webp_info *info, char
 int oss_webp_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
                     const oss_stop *stop, char *message) {
     WebPDecoderConfig config;
-    if (size == 0 || (channels != 3 && channels != 4) || !WebPInitDecoderConfig(&config)
-        || WebPGetFeatures(data, size, &config.input) != VP8_STATUS_OK) {
+    if (!oss_webp_loaded()) {
+        OSS_FAIL(message, OSS_WEBP_MISSING);
+        return -1;
+    }
+    if (size == 0 || (channels != 3 && channels != 4) || !WebPInitDecoderConfigInternal(&config, WEBP_DECODER_ABI_VERSION)
+        || !oss_webp_features(data, size, &config.input)) {
         OSS_FAIL(message, "invalid WebP header");
         return -1;
     }
@@ -95,11 +148,17 @@ int oss_webp_encode(const uint8_t *pixels, int width, int height, int channels, 
         OSS_FAIL(message, "WebP effort is 0 to 6, not %d", effort);
         return -1;
     }
+    if (!oss_webp_loaded()) {
+        OSS_FAIL(message, OSS_WEBP_MISSING);
+        return -1;
+    }
     WebPConfig config;
     WebPPicture picture;
     WebPMemoryWriter writer;
-    // WebPEncodeRGB(A)'s set-up (the default preset at this quality, lossy, YUV input) at our effort.
-    if (!WebPConfigPreset(&config, WEBP_PRESET_DEFAULT, (float)quality) || !WebPPictureInit(&picture)) {
+    // WebPEncodeRGB(A)'s set-up (the default preset at this quality, lossy, YUV input) at our effort:
+    // WebPConfigPreset and WebPPictureInit.
+    if (!WebPConfigInitInternal(&config, WEBP_PRESET_DEFAULT, (float)quality, WEBP_ENCODER_ABI_VERSION)
+        || !WebPPictureInitInternal(&picture, WEBP_ENCODER_ABI_VERSION)) {
         OSS_FAIL(message, "libwebp version mismatch");
         return -1;
     }
@@ -111,7 +170,7 @@ int oss_webp_encode(const uint8_t *pixels, int width, int height, int channels, 
     picture.use_argb = 0;
     picture.width = width;
     picture.height = height;
-    picture.writer = WebPMemoryWrite;
+    picture.writer = oss_lazy_WebPMemoryWrite;
     picture.custom_ptr = &writer;
     picture.progress_hook = oss_webp_progress;
     picture.user_data = (void *)stop;
@@ -131,4 +190,7 @@ int oss_webp_encode(const uint8_t *pixels, int width, int height, int channels, 
     return 0;
 }
 
-void oss_webp_free(void *pointer) { WebPFree(pointer); }
+void oss_webp_free(void *pointer) {
+    // Only a pointer libwebp gave, so the library is loaded when there is one.
+    if (pointer) WebPFree(pointer);
+}

@@ -27,6 +27,9 @@ enum PNGEncoder {
                                   budget.stop, &zlibPointer, &zlibSize)
         }
         defer { oss_free(zlibPointer) }
+        if status == OSS_PNG_NO_ISAL {
+            throw ImageError(code: "InternalError", message: "ISA-L (libisal) is not installed; it is loaded when a PNG is encoded", status: 500)
+        }
         guard status == 0, let zlibPointer else {
             // Out of memory for the bands, or a stop: nothing in the pixels can make ISA-L fail.
             throw budget.codecFailure(status, ImageError(code: "InternalError", message: "PNG compression failed (out of memory?)", status: 500))
@@ -50,9 +53,9 @@ enum PNGEncoder {
         let typeBytes = Array(type.utf8)
         png += typeBytes
         png += data
-        var crc = crc32_gzip_refl(0, typeBytes, UInt64(typeBytes.count))
-        crc = data.withContiguousStorageIfAvailable { crc32_gzip_refl(crc, $0.baseAddress, UInt64($0.count)) }
-            ?? Array(data).withUnsafeBufferPointer { crc32_gzip_refl(crc, $0.baseAddress, UInt64($0.count)) }
+        var crc = oss_png_crc32(0, typeBytes, typeBytes.count)
+        crc = data.withContiguousStorageIfAvailable { oss_png_crc32(crc, $0.baseAddress, $0.count) }
+            ?? Array(data).withUnsafeBufferPointer { oss_png_crc32(crc, $0.baseAddress, $0.count) }
         png += bigEndian(crc)
     }
 

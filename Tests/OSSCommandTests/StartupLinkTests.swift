@@ -18,14 +18,15 @@ struct StartupLinkTests {
     }
 
     @Test("""
-        libheif, libavif, libtiff and HarfBuzz (and the codecs, GLib and graphite2 behind them), libcurl (and its TLS, \
-        Kerberos and LDAP stack) and libcrypto are not linked
+        libheif, libavif, libtiff, libwebp, ISA-L and HarfBuzz (and the codecs, GLib and graphite2 behind them), libcurl \
+        (and its TLS, Kerberos and LDAP stack) and libcrypto are not linked
         """)
     func codecsAreLoadedLazily() throws {
         let libraries = try Self.linkedLibraries()
         #expect(libraries.contains("libjpeg"), "ldd printed: \(libraries)")
         for lazy in ["libheif", "libavif", "libx265", "libde265", "libaom", "libdav1d", "libcurl", "libgssapi_krb5", "libldap", "libssh2",
-                     "libtiff", "libLerc", "libjbig", "libharfbuzz", "libgraphite2", "libglib", "libcrypto"] {
+                     "libtiff", "libLerc", "libjbig", "libharfbuzz", "libgraphite2", "libglib", "libcrypto",
+                     "libwebp", "libisal"] {
             #expect(!libraries.contains(lazy), "\(lazy) is linked")
         }
     }
@@ -47,6 +48,28 @@ struct StartupLinkTests {
         }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: output))
         #expect(bytes.count > 32 && String(decoding: bytes[4..<8], as: UTF8.self) == "ftyp")
+    }
+
+    @Test("WebP and PNG still work: libwebp and ISA-L are found when a WebP is read or written and a PNG is encoded")
+    func lazyWebPAndPNGLoad() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("oss-lazy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let source = work.appendingPathComponent("photo.jpg").path, webp = work.appendingPathComponent("photo.webp").path
+        let png = work.appendingPathComponent("photo.png").path
+        for arguments in [["sample", source, "--width", "320", "--height", "200"],
+                          ["image", source, webp, "--process", "image/format,webp"], ["image", webp, png, "--process", "image/format,png"]] {
+            let run = try CommandLineTests.run(arguments)
+            #expect(run.status == 0, "oss \(arguments.joined(separator: " ")): \(run.stderr)")
+        }
+        let webpBytes = try Data(contentsOf: URL(fileURLWithPath: webp)), pngBytes = try Data(contentsOf: URL(fileURLWithPath: png))
+        #expect(webpBytes.count > 32 && String(decoding: webpBytes[8..<12], as: UTF8.self) == "WEBP")
+        #expect(pngBytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && pngBytes.count > 1000)
+        // Read back by libwebp: the WebP's size (in its VP8 header) is the sample's.
+        let info = try CommandLineTests.run(["image", webp, work.appendingPathComponent("info.json").path, "--process", "image/info"])
+        #expect(info.status == 0, "oss image --process image/info: \(info.stderr)")
+        let json = try String(contentsOf: work.appendingPathComponent("info.json"), encoding: .utf8)
+        #expect(json.contains("320") && json.contains("200"), "info: \(json)")
     }
 
     @Test("TIFF and text watermarks still work: libtiff and HarfBuzz are found when needed")
