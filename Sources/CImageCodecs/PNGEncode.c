@@ -15,7 +15,8 @@
     X(isal_adler32) \
     X(isal_deflate) \
     X(isal_deflate_init)
-OSS_LAZY_LIBRARY(isal, OSS_ISAL_SYMBOLS, "libisal.so.2", "libisal.so", "libisal.2.dylib", "libisal.dylib")
+OSS_LAZY_LIBRARY(isal, OSS_ISAL_SYMBOLS, "libisal.so.2", "libisal.so", "libisal.2.dylib", "/opt/homebrew/lib/libisal.2.dylib",
+                 "/usr/local/lib/libisal.2.dylib")
 #define crc32_gzip_refl (*oss_lazy_crc32_gzip_refl)
 #define isal_adler32 (*oss_lazy_isal_adler32)
 #define isal_deflate (*oss_lazy_isal_deflate)

@@ -27,7 +27,8 @@
     X(WebPPictureImportRGB) \
     X(WebPPictureImportRGBA) \
     X(WebPPictureInitInternal)
-OSS_LAZY_LIBRARY(webp, OSS_WEBP_SYMBOLS, "libwebp.so.7", "libwebp.so", "libwebp.7.dylib", "libwebp.dylib")
+OSS_LAZY_LIBRARY(webp, OSS_WEBP_SYMBOLS, "libwebp.so.7", "libwebp.so", "libwebp.7.dylib", "/opt/homebrew/lib/libwebp.7.dylib",
+                 "/usr/local/lib/libwebp.7.dylib")
 #define WebPConfigInitInternal (*oss_lazy_WebPConfigInitInternal)
 #define WebPEncode (*oss_lazy_WebPEncode)
 #define WebPFree (*oss_lazy_WebPFree)
