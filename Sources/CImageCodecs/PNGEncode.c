@@ -254,6 +254,6 @@ int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp,
 
 uint32_t oss_png_crc32(uint32_t crc, const uint8_t *data, size_t size) {
     // zlib's CRC-32 is the same function, for the (never seen) case of a CRC before an encode.
-    if (!oss_isal_loaded()) return (uint32_t)crc32(crc, data, (uInt)size);
+    if (!oss_isal_loaded()) return (uint32_t)crc32_z(crc, data, size);
     return crc32_gzip_refl(crc, data, (uint64_t)size);
 }
