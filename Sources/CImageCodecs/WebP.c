@@ -45,7 +45,12 @@ OSS_LAZY_LIBRARY(webp, OSS_WEBP_SYMBOLS, "libwebp.so.7", "libwebp.so", "libwebp.
 #define WebPPictureImportRGBA (*oss_lazy_WebPPictureImportRGBA)
 #define WebPPictureInitInternal (*oss_lazy_WebPPictureInitInternal)
 
-#define OSS_WEBP_MISSING "libwebp is not installed (it is loaded when a WebP is read or written)"
+/// 1 once libwebp is loaded; 0, with the reason in `message`, when it is not installed.
+static int oss_webp_ready(char *message) {
+    if (oss_webp_loaded()) return 1;
+    OSS_FAIL(message, "libwebp is not installed (it is loaded when a WebP is read or written)");
+    return 0;
+}
 
 static int oss_webp_features(const uint8_t *data, size_t size, WebPBitstreamFeatures *features) {
     return WebPGetFeaturesInternal(data, size, features, WEBP_DECODER_ABI_VERSION) == VP8_STATUS_OK;
@@ -57,10 +62,7 @@ static int oss_webp_features(const uint8_t *data, size_t size, WebPBitstreamFeat
 int oss_webp_inspect(const uint8_t *data, size_t size, oss_webp_info *info, char *message) {
     WebPBitstreamFeatures features;
     memset(info, 0, sizeof *info);
-    if (!oss_webp_loaded()) {
-        OSS_FAIL(message, OSS_WEBP_MISSING);
-        return -1;
-    }
+    if (!oss_webp_ready(message)) return -1;
     if (size == 0 || !oss_webp_features(data, size, &features)) {
         OSS_FAIL(message, "invalid WebP header");
         return -1;
@@ -75,10 +77,7 @@ int oss_webp_inspect(const uint8_t *data, size_t size, oss_webp_info *info, char
 int oss_webp_decode(const uint8_t *data, size_t size, int channels, uint8_t *out, size_t out_size,
                     const oss_stop *stop, char *message) {
     WebPDecoderConfig config;
-    if (!oss_webp_loaded()) {
-        OSS_FAIL(message, OSS_WEBP_MISSING);
-        return -1;
-    }
+    if (!oss_webp_ready(message)) return -1;
     if (size == 0 || (channels != 3 && channels != 4) || !WebPInitDecoderConfigInternal(&config, WEBP_DECODER_ABI_VERSION)
         || !oss_webp_features(data, size, &config.input)) {
         OSS_FAIL(message, "invalid WebP header");
@@ -149,10 +148,7 @@ int oss_webp_encode(const uint8_t *pixels, int width, int height, int channels, 
         OSS_FAIL(message, "WebP effort is 0 to 6, not %d", effort);
         return -1;
     }
-    if (!oss_webp_loaded()) {
-        OSS_FAIL(message, OSS_WEBP_MISSING);
-        return -1;
-    }
+    if (!oss_webp_ready(message)) return -1;
     WebPConfig config;
     WebPPicture picture;
     WebPMemoryWriter writer;

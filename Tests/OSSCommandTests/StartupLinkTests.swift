@@ -17,6 +17,13 @@ struct StartupLinkTests {
         return text
     }
 
+    /// A new empty folder for one test's files; the test removes it.
+    static func workDirectory() throws -> URL {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("oss-lazy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        return work
+    }
+
     @Test("""
         libheif, libavif, libtiff, libwebp, ISA-L and HarfBuzz (and the codecs, GLib and graphite2 behind them), libcurl \
         (and its TLS, Kerberos and LDAP stack) and libcrypto are not linked
@@ -33,8 +40,7 @@ struct StartupLinkTests {
 
     @Test("HEIC and AVIF still work: the lazily loaded codecs are found", arguments: ["heic", "avif"])
     func lazyCodecsLoad(_ format: String) throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("oss-lazy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
         let source = work.appendingPathComponent("photo.jpg").path, output = work.appendingPathComponent("photo.\(format)").path
         for arguments in [["sample", source, "--width", "64", "--height", "48"], ["image", source, output, "--process", "image/format,\(format)"]] {
@@ -52,8 +58,7 @@ struct StartupLinkTests {
 
     @Test("WebP and PNG still work: libwebp and ISA-L are found when a WebP is read or written and a PNG is encoded")
     func lazyWebPAndPNGLoad() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("oss-lazy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
         let source = work.appendingPathComponent("photo.jpg").path, webp = work.appendingPathComponent("photo.webp").path
         let png = work.appendingPathComponent("photo.png").path
@@ -68,14 +73,14 @@ struct StartupLinkTests {
         // Read back by libwebp: the WebP's size (in its VP8 header) is the sample's.
         let info = try CommandLineTests.run(["image", webp, work.appendingPathComponent("info.json").path, "--process", "image/info"])
         #expect(info.status == 0, "oss image --process image/info: \(info.stderr)")
-        let json = try String(contentsOf: work.appendingPathComponent("info.json"), encoding: .utf8)
-        #expect(json.contains("320") && json.contains("200"), "info: \(json)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("info.json"))) as? [String: Any]
+        let value = { (field: String) in (json?[field] as? [String: Any])?["value"] as? String }
+        #expect(value("ImageWidth") == "320" && value("ImageHeight") == "200" && value("Format") == "webp", "info: \(String(describing: json))")
     }
 
     @Test("TIFF and text watermarks still work: libtiff and HarfBuzz are found when needed")
     func lazyTIFFAndTextLoad() throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("oss-lazy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try Self.workDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
         let source = work.appendingPathComponent("photo.jpg").path
         let tiff = work.appendingPathComponent("photo.tiff").path, back = work.appendingPathComponent("back.png").path
