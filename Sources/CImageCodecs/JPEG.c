@@ -179,6 +179,11 @@ int oss_jpeg_inspect(const uint8_t *data, size_t size, oss_jpeg_info *info, char
     // Huffman codes are at least one bit long: a sequential scan spends a DC code and an EOB (or
     // more) on every block, a progressive file's first DC scan one code on every block.
     info->minimum_bytes = cinfo.arith_code ? 0 : blocks * (cinfo.progressive_mode ? 1 : 2) / 8;
+    // jdinput.c's MCU counts: the image in MCUs of the largest sampling factors, or in blocks
+    // when there is one component.
+    size_t mcu_width = (size_t)cinfo.max_h_samp_factor * DCTSIZE, mcu_height = (size_t)cinfo.max_v_samp_factor * DCTSIZE;
+    if (cinfo.num_components == 1) mcu_width = mcu_height = DCTSIZE;
+    info->mcus = ((size_t)cinfo.image_width + mcu_width - 1) / mcu_width * (((size_t)cinfo.image_height + mcu_height - 1) / mcu_height);
     jpeg_destroy_decompress(&cinfo);
     return 0;
 }

@@ -459,6 +459,18 @@ static void oss_split_free(oss_jpeg_split *s) {
 
 void oss_jpeg_split_close(oss_jpeg_split *split) { oss_split_free(split); }
 
+/// One part's records, coefficients and reader snapshots in use.
+static size_t oss_part_held_bytes(const oss_split_part *p) {
+    if (!p->boundaries) return 0;
+    return (p->count + 1) * sizeof(oss_boundary) + p->boundaries[p->count].offset + (p->snapshots ? ((p->count + 15) >> 4) * sizeof(oss_bits) : 0);
+}
+
+size_t oss_jpeg_split_held_bytes(const oss_jpeg_split *split) {
+    size_t held = 0;
+    for (int k = 0; k < OSS_SPLIT_MAX_PARTS; k++) held += oss_part_held_bytes(&split->part[k]) + oss_part_held_bytes(&split->region[k]);
+    return held;
+}
+
 /// Which coefficients libjpeg-turbo's inverse DCT for a `size`-pixel block reads: 1×1 only the
 /// DC; 2×2 rows and columns 0, 1, 3, 5, 7 (jidctred.c, and its SIMD twin); else all. (jidctred.c's
 /// 4×4 skips row and column 4, but the SIMD 4×4 that libjpeg-turbo runs does not: the test of

@@ -226,20 +226,28 @@ struct ProcessPlan {
         peakBytes = Checked.sum(source.count, phases.peak)
     }
 
-    /// What the split Huffman decoder (JPEGSplitDecode.c) holds while full-size decoders read its
-    /// coefficients. The bands of a whole full-size JPEG: about 5 bytes a byte of data for photos
-    /// (it stops at 8 and lets libjpeg decode alone), and its records, about 16 bytes an 8×8 block
-    /// of pixels at 4:2:0 (up to 44 at 4:4:4). The one decoder of a circle or crop (when the job
-    /// has cores to spare): a DC and a record a block down to the region, at most 40 bytes a block
-    /// (grey, one block an MCU), and the region's rows whole, 5 bytes a byte of their data. 0 where
-    /// it does not run. (Its scaled decodes, which keep far fewer coefficients, are not counted.)
+    /// What the split Huffman decoder (JPEGSplitDecode.c) holds, 0 where it does not run.
+    ///
+    /// Its decodes of the whole image, at full size for band decoders or scaled to 1, 2 or 4
+    /// eighths: a record an MCU (32 bytes, and a few spare for each part), a count and a DC a
+    /// block (4 bytes), and the ACs the inverse DCTs read, 3 bytes each. Those come to about 5
+    /// bytes a byte of data for photos at full size and 4 eighths (it stops at 8 and lets libjpeg
+    /// decode alone), 3 at 2 eighths (2 measured), and at 1/8 1 where the chroma is subsampled
+    /// (libjpeg-turbo scales it less than the luma, and it is a small part of the data: under
+    /// 0.1 measured), else 0. `JPEGSplitDecodeTests` compares them with what the decoder holds.
+    ///
+    /// The one decoder of a circle or crop (when the job has cores to spare): a DC and a record a
+    /// block down to the region, at most 40 bytes a block (grey, one block an MCU), and the
+    /// region's rows whole, 5 bytes a byte of their data.
     static func splitDecodeBytes(_ start: Start, source: [UInt8], header: SourceHeader, profile: DecodeProfile) -> Int {
         guard header.format == .jpg, !profile.multiScanJPEG, header.height > 0 else { return 0 }
         let rows: Range<Int>
         switch start {
-        case .full:
-            let blocks = Checked.saturating((header.width + 7) / 8, (header.height + 7) / 8)
-            return Checked.sum(Checked.saturating(source.count, 5), Checked.saturating(blocks, 16))
+        case .full: return wholeImageSplitBytes(source: source, profile: profile, acBytesPerDataByte: 5)
+        case let .jpegScaled(eighths, _, _):
+            guard [1, 2, 4].contains(eighths) else { return 0 }
+            let acBytes = eighths == 4 ? 5 : eighths == 2 ? 3 : profile.jpegSubsampled ? 1 : 0
+            return wholeImageSplitBytes(source: source, profile: profile, acBytesPerDataByte: acBytes)
         case let .transcodeCircle(geometry), let .jpegCircle(geometry, _): rows = geometry.originY..<Checked.sum(geometry.originY, geometry.side)
         case let .jpegCrop(_, y, _, height): rows = y..<Checked.sum(y, height)
         default: return 0
@@ -249,6 +257,12 @@ struct ProcessPlan {
         let blocks = Checked.saturating((header.width + 7) / 8, (end + 7) / 8)
         let regionData = Int(Double(source.count) * Double(whole) / Double(header.height))
         return Checked.sum(Checked.saturating(blocks, 40), Checked.saturating(regionData, 5))
+    }
+
+    private static func wholeImageSplitBytes(source: [UInt8], profile: DecodeProfile, acBytesPerDataByte: Int) -> Int {
+        let records = Checked.saturating(Checked.sum(profile.jpegMCUs, 4 * 17), 32)
+        let coefficients = Checked.sum(Checked.saturating(profile.jpegBlocks, 4), Checked.saturating(source.count, acBytesPerDataByte))
+        return Checked.sum(records, coefficients)
     }
 
     /// The format written: the last `format`, else the source's. OSS: "gif" takes effect only

@@ -53,6 +53,11 @@ struct DecodeProfile: Sendable, Hashable {
     var multiScanJPEG = false
     /// A CMYK or YCCK JPEG: decoded as CMYK, converted to RGB row by row, never streamed as JPEG.
     var cmykJPEG = false
+    /// A JPEG's MCUs and its blocks (padded to whole MCUs), for the split decoder's records.
+    var jpegMCUs = 0
+    var jpegBlocks = 0
+    /// A JPEG whose MCU holds more blocks than components: subsampled chroma.
+    var jpegSubsampled = false
     /// Frames (GIF, AVIF sequences) or pages (TIFF directories, HEIF top-level images) in the
     /// file; only GIF's are processed one by one, the others' first is the image.
     var frames = 1
@@ -72,6 +77,9 @@ struct DecodeProfile: Sendable, Hashable {
             }
             defaultChannels = 3
             multiScanJPEG = info.multi_scan != 0
+            jpegMCUs = Int(clamping: info.mcus)
+            jpegBlocks = Int(clamping: info.coefficient_bytes / 128) // a JBLOCK: 64 coefficients of 2 bytes
+            jpegSubsampled = info.components > 1 && jpegBlocks > Checked.saturating(jpegMCUs, Int(info.components))
             // Baseline: a few iMCU rows. Multi-scan: every coefficient of the image.
             decoderBytes = multiScanJPEG ? Int(clamping: info.coefficient_bytes) : Checked.saturating(width, 3 * 48)
         case .png:

@@ -68,6 +68,40 @@ struct JPEGSplitDecodeTests {
         }
     }
 
+    @Test("the plan counts what the decoder holds: its records and coefficients at every scale, at most the estimate", arguments: layouts)
+    func heldBytesWithinThePlan(_ layout: Layout) throws {
+        let jpeg = try FormatTestFiles.layoutJPEG(width: layout.width, height: layout.height, seed: UInt64(layout.width), quality: layout.quality,
+                                                  grey: layout.grey, sampling: layout.sampling, optimize: layout.optimize)
+        try Self.checkHeldBytes(jpeg, "\(layout)")
+    }
+
+    @Test("the plan counts what the decoder holds of the official SDKs' fixtures", .enabled(if: Fixtures.present, "needs /work/shared/fixtures/oss-image"),
+          arguments: ["oss2-example.jpg", "ossios-hasky.jpeg"])
+    func heldBytesOfFixtures(_ name: String) throws {
+        try Self.checkHeldBytes(try Fixtures.read(name), name)
+    }
+
+    static func checkHeldBytes(_ jpeg: [UInt8], _ name: String) throws {
+        let header = try SourceHeader(jpeg)
+        let profile = try DecodeProfile(jpeg, header: header)
+        for eighths in [1, 2, 4, 8] {
+            let start: ProcessPlan.Start = eighths == 8 ? .full(orientation: 1) : .jpegScaled(eighths: eighths, orientation: 1, bands: nil)
+            let estimate = ProcessPlan.splitDecodeBytes(start, source: jpeg, header: header, profile: profile)
+            for parts in [1, 2, 4] {
+                let handle = try #require(try ImageCodecs.joinedSplit(jpeg, budget: .unbounded) { data, count, handle, error in
+                    oss_jpeg_split_open(data, count, Int32(eighths), 3, Int32(parts), nil, &handle, &error)
+                }, "\(name) declined at \(eighths)/8")
+                let held = oss_jpeg_split_held_bytes(handle)
+                oss_jpeg_split_close(handle)
+                #expect(held > 0 && held <= estimate, "\(name) at \(eighths)/8 in \(parts) parts: holds \(held) bytes, the plan counts \(estimate)")
+                // And no mere upper bound: at 1/8 without subsampled chroma (a record an MCU and a
+                // DC a block, no AC) within a quarter, elsewhere within 3 times for photos.
+                let slack = eighths == 1 && !profile.jpegSubsampled ? held / 4 : 2 * held
+                if held > 64 << 10 { #expect(estimate <= held + slack, "\(name) at \(eighths)/8: \(estimate) counted for \(held) held") }
+            }
+        }
+    }
+
     @Test("declines what it does not reproduce: progressive scans, restart markers, other scales")
     func declines() throws {
         let progressive = try FormatTestFiles.layoutJPEG(width: 640, height: 480, seed: 3, progressive: true)

@@ -40,6 +40,9 @@ typedef struct oss_jpeg_info {
     /// The fewest bytes of entropy-coded data a complete image of this size can have with Huffman
     /// coding (at least one bit per 8×8 block for progressive, two for sequential); 0 when unknown.
     size_t minimum_bytes;
+    /// MCUs of the image's first scan, as an interleaved scan of all its components counts them
+    /// (one block an MCU for a single component): what the split decoder keeps a record of each.
+    size_t mcus;
 } oss_jpeg_info;
 
 /// Reads a JPEG's header.
@@ -114,6 +117,9 @@ void oss_jpeg_split_size(const oss_jpeg_split *split, int *width, int *height);
 /// The pixels of MCU rows [first_row, end_row) into `out`, after a join that returned 0. 0, or
 /// -1 out of memory.
 int oss_jpeg_split_finish_rows(oss_jpeg_split *split, size_t first_row, size_t end_row, uint8_t *out);
+/// Bytes of records and coefficients the split's decoders hold now, for tests of the plan's
+/// estimate (ProcessPlan.splitDecodeBytes): what is written, not what is reserved.
+size_t oss_jpeg_split_held_bytes(const oss_jpeg_split *split);
 void oss_jpeg_split_close(oss_jpeg_split *split);
 
 /// Encodes RGB or RGBA (alpha ignored) pixels (`width * height * channels` bytes). `*out` is
