@@ -34,7 +34,11 @@ static size_t oss_apply_table_vbmi(const uint8_t *src, uint8_t *dst, size_t samp
 static int oss_has_vbmi(void) { return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi"); }
 #endif
 
-void oss_apply_table(const uint8_t *restrict src, uint8_t *restrict dst, size_t pixels, int channels, const uint8_t *restrict table) {
+/// Both entry points: `dst` is `src` for the in-place one. The VBMI loop loads each 64 samples
+/// before it stores them, and the scalar loops read a sample before they write it, so one buffer
+/// for both is safe; inlined into each, the restrict-qualified one keeps its aliasing promise.
+__attribute__((always_inline)) static inline void oss_apply_table_to(const uint8_t *src, uint8_t *dst, size_t pixels, int channels,
+                                                                     const uint8_t *table) {
     size_t samples = pixels * (size_t)channels, done = 0;
 #ifdef OSS_TONE_VBMI
     if ((channels == 3 || channels == 4) && oss_has_vbmi()) done = oss_apply_table_vbmi(src, dst, samples, channels, table);
@@ -53,22 +57,12 @@ void oss_apply_table(const uint8_t *restrict src, uint8_t *restrict dst, size_t 
     }
 }
 
+void oss_apply_table(const uint8_t *restrict src, uint8_t *restrict dst, size_t pixels, int channels, const uint8_t *restrict table) {
+    oss_apply_table_to(src, dst, pixels, channels, table);
+}
+
 void oss_apply_table_in_place(uint8_t *samples, size_t pixels, int channels, const uint8_t *table) {
-    size_t count = pixels * (size_t)channels, done = 0;
-#ifdef OSS_TONE_VBMI
-    // Each 64 samples are loaded before they are stored: reading and writing one buffer is safe.
-    if ((channels == 3 || channels == 4) && oss_has_vbmi()) done = oss_apply_table_vbmi(samples, samples, count, channels, table);
-#endif
-    if (channels == 4) {
-        for (size_t i = done / 4; i < pixels; i++) {
-            uint8_t *p = samples + i * 4;
-            p[0] = table[p[0]];
-            p[1] = table[p[1]];
-            p[2] = table[p[2]];
-        }
-    } else {
-        for (size_t i = done; i < count; i++) samples[i] = table[samples[i]];
-    }
+    oss_apply_table_to(samples, samples, pixels, channels, table);
 }
 
 int oss_apply_table_vectorised(void) {
