@@ -231,8 +231,7 @@ int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_ei
         return -1;
     }
     jpeg_start_decompress(&cinfo);
-    if (coefficients && oss_jpeg_split_attach(coefficients, &cinfo, &cursor) != 0) {
-        OSS_FAIL(message, "the split decode does not belong to this JPEG");
+    if (oss_jpeg_split_attach(coefficients, &cinfo, &cursor, message) != 0) {
         jpeg_destroy_decompress(&cinfo);
         return -1;
     }
@@ -280,15 +279,11 @@ int oss_jpeg_decode_scaled_region(const uint8_t *data, size_t size, int scale_ei
     }
     free(row);
     row = NULL;
-    int short_split = coefficients && cursor.missed;
+    int status = oss_jpeg_split_missed(&cursor, message);
     // Stop here: the rows below the region are never decoded.
     jpeg_abort_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
-    if (short_split) {
-        OSS_FAIL(message, "the split decode ended above the rows decoded");
-        return OSS_JPEG_SPLIT_SHORT;
-    }
-    return 0;
+    return status;
 }
 
 int oss_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality, int progressive,

@@ -1033,14 +1033,17 @@ static boolean oss_split_serve_mcu(j_decompress_ptr cinfo, JBLOCKROW *blocks) {
     return TRUE;
 }
 
-int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, oss_jpeg_split_cursor *cursor) {
+int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, oss_jpeg_split_cursor *cursor, char *message) {
     const oss_jpeg_split *s = split;
-    if (!s || !s->joined || !s->full_size || !oss_jpeg_split_region_complete(s) || !cinfo->entropy || cinfo->progressive_mode || cinfo->buffered_image
+    cursor->split = NULL;
+    cursor->missed = 0;
+    if (!s) return 0;
+    if (!s->joined || !s->full_size || !oss_jpeg_split_region_complete(s) || !cinfo->entropy || cinfo->progressive_mode || cinfo->buffered_image
         || cinfo->comps_in_scan != s->components || cinfo->blocks_in_MCU != s->blocks_per_mcu
         || cinfo->MCUs_per_row != s->mcus_per_row || cinfo->MCU_rows_in_scan != s->mcu_rows || cinfo->output_scanline != 0)
-        return -1;
+        goto foreign;
     for (int c = 0; c < cinfo->num_components; c++)
-        if (OSS_DCT_SIZE(&cinfo->comp_info[c]) != DCTSIZE) return -1;
+        if (OSS_DCT_SIZE(&cinfo->comp_info[c]) != DCTSIZE) goto foreign;
     cursor->split = s;
     cursor->mcu = 0;
     cursor->segment = 0;
@@ -1048,6 +1051,15 @@ int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, o
     cinfo->client_data = cursor;
     ((struct oss_jpeg_entropy_methods *)cinfo->entropy)->decode_mcu = oss_split_serve_mcu;
     return 0;
+foreign:
+    OSS_FAIL(message, "the split decode does not belong to this JPEG");
+    return -1;
+}
+
+int oss_jpeg_split_missed(const oss_jpeg_split_cursor *cursor, char *message) {
+    if (!cursor->split || !cursor->missed) return 0;
+    OSS_FAIL(message, "the split decode ended above the rows decoded");
+    return OSS_JPEG_SPLIT_SHORT;
 }
 
 size_t oss_jpeg_split_mcu_rows(const oss_jpeg_split *split) { return split->mcu_rows; }

@@ -156,8 +156,7 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
     int decoded = oss_jpeg_set_output(&cinfo, 3);
     cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_decompress(&cinfo);
-    if (coefficients && oss_jpeg_split_attach(coefficients, &cinfo, &cursor) != 0) {
-        OSS_FAIL(message, "the split decode does not belong to this JPEG");
+    if (oss_jpeg_split_attach(coefficients, &cinfo, &cursor, message) != 0) {
         status = -1;
         goto done;
     }
@@ -210,10 +209,7 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
             pthread_mutex_unlock(&ring.lock);
         }
         jpeg_abort_decompress(&cinfo);
-        if (coefficients && cursor.missed) {
-            OSS_FAIL(message, "the split decode ended above the rows decoded");
-            status = OSS_JPEG_SPLIT_SHORT;
-        }
+        status = oss_jpeg_split_missed(&cursor, message);
     }
 done:
     if (status != 0) oss_ring_fail(&ring);

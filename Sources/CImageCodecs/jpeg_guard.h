@@ -72,8 +72,12 @@ typedef struct {
 
 /// After jpeg_start_decompress: `cinfo`'s entropy decoder serves the MCUs of `split` (a joined
 /// full-size split decode of the same data), from the first, through `cursor` (which must
-/// outlive the decode, and `cinfo->client_data` is then its). 0; -1 if they do not belong
-/// together.
-int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, oss_jpeg_split_cursor *cursor);
+/// outlive the decode, and `cinfo->client_data` is then its). A NULL `split` leaves libjpeg's
+/// own decoder. 0; -1, with the reason in `message`, if they do not belong together.
+int oss_jpeg_split_attach(const oss_jpeg_split *split, j_decompress_ptr cinfo, oss_jpeg_split_cursor *cursor, char *message);
+
+/// After the rows are read: OSS_JPEG_SPLIT_SHORT, with the reason in `message`, if libjpeg asked
+/// the attached split for an MCU past those it decoded (decode again without it); else 0.
+int oss_jpeg_split_missed(const oss_jpeg_split_cursor *cursor, char *message);
 
 #endif
