@@ -28,7 +28,7 @@ enum PNGEncoder {
         }
         defer { oss_free(zlibPointer) }
         if status == OSS_PNG_NO_ISAL {
-            throw ImageError(code: "InternalError", message: "ISA-L (libisal) is not installed; it is loaded when a PNG is encoded", status: 500)
+            throw ImageError(code: "InternalError", message: "ISA-L (libisal) is not installed (it is loaded when a PNG is written)", status: 500)
         }
         guard status == 0, let zlibPointer else {
             // Out of memory for the bands, or a stop: nothing in the pixels can make ISA-L fail.

@@ -184,7 +184,8 @@ int oss_jpeg_masked_transcode(const uint8_t *data, size_t size, int x, int y, in
 /// malloc'd. Returns 0 on success, OSS_CODEC_STOPPED when `stop` asked.
 int oss_png_idat_parallel(const uint8_t *pixels, int width, int height, int bpp, int parts, int threads, int level,
                           const oss_stop *stop, uint8_t **out, size_t *out_size);
-/// Returned by `oss_png_idat_parallel` when ISA-L (loaded on first use) is not installed.
+/// Returned by `oss_png_idat_parallel` when ISA-L (loaded on first use) is not installed: the
+/// function has no message buffer, so PNGEncoder.swift words it, as the other lazy libraries do.
 #define OSS_PNG_NO_ISAL (-3)
 /// PNG's CRC-32 of a chunk (ISA-L's, the same as zlib's `crc32`), continuing from `crc`.
 uint32_t oss_png_crc32(uint32_t crc, const uint8_t *data, size_t size);
