@@ -13,24 +13,17 @@ import Glibc
 /// kind past the 64-sample blocks, and both layouts.
 @Suite("Tone tables")
 struct ToneTableTests {
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt8 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 56)
-        }
-    }
-
     @Test("every colour sample becomes table[sample] and alpha is kept, at every length", arguments: [3, 4])
     func definition(channels: Int) throws {
-        var random = Generator(state: UInt64(channels))
+        var generator = SeededGenerator(seed: UInt64(channels))
+        func sample() -> UInt8 { UInt8(truncatingIfNeeded: generator.next() >> 56) }
         for round in 0..<4 {
             // A shuffled table, so that a look-up from the wrong half or position shows.
             var table = (0..<256).map { UInt8($0) }
-            for i in stride(from: 255, to: 0, by: -1) { table.swapAt(i, Int(random.next()) % (i + 1)) }
+            for i in stride(from: 255, to: 0, by: -1) { table.swapAt(i, Int(sample()) % (i + 1)) }
             for width in [1, 5, 16, 21, 22, 43, 64, 65, 127, 300 + round] {
                 let height = 3
-                var pixels = (0..<(width * height * channels)).map { _ in random.next() }
+                var pixels = (0..<(width * height * channels)).map { _ in sample() }
                 // Every value appears (once each in the first 256 samples, where there are as many).
                 for i in 0..<min(256, pixels.count) { pixels[i] = UInt8(i) }
                 let bitmap = try Bitmap(width: width, height: height, channels: channels, pixels: pixels)
