@@ -7,15 +7,33 @@ import OSSLocking
 /// `ProcessingCancelled` ``ImageError``.
 public final class ImageCancellation: Sendable {
     private let flag = LockedValue(false)
+    /// Tests': after how many looks at ``isCancelled`` it answers true by itself, and the looks so
+    /// far, so that a test can cancel at a known point of the work instead of after a guessed
+    /// time. nil: only ``cancel()``.
+    private let countdown: LockedValue<(limit: Int, looks: Int)>?
 
     /// A flag that is not set.
-    public init() {}
+    public init() { countdown = nil }
+
+    /// A flag that sets itself at the `looks + 1`-th look at ``isCancelled``; with `Int.max`,
+    /// never in practice, for counting the looks a job takes (``looks``).
+    package init(settingItselfAfter looks: Int) { countdown = LockedValue((limit: looks, looks: 0)) }
 
     /// Asks the work to stop; safe from any thread, more than once.
     public func cancel() { flag.store(true) }
 
     /// Whether ``cancel()`` was called.
-    public var isCancelled: Bool { flag.load() }
+    public var isCancelled: Bool {
+        if flag.load() { return true }
+        guard let countdown else { return false }
+        return countdown.withLock { state in
+            if state.looks < Int.max { state.looks += 1 }
+            return state.looks > state.limit
+        }
+    }
+
+    /// The looks at ``isCancelled`` so far, for a flag made by ``init(settingItselfAfter:)``.
+    package var looks: Int { countdown?.load().looks ?? 0 }
 }
 
 /// What one image process may cost: the bounds that keep a single request from holding a core or

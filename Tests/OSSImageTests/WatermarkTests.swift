@@ -424,22 +424,23 @@ struct WatermarkHostileTests {
     @Test("a long fill stops at its next row or tile when the job is cancelled")
     func cancelledFill() throws {
         let bitmap = try P.flat(2000, 2000)
-        let cancellation = ImageCancellation()
-        let budget = ImageWorkBudget(limits: .oss, cancellation: cancellation)
         let watermark = try #require(ImageProcess(parsing: "image/watermark,text_Lg,size_1,fill_1").actions.first.flatMap { action -> Watermark? in
             if case let .watermark(watermark) = action { watermark } else { nil }
         })
-        // A thread of its own, not a Dispatch timer: with the other tests' jobs holding the global
-        // queue's threads, a timer there fired only after the fill had ended (a full-suite run).
-        Thread.detachNewThread {
-            usleep(50_000)
-            cancellation.cancel()
-        }
+        // The looks at the flag a whole fill takes, then a flag that sets itself halfway: the
+        // fill must stop there, at a known point, not after a guessed time.
+        let counting = ImageCancellation(settingItselfAfter: .max)
+        _ = try ImageKernels.watermark(bitmap, watermark, images: [:], budget: ImageWorkBudget(limits: .oss, cancellation: counting))
+        let whole = counting.looks
+        #expect(whole > 1000, "a fill of 2000x2000 in tiles looked at the flag only \(whole) times")
+        let cancellation = ImageCancellation(settingItselfAfter: whole / 2)
         do {
-            _ = try ImageKernels.watermark(bitmap, watermark, images: [:], budget: budget)
+            _ = try ImageKernels.watermark(bitmap, watermark, images: [:], budget: ImageWorkBudget(limits: .oss, cancellation: cancellation))
             Issue.record("the fill ran to its end after the cancellation")
         } catch {
             #expect(error.code == ImageError.processingCancelledCode, "\(error)")
         }
+        // It stopped at its first look after the flag was set (that look, and the error's own).
+        #expect(cancellation.looks <= whole / 2 + 2, "\(cancellation.looks) looks of \(whole)")
     }
 }
