@@ -15,11 +15,17 @@
 //
 // One set of helpers serves one stage at a time; a stage that finds them busy (two jobs banding
 // at once, which ImageParallelism makes rare) returns 1 and runs its bands some other way.
+//
+// A helper takes the caller's nice value for the stage (Linux's is a thread's own): the bands of
+// a job on `oss serve`'s image pool (nice +5) stay behind the event loops whichever thread first
+// started the helpers, and a job at nice 0 gets back to 0 where the process may lower it.
 #ifdef __linux__
 #define _GNU_SOURCE
 #include "CImageCodecs.h"
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -33,6 +39,7 @@ typedef struct {
     atomic_size_t next;
     atomic_int pending; // helpers still in the stage
     sem_t finished;     // posted by the last helper out
+    int nice;           // the caller's nice value
 } oss_band_stage;
 
 typedef struct {
@@ -56,13 +63,23 @@ static void oss_band_take(oss_band_stage *stage) {
     }
 }
 
+/// The calling thread's nice value (getpriority's -1 is a value too: errno tells).
+static int oss_thread_nice(void) {
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, 0);
+    return nice == -1 && errno != 0 ? 0 : nice;
+}
+
 static void *oss_band_helper_run(void *argument) {
     oss_band_helper *helper = (oss_band_helper *)argument;
+    int current = oss_thread_nice();
     for (;;) {
         while (sem_wait(&helper->start) != 0) {}
         oss_band_stage *stage = atomic_load_explicit(&helper->stage, memory_order_acquire);
         // Woken on a CPU other than the caller's: from here on, any of the process's.
         if (oss_band_cpu_count > 1) pthread_setaffinity_np(pthread_self(), sizeof oss_band_cpus, &oss_band_cpus);
+        // The caller's priority. (Lowering it needs the right to; without, it stays higher.)
+        if (stage->nice != current && setpriority(PRIO_PROCESS, 0, stage->nice) == 0) current = stage->nice;
         oss_band_take(stage);
         if (atomic_fetch_sub_explicit(&stage->pending, 1, memory_order_acq_rel) == 1) sem_post(&stage->finished);
     }
@@ -101,7 +118,7 @@ int oss_band_threads_run(size_t count, int threads, void (*body)(void *context, 
         pthread_setname_np(helper->thread, "oss-image-band");
         helper->started = 1;
     }
-    oss_band_stage stage = { .body = body, .context = context, .count = count };
+    oss_band_stage stage = { .body = body, .context = context, .count = count, .nice = oss_thread_nice() };
     atomic_init(&stage.next, 0);
     atomic_init(&stage.pending, ready);
     if (ready > 0 && sem_init(&stage.finished, 0, 0) != 0) ready = 0;

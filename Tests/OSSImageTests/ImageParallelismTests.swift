@@ -89,6 +89,70 @@ struct ImageParallelismTests {
         #expect(totals == [40, 40, 40, 40])
     }
 
+    /// One stage of 8 bands of 2 ms on the band threads, called from a thread of its own at `nice`:
+    /// each band's nice value and whether a helper ran it; nil if the helpers stayed busy with
+    /// other tests' stages.
+    static func bandStage(atNice nice: Int32) -> (nice: [Int32], onHelper: [Bool])? {
+        #if os(Linux)
+        final class Stage: @unchecked Sendable {
+            let nice: Int32
+            let seen = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 8)
+            let onHelper = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 8)
+            var caller = pthread_self()
+            var ran: Int32 = 1
+            init(nice: Int32) { self.nice = nice }
+            deinit { seen.deallocate(); onHelper.deallocate() }
+            func run() {
+                setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+                caller = pthread_self()
+                for _ in 0..<200 where ran != 0 {
+                    ran = oss_band_threads_run(8, 2, { context, index in
+                        let stage = Unmanaged<Stage>.fromOpaque(context!).takeUnretainedValue()
+                        stage.seen[index] = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+                        stage.onHelper[index] = pthread_equal(pthread_self(), stage.caller) == 0
+                        let start = ContinuousClock.now
+                        while ContinuousClock.now - start < .milliseconds(2) {}
+                    }, Unmanaged.passUnretained(self).toOpaque())
+                    if ran != 0 { usleep(5000) }
+                }
+            }
+        }
+        let stage = Stage(nice: nice)
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { argument in
+            Unmanaged<Stage>.fromOpaque(argument!).takeUnretainedValue().run()
+            return nil
+        }, Unmanaged.passUnretained(stage).toOpaque())
+        guard created == 0 else { return nil }
+        pthread_join(thread, nil)
+        return stage.ran == 0 ? (Array(stage.seen), Array(stage.onHelper)) : nil
+        #else
+        return nil
+        #endif
+    }
+
+    @Test("band helpers run a stage at its caller's nice value, whichever thread started them",
+          .enabled(if: ImageParallelism.online > 1 && { () -> Bool in
+              #if os(Linux)
+              true
+              #else
+              false
+              #endif
+          }(), "the band threads are Linux's, with two cores or more"))
+    func helpersTakeTheCallersNice() throws {
+        let lowered = try #require(Self.bandStage(atNice: 7), "the band threads stayed busy")
+        #expect(lowered.nice == [Int32](repeating: 7, count: 8), "\(lowered.nice)")
+        #expect(lowered.onHelper.contains(true), "no band ran on a helper")
+        // Back at 0 where the process may lower a thread's nice value (root here); else the helpers
+        // keep the lower priority.
+        let restored = try #require(Self.bandStage(atNice: 0), "the band threads stayed busy")
+        if geteuid() == 0 {
+            #expect(restored.nice == [Int32](repeating: 0, count: 8), "\(restored.nice)")
+        } else {
+            #expect(restored.nice.allSatisfy { $0 >= 0 }, "\(restored.nice)")
+        }
+    }
+
     @Test("a job held to coresPerJob gets no more cores than that, a test's hold stands over it, and nil holds nothing")
     func heldCores() throws {
         let online = ImageParallelism.online
