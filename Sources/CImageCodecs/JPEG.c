@@ -184,6 +184,14 @@ int oss_jpeg_inspect(const uint8_t *data, size_t size, oss_jpeg_info *info, char
     size_t mcu_width = (size_t)cinfo.max_h_samp_factor * DCTSIZE, mcu_height = (size_t)cinfo.max_v_samp_factor * DCTSIZE;
     if (cinfo.num_components == 1) mcu_width = mcu_height = DCTSIZE;
     info->mcus = ((size_t)cinfo.image_width + mcu_width - 1) / mcu_width * (((size_t)cinfo.image_height + mcu_height - 1) / mcu_height);
+    // jdmaster.c's choice of each component's DCT size at scale 1/8 (a minimum of 1): doubled
+    // while the largest factors are whole multiples of twice the component's at that size.
+    for (int c = 0; c < cinfo.num_components; c++) {
+        const jpeg_component_info *component = &cinfo.comp_info[c];
+        if (component->h_samp_factor > 0 && component->v_samp_factor > 0 && cinfo.max_h_samp_factor % (component->h_samp_factor * 2) == 0
+            && cinfo.max_v_samp_factor % (component->v_samp_factor * 2) == 0)
+            info->reads_ac_at_one_eighth = 1;
+    }
     jpeg_destroy_decompress(&cinfo);
     return 0;
 }

@@ -821,7 +821,17 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
             uint64_t here = oss_bits_position(&reader);
             while (j <= p->count && p->base + p->boundaries[j].position < here) j++;
             if (j > p->count) {
-                k++; // this part never fell into step: its region is decoded here
+                // This part never fell into step: the owner has decoded past its region, so its
+                // own MCUs go now instead of being held twice until the split is closed.
+                free(p->boundaries);
+                free(p->coefficients);
+                free(p->snapshots);
+                p->boundaries = NULL;
+                p->coefficients = NULL;
+                p->snapshots = NULL;
+                p->boundary_capacity = p->coefficient_capacity = p->snapshot_capacity = 0;
+                p->count = 0;
+                k++;
                 j = 0;
                 continue;
             }

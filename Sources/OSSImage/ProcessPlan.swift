@@ -232,7 +232,7 @@ struct ProcessPlan {
     /// eighths: a record an MCU (32 bytes, and a few spare for each part), a count and a DC a
     /// block (4 bytes), and the ACs the inverse DCTs read, 3 bytes each. Those come to about 5
     /// bytes a byte of data for photos at full size and 4 eighths (it stops at 8 and lets libjpeg
-    /// decode alone), 3 at 2 eighths (2 measured), and at 1/8 1 where the chroma is subsampled
+    /// decode alone), 3 at 2 eighths (2 measured), and at 1/8 1 where the chroma is 4:2:0
     /// (libjpeg-turbo scales it less than the luma, and it is a small part of the data: under
     /// 0.1 measured), else 0. `JPEGSplitDecodeTests` compares them with what the decoder holds.
     ///
@@ -246,7 +246,7 @@ struct ProcessPlan {
         case .full: return wholeImageSplitBytes(source: source, profile: profile, acBytesPerDataByte: 5)
         case let .jpegScaled(eighths, _, _):
             guard [1, 2, 4].contains(eighths) else { return 0 }
-            let acBytes = eighths == 4 ? 5 : eighths == 2 ? 3 : profile.jpegSubsampled ? 1 : 0
+            let acBytes = eighths == 4 ? 5 : eighths == 2 ? 3 : profile.jpegReadsACsAtOneEighth ? 1 : 0
             return wholeImageSplitBytes(source: source, profile: profile, acBytesPerDataByte: acBytes)
         case let .transcodeCircle(geometry), let .jpegCircle(geometry, _): rows = geometry.originY..<Checked.sum(geometry.originY, geometry.side)
         case let .jpegCrop(_, y, _, height): rows = y..<Checked.sum(y, height)
@@ -260,7 +260,8 @@ struct ProcessPlan {
     }
 
     private static func wholeImageSplitBytes(source: [UInt8], profile: DecodeProfile, acBytesPerDataByte: Int) -> Int {
-        let records = Checked.saturating(Checked.sum(profile.jpegMCUs, 4 * 17), 32)
+        // (A part's spare: 16 records past its share, and one for its start; parts: at most 8.)
+        let records = Checked.saturating(Checked.sum(profile.jpegMCUs, 8 * 17), 32)
         let coefficients = Checked.sum(Checked.saturating(profile.jpegBlocks, 4), Checked.saturating(source.count, acBytesPerDataByte))
         return Checked.sum(records, coefficients)
     }

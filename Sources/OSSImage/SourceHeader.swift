@@ -56,8 +56,8 @@ struct DecodeProfile: Sendable, Hashable {
     /// A JPEG's MCUs and its blocks (padded to whole MCUs), for the split decoder's records.
     var jpegMCUs = 0
     var jpegBlocks = 0
-    /// A JPEG whose MCU holds more blocks than components: subsampled chroma.
-    var jpegSubsampled = false
+    /// A JPEG whose decode at 1/8 reads ACs (4:2:0 chroma, which libjpeg-turbo scales less).
+    var jpegReadsACsAtOneEighth = false
     /// Frames (GIF, AVIF sequences) or pages (TIFF directories, HEIF top-level images) in the
     /// file; only GIF's are processed one by one, the others' first is the image.
     var frames = 1
@@ -79,7 +79,7 @@ struct DecodeProfile: Sendable, Hashable {
             multiScanJPEG = info.multi_scan != 0
             jpegMCUs = Int(clamping: info.mcus)
             jpegBlocks = Int(clamping: info.coefficient_bytes / 128) // a JBLOCK: 64 coefficients of 2 bytes
-            jpegSubsampled = info.components > 1 && jpegBlocks > Checked.saturating(jpegMCUs, Int(info.components))
+            jpegReadsACsAtOneEighth = info.reads_ac_at_one_eighth != 0
             // Baseline: a few iMCU rows. Multi-scan: every coefficient of the image.
             decoderBytes = multiScanJPEG ? Int(clamping: info.coefficient_bytes) : Checked.saturating(width, 3 * 48)
         case .png:

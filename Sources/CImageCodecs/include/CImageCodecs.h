@@ -40,9 +40,12 @@ typedef struct oss_jpeg_info {
     /// The fewest bytes of entropy-coded data a complete image of this size can have with Huffman
     /// coding (at least one bit per 8×8 block for progressive, two for sequential); 0 when unknown.
     size_t minimum_bytes;
-    /// MCUs of the image's first scan, as an interleaved scan of all its components counts them
-    /// (one block an MCU for a single component): what the split decoder keeps a record of each.
+    /// MCUs of an interleaved scan of all the image's components (one block an MCU for a single
+    /// component): the split decoder keeps a record of each.
     size_t mcus;
+    /// Whether a decode at 1/8 reads AC coefficients: libjpeg-turbo scales a component sampled
+    /// at half the largest factor both ways (4:2:0 chroma) by 2/8 instead of 1/8.
+    int reads_ac_at_one_eighth;
 } oss_jpeg_info;
 
 /// Reads a JPEG's header.
