@@ -63,11 +63,18 @@ static void oss_band_take(oss_band_stage *stage) {
     }
 }
 
-/// The calling thread's nice value (getpriority's -1 is a value too: errno tells).
+/// Not a nice value (they are -20...19): getpriority failed, and the helper keeps its own.
+#define OSS_NICE_UNKNOWN 100
+
+/// The calling thread's nice value, or OSS_NICE_UNKNOWN (getpriority's -1 is a value too: errno
+/// tells, and the caller's errno is left as it was).
 static int oss_thread_nice(void) {
+    int saved = errno;
     errno = 0;
     int nice = getpriority(PRIO_PROCESS, 0);
-    return nice == -1 && errno != 0 ? 0 : nice;
+    int failed = nice == -1 && errno != 0;
+    errno = saved;
+    return failed ? OSS_NICE_UNKNOWN : nice;
 }
 
 static void *oss_band_helper_run(void *argument) {
@@ -79,7 +86,7 @@ static void *oss_band_helper_run(void *argument) {
         // Woken on a CPU other than the caller's: from here on, any of the process's.
         if (oss_band_cpu_count > 1) pthread_setaffinity_np(pthread_self(), sizeof oss_band_cpus, &oss_band_cpus);
         // The caller's priority. (Lowering it needs the right to; without, it stays higher.)
-        if (stage->nice != current && setpriority(PRIO_PROCESS, 0, stage->nice) == 0) current = stage->nice;
+        if (stage->nice != OSS_NICE_UNKNOWN && stage->nice != current && setpriority(PRIO_PROCESS, 0, stage->nice) == 0) current = stage->nice;
         oss_band_take(stage);
         if (atomic_fetch_sub_explicit(&stage->pending, 1, memory_order_acq_rel) == 1) sem_post(&stage->finished);
     }

@@ -140,17 +140,15 @@ struct ImageParallelismTests {
               #endif
           }(), "the band threads are Linux's, with two cores or more"))
     func helpersTakeTheCallersNice() throws {
-        let lowered = try #require(Self.bandStage(atNice: 7), "the band threads stayed busy")
-        #expect(lowered.nice == [Int32](repeating: 7, count: 8), "\(lowered.nice)")
+        // +5, `oss serve`'s image pool's: where a process that may not lower it again leaves them.
+        let lowered = try #require(Self.bandStage(atNice: 5), "the band threads stayed busy")
+        #expect(lowered.nice == [Int32](repeating: 5, count: 8), "\(lowered.nice)")
         #expect(lowered.onHelper.contains(true), "no band ran on a helper")
-        // Back at 0 where the process may lower a thread's nice value (root here); else the helpers
-        // keep the lower priority.
+        // Back at 0, where the process may lower a thread's nice value (root).
+        guard geteuid() == 0 else { return }
         let restored = try #require(Self.bandStage(atNice: 0), "the band threads stayed busy")
-        if geteuid() == 0 {
-            #expect(restored.nice == [Int32](repeating: 0, count: 8), "\(restored.nice)")
-        } else {
-            #expect(restored.nice.allSatisfy { $0 >= 0 }, "\(restored.nice)")
-        }
+        #expect(restored.nice == [Int32](repeating: 0, count: 8), "\(restored.nice)")
+        #expect(restored.onHelper.contains(true), "no band ran on a helper")
     }
 
     @Test("a job held to coresPerJob gets no more cores than that, a test's hold stands over it, and nil holds nothing")
