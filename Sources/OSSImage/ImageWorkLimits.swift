@@ -22,7 +22,7 @@ public final class ImageCancellation: Sendable {
     /// Asks the work to stop; safe from any thread, more than once.
     public func cancel() { flag.store(true) }
 
-    /// Whether ``cancel()`` was called.
+    /// Whether ``cancel()`` was called (or a test's flag has set itself).
     public var isCancelled: Bool {
         if flag.load() { return true }
         guard let countdown else { return false }
