@@ -88,13 +88,10 @@ struct JPEGSplitDecodeTests {
         let bits = ((width + 7) / 8) * ((height + 7) / 8) * 3
         var data = [UInt8](repeating: 0, count: (bits + 7) / 8)
         if bits % 8 != 0 { data[data.count - 1] = UInt8((1 << (8 - bits % 8)) - 1) } // padded with ones
-        func segment(_ marker: UInt8, _ body: [UInt8]) -> [UInt8] {
-            [0xFF, marker, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body
-        }
         let quantisation: [UInt8] = [0] + [UInt8](repeating: 1, count: 64)
         let frame: [UInt8] = [8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 1, 1, 0x11, 0]
-        let dc: [UInt8] = [0x00, 1] + [UInt8](repeating: 0, count: 15) + [0]      // symbol 0, code "0"
-        let ac: [UInt8] = [0x10, 0, 1] + [UInt8](repeating: 0, count: 14) + [0x00] // end of block, code "00"
+        let dc = huffmanTable(0x00, [1], [0])    // symbol 0, code "0"
+        let ac = huffmanTable(0x10, [2], [0x00]) // end of block, code "00"
         return [0xFF, 0xD8] + segment(0xDB, quantisation) + segment(0xC0, frame) + segment(0xC4, dc) + segment(0xC4, ac)
             + segment(0xDA, [1, 1, 0x00, 0, 63, 0]) + data + [0xFF, 0xD9]
     }
@@ -250,16 +247,21 @@ struct JPEGSplitDecodeTests {
             }
         }
         while filled != 0 { put(1, 1) }
-        func segment(_ marker: UInt8, _ body: [UInt8]) -> [UInt8] {
-            [0xFF, marker, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body
-        }
-        func table(_ id: UInt8, _ lengths: [Int], _ symbols: [UInt8]) -> [UInt8] {
-            [id] + (1...16).map { l in UInt8(lengths.filter { $0 == l }.count) } + symbols
-        }
         let quantisation: [UInt8] = [0] + (0..<64).map { UInt8(2 + $0 % 23) }
         let frame: [UInt8] = [8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 1, 1, 0x11, 0]
-        return [0xFF, 0xD8] + segment(0xDB, quantisation) + segment(0xC0, frame) + segment(0xC4, table(0x00, dcLengths, dcSymbols))
-            + segment(0xC4, table(0x10, acLengths, acSymbols)) + segment(0xDA, [1, 1, 0x00, 0, 63, 0]) + bytes + [0xFF, 0xD9]
+        return [0xFF, 0xD8] + segment(0xDB, quantisation) + segment(0xC0, frame) + segment(0xC4, huffmanTable(0x00, dcLengths, dcSymbols))
+            + segment(0xC4, huffmanTable(0x10, acLengths, acSymbols)) + segment(0xDA, [1, 1, 0x00, 0, 63, 0]) + bytes + [0xFF, 0xD9]
+    }
+
+    /// A JPEG marker segment: the marker, its length, its body.
+    static func segment(_ marker: UInt8, _ body: [UInt8]) -> [UInt8] {
+        [0xFF, marker, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body
+    }
+
+    /// A DHT table: its class and id byte, the count of codes of each length 1...16 (`lengths`
+    /// holds one length a symbol, shortest first), then the symbols.
+    static func huffmanTable(_ id: UInt8, _ lengths: [Int], _ symbols: [UInt8]) -> [UInt8] {
+        [id] + (1...16).map { l in UInt8(lengths.filter { $0 == l }.count) } + symbols
     }
 
     @Test("hand-written Huffman data with every AC symbol libjpeg takes: libjpeg's pixels", arguments: [1, 2, 3] as [UInt64])
