@@ -66,10 +66,12 @@ public struct ImageWorkLimits: Sendable, Hashable {
     /// jobs running at that moment (a job alone takes them all, and gives them up stage by stage
     /// as others arrive).
     ///
-    /// nil gives a request that runs alone its shortest time, and under load the same throughput
-    /// as 1 (measured with `oss serve`: then every job has one core either way). A limit suits a
-    /// server that shares its machine: no single request takes more cores than it is given. What a
-    /// process makes does not depend on it.
+    /// nil gives a job that runs alone its shortest time, which suits an app's own jobs and the
+    /// offline mode, and under load about the same throughput as 1 (measured with `oss serve`:
+    /// then every job has one core either way). A limit suits a server: no single request takes
+    /// more cores than it is given, so requests/s grows with the clients until every core is busy.
+    /// `oss serve` holds each request to 1 unless told otherwise. What a process makes does not
+    /// depend on it.
     public var coresPerJob: Int?
 
     /// Limits; the defaults are ``oss``'s.

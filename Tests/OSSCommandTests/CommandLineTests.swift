@@ -198,9 +198,9 @@ struct CommandLineTests {
         #expect(head.stderr.contains("ServiceUnavailable"))
     }
 
-    @Test("oss serve --image-cores: 1 and 2 serve a processed image, a count out of range is refused before the server starts")
+    @Test("oss serve --image-cores: 0 and 2 serve a processed image, a count out of range is refused before the server starts")
     func imageCores() throws {
-        for cores in ["1", "2"] {
+        for cores in ["0", "2"] {
             let server = try Server(extra: ["--image-cores", cores])
             defer { _ = server.stop() }
             let folder = try Self.makeFolder()
