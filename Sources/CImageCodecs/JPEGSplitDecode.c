@@ -443,12 +443,23 @@ struct oss_jpeg_split {
     int full_size;                                      // coefficients for band decoders (scale 8)
 };
 
+/// Gives a part's records and coefficients back to the scratch memory and frees its snapshots:
+/// it holds nothing after.
+static void oss_part_release(oss_split_part *p) {
+    oss_scratch_give(p->boundaries, p->boundary_capacity * sizeof(oss_boundary));
+    oss_scratch_give(p->coefficients, p->coefficient_capacity);
+    free(p->snapshots);
+    p->boundaries = NULL;
+    p->coefficients = NULL;
+    p->snapshots = NULL;
+    p->boundary_capacity = p->coefficient_capacity = p->snapshot_capacity = 0;
+    p->count = 0;
+}
+
 static void oss_split_free(oss_jpeg_split *s) {
     if (!s) return;
     for (int k = 0; k < OSS_SPLIT_MAX_PARTS; k++) {
-        oss_scratch_give(s->part[k].boundaries, s->part[k].boundary_capacity * sizeof(oss_boundary));
-        oss_scratch_give(s->part[k].coefficients, s->part[k].coefficient_capacity);
-        free(s->part[k].snapshots);
+        oss_part_release(&s->part[k]);
         free(s->region[k].boundaries);
         free(s->region[k].coefficients);
     }
@@ -823,14 +834,7 @@ int oss_jpeg_split_join(oss_jpeg_split *s) {
             if (j > p->count) {
                 // This part never fell into step: the owner has decoded past its region, so its
                 // own MCUs go now instead of being held twice until the split is closed.
-                free(p->boundaries);
-                free(p->coefficients);
-                free(p->snapshots);
-                p->boundaries = NULL;
-                p->coefficients = NULL;
-                p->snapshots = NULL;
-                p->boundary_capacity = p->coefficient_capacity = p->snapshot_capacity = 0;
-                p->count = 0;
+                oss_part_release(p);
                 k++;
                 j = 0;
                 continue;
